@@ -1,0 +1,87 @@
+"""Typed exceptions raised by the library.
+
+Every error a user can cause derives from :class:`ProvenanceError`, so callers (and the CLI)
+can catch one type and print one clear line.
+
+Example:
+    >>> from provenance.errors import ProvenanceError, NotFoundError
+    >>> issubclass(NotFoundError, ProvenanceError)
+    True
+"""
+
+from __future__ import annotations
+
+
+class ProvenanceError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+# --- hashing -------------------------------------------------------------------------------
+class HashingError(ProvenanceError):
+    """Content could not be digested."""
+
+
+class UnsupportedTypeError(HashingError, TypeError):
+    """The object's type has no canonical digest (e.g. an object column of arbitrary objects)."""
+
+
+class UnreadableInputError(HashingError, OSError):
+    """A file or directory could not be read."""
+
+
+class ContentChangedError(HashingError):
+    """A file changed while it was being hashed; the digest would be meaningless."""
+
+
+class UnknownAlgorithmError(HashingError, ValueError):
+    """The digest algorithm is not one of the supported ones."""
+
+
+# --- capture -------------------------------------------------------------------------------
+class CaptureError(ProvenanceError):
+    """Reproducibility context (seeds, code version, environment) could not be captured."""
+
+
+# --- store ---------------------------------------------------------------------------------
+class StoreError(ProvenanceError):
+    """A lineage store could not be opened, read or written."""
+
+
+class InvalidStoreURIError(StoreError, ValueError):
+    """A store URI is malformed or names an unknown scheme."""
+
+
+class StoreNotFoundError(StoreError):
+    """The store does not exist (and was opened read-only)."""
+
+
+class StoreCorruptError(StoreError):
+    """The store exists but is not a readable provenance store."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store's server cannot be reached or refused the credentials."""
+
+
+class NotFoundError(ProvenanceError, KeyError):
+    """No node has the given id (or id prefix)."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want a plain line.
+        return str(self.args[0]) if self.args else "not found"
+
+
+class AmbiguousIdError(ProvenanceError, ValueError):
+    """An id prefix matches more than one node."""
+
+
+class IntegrityError(StoreError):
+    """A write would contradict what the store already holds (e.g. mutate content identity)."""
+
+
+# --- tracking ------------------------------------------------------------------------------
+class TrackingError(ProvenanceError):
+    """The tracking API was used incorrectly (e.g. output logged after the run closed)."""
+
+
+class Neo4jServerError(ProvenanceError):
+    """The local Neo4j server could not be provisioned, started or stopped."""

@@ -1,0 +1,187 @@
+"""Digest primitives: algorithms, the ``algo:hex`` format, canonical JSON.
+
+Example:
+    >>> from provenance.hashing.core import digest_bytes, parse_digest
+    >>> d = digest_bytes(b"hello")
+    >>> d.split(":")[0], len(parse_digest(d)[1])
+    ('blake3', 64)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol, cast
+
+import blake3 as _blake3
+
+from provenance.errors import UnknownAlgorithmError, UnsupportedTypeError
+
+Algorithm = Literal["blake3", "sha256"]
+ALGORITHMS: tuple[Algorithm, ...] = ("blake3", "sha256")
+DEFAULT_ALGORITHM: Algorithm = "blake3"
+#: Version of every canonical form in this package. Bump it (and keep the old code path) when
+#: any canonical serialization changes, so old ids are never silently re-derived differently.
+HASH_VERSION = 1
+
+_DIGEST_RE = re.compile(r"^(blake3|sha256):([0-9a-f]{64})$")
+
+
+class Hasher(Protocol):
+    """The incremental-hash interface shared by ``blake3.blake3`` and ``hashlib`` objects."""
+
+    def update(self, data: bytes | bytearray | memoryview, /) -> object: ...
+
+    def hexdigest(self) -> str: ...
+
+
+def check_algorithm(algo: str) -> Algorithm:
+    """Return ``algo`` typed as an :data:`Algorithm`, or raise :class:`UnknownAlgorithmError`.
+
+    Example:
+        >>> check_algorithm("sha256")
+        'sha256'
+    """
+    if algo not in ALGORITHMS:
+        raise UnknownAlgorithmError(
+            f"unknown digest algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}"
+        )
+    return cast(Algorithm, algo)
+
+
+def new_hasher(algo: str = DEFAULT_ALGORITHM, *, multithreaded: bool = False) -> Hasher:
+    """A fresh incremental hasher for ``algo``.
+
+    ``multithreaded`` lets BLAKE3 spread one large ``update`` over all cores.
+
+    Example:
+        >>> h = new_hasher("sha256"); _ = h.update(b"abc"); h.hexdigest()[:8]
+        'ba7816bf'
+    """
+    algo = check_algorithm(algo)
+    if algo == "blake3":
+        if multithreaded:
+            return cast(Hasher, _blake3.blake3(max_threads=_blake3.blake3.AUTO))
+        return cast(Hasher, _blake3.blake3())
+    return cast(Hasher, hashlib.sha256())
+
+
+def format_digest(algo: str, hexdigest: str) -> str:
+    """Write a digest as ``algo:hex``.
+
+    Example:
+        >>> format_digest("blake3", "ab" * 32)[:10]
+        'blake3:aba'
+    """
+    return f"{check_algorithm(algo)}:{hexdigest}"
+
+
+def parse_digest(digest: str) -> tuple[Algorithm, str]:
+    """Split ``algo:hex`` into its parts, validating both.
+
+    Example:
+        >>> parse_digest("sha256:" + "0" * 64)[0]
+        'sha256'
+    """
+    m = _DIGEST_RE.match(digest)
+    if not m:
+        raise ValueError(f"not a full digest of the form algo:hex: {digest!r}")
+    return cast(Algorithm, m.group(1)), m.group(2)
+
+
+def is_digest(value: str) -> bool:
+    """True when ``value`` is a full ``algo:hex`` digest.
+
+    Example:
+        >>> is_digest("blake3:" + "f" * 64), is_digest("blake3:ff")
+        (True, False)
+    """
+    return bool(_DIGEST_RE.match(value))
+
+
+def digest_bytes(data: bytes | bytearray | memoryview, algo: str = DEFAULT_ALGORITHM) -> str:
+    """Digest an in-memory buffer.
+
+    Example:
+        >>> digest_bytes(b"", "sha256")[7:15]
+        'e3b0c442'
+    """
+    h = new_hasher(algo, multithreaded=len(data) >= (1 << 24))
+    h.update(data)
+    return format_digest(algo, h.hexdigest())
+
+
+def _json_default(obj: Any) -> Any:
+    # numpy scalars and arrays, paths, datetimes, sets: one canonical JSON form each.
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return _json_default(obj.item()) if not isinstance(obj, np.floating) else _float(obj)
+    if isinstance(obj, np.ndarray):
+        return [_json_default(x) if isinstance(x, np.generic) else x for x in obj.tolist()]
+    if isinstance(obj, _dt.datetime):
+        return obj.isoformat()
+    if isinstance(obj, _dt.date):
+        return obj.isoformat()
+    if isinstance(obj, set | frozenset):
+        return sorted(obj, key=lambda x: json.dumps(x, sort_keys=True, default=str))
+    if hasattr(obj, "__fspath__"):
+        return str(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    raise UnsupportedTypeError(
+        f"value of type {type(obj).__name__} has no canonical JSON form; "
+        "pass plain numbers, strings, lists and dicts"
+    )
+
+
+def _float(x: Any) -> Any:
+    f = float(x)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "Infinity" if f > 0 else "-Infinity"
+    if f == 0.0:
+        return 0.0  # -0.0 and 0.0 are one value
+    return int(f) if f.is_integer() and abs(f) < 2**53 else f
+
+
+def _normalize(obj: Any) -> Any:
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str | int):
+        return obj
+    if isinstance(obj, float):
+        return _float(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): _normalize(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_normalize(v) for v in obj]
+    return _normalize(_json_default(obj))
+
+
+def canonical_json(obj: Any) -> str:
+    """Canonical JSON text: sorted keys, no whitespace, one form for equal numbers.
+
+    ``1`` and ``1.0`` are the same hyperparameter; ``NaN`` and ``-0.0`` have one form each.
+
+    Example:
+        >>> canonical_json({"b": 1.0, "a": [2, -0.0]})
+        '{"a":[2,0],"b":1}'
+    """
+    return json.dumps(
+        _normalize(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def digest_json(obj: Any, algo: str = DEFAULT_ALGORITHM, *, domain: str = "json") -> str:
+    """Digest the canonical JSON of ``obj`` under a domain tag (so ids of kinds never collide).
+
+    Example:
+        >>> digest_json({"a": 1}) == digest_json({"a": 1.0})
+        True
+    """
+    payload = f"provenance:{domain}:v{HASH_VERSION}\n{canonical_json(obj)}".encode()
+    return digest_bytes(payload, algo)

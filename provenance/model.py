@@ -1,0 +1,390 @@
+"""Pydantic domain types: the lineage graph's nodes, edges and records.
+
+The graph is W3C PROV-aligned: an :class:`Artifact` (PROV Entity) is immutable content named
+by its digest; a :class:`Transform` (PROV Activity) is one execution that USED artifacts and
+PRODUCED others; a :class:`CodeVersion` is the code that RAN; a :class:`Model` is an artifact
+holding weights, which a transform may have USED_MODEL.
+
+Example:
+    >>> from provenance.model import Artifact, LineageGraph
+    >>> a = Artifact(id="blake3:" + "a" * 64, name="users", kind="dataset")
+    >>> g = LineageGraph(nodes=[a], edges=[])
+    >>> LineageGraph.model_validate_json(g.model_dump_json()).nodes[0].name
+    'users'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from provenance.hashing.core import digest_json, is_digest
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def utcnow() -> _dt.datetime:
+    """The current time, timezone-aware UTC, to the microsecond.
+
+    Example:
+        >>> utcnow().tzinfo is not None
+        True
+    """
+    return _dt.datetime.now(_dt.UTC)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_id(value: str) -> str:
+    if not is_digest(value):
+        raise ValueError(f"id must be a full algo:hex digest, got {value!r}")
+    return value
+
+
+# --- reproducibility context ---------------------------------------------------------------
+ReproducibilityLevel = Literal["exact", "seeded", "unseeded"]
+
+
+class SeedState(_Frozen):
+    """Every source of randomness a run had: derived seeds and, optionally, full RNG states.
+
+    ``rng_states`` holds JSON-safe snapshots (random, NumPy legacy, torch CPU/CUDA) taken at the
+    start of the run, so even an unseeded run can be replayed.
+    """
+
+    master_seed: int | None = None
+    derivation: str | None = None
+    python_seed: int | None = None
+    numpy_seed: int | None = None
+    torch_seed: int | None = None
+    cuda_seed: int | None = None
+    rng_states: dict[str, Any] | None = None
+    rng_states_digest: str | None = None
+    reproducibility: ReproducibilityLevel = "unseeded"
+
+    def identity(self) -> dict[str, Any]:
+        """What of the seed state enters a transform's id: the seed, else the RNG states' digest."""
+        if self.master_seed is not None:
+            return {"master_seed": self.master_seed, "derivation": self.derivation}
+        return {"rng_states_digest": self.rng_states_digest}
+
+
+class Environment(_Frozen):
+    """The interpreter, platform and packages a run executed with."""
+
+    python: str
+    implementation: str
+    platform: str
+    machine: str
+    packages: dict[str, str] = Field(default_factory=dict)
+    cuda: str | None = None
+    cudnn: str | None = None
+    gpus: list[str] = Field(default_factory=list)
+    digest: str
+
+
+class Cost(_Frozen):
+    """What a transform cost to run."""
+
+    amount: float = 0.0
+    currency: str = "USD"
+    resource: str | None = None
+    duration_s: float | None = None
+    team: str | None = None
+    experiment: str | None = None
+
+
+# --- nodes ---------------------------------------------------------------------------------
+class Artifact(_Frozen):
+    """Immutable data at a point in time, named by the digest of its content."""
+
+    node_type: Literal["Artifact"] = "Artifact"
+    id: str
+    name: str
+    kind: str = "dataset"
+    uri: str | None = None
+    schema_version: str | None = None
+    row_count: int | None = None
+    size_bytes: int | None = None
+    feature_stats: dict[str, Any] | None = None
+    hash_version: int = 1
+    created_at: _dt.datetime = Field(default_factory=utcnow)
+    license: str | None = None
+    contains_pii: bool | None = None
+    owner: str | None = None
+    erased_at: _dt.datetime | None = None
+    erasure_reason: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The graph labels of this node."""
+        return ("Artifact",)
+
+    @property
+    def erased(self) -> bool:
+        """True once an erasure was recorded: the content is gone, the skeleton stays."""
+        return self.erased_at is not None
+
+
+class Model(Artifact):
+    """An artifact whose content is model weights (graph labels ``Artifact:Model``)."""
+
+    node_type: Literal["Model"] = "Model"  # type: ignore[assignment]
+    kind: str = "model"
+    architecture_hash: str | None = None
+    framework: str | None = None
+    parameter_count: int | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ("Artifact", "Model")
+
+
+class CodeVersion(_Frozen):
+    """The code that ran: a git commit plus dirty-diff digest, or a source digest."""
+
+    node_type: Literal["CodeVersion"] = "CodeVersion"
+    id: str
+    entrypoint: str | None = None
+    git_commit: str | None = None
+    git_branch: str | None = None
+    git_dirty: bool | None = None
+    diff_digest: str | None = None
+    source_digest: str | None = None
+    repo_root: str | None = None
+    created_at: _dt.datetime = Field(default_factory=utcnow)
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    @staticmethod
+    def make_id(
+        *,
+        entrypoint: str | None,
+        git_commit: str | None,
+        diff_digest: str | None,
+        source_digest: str | None,
+        algo: str = "blake3",
+    ) -> str:
+        """The deterministic id of a code version: what ran, not where or when."""
+        return digest_json(
+            {
+                "entrypoint": entrypoint,
+                "git_commit": git_commit,
+                "diff_digest": diff_digest,
+                "source_digest": source_digest,
+            },
+            algo,
+            domain="code-version",
+        )
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ("CodeVersion",)
+
+
+TransformStatus = Literal["running", "succeeded", "failed"]
+
+
+class Transform(_Frozen):
+    """One execution of an operation (PROV Activity), identified deterministically."""
+
+    node_type: Literal["Transform"] = "Transform"
+    id: str
+    operation: str
+    name: str | None = None
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    seed_state: SeedState | None = None
+    code_version_id: str | None = None
+    model_id: str | None = None
+    input_ids: list[str] = Field(default_factory=list)
+    started_at: _dt.datetime | None = None
+    ended_at: _dt.datetime | None = None
+    status: TransformStatus = "succeeded"
+    error: str | None = None
+    cost: Cost | None = None
+    environment: Environment | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    @staticmethod
+    def make_id(
+        *,
+        operation: str,
+        input_ids: Iterable[str],
+        code_version_id: str | None,
+        model_id: str | None,
+        hyperparameters: dict[str, Any],
+        seed: dict[str, Any] | None,
+        algo: str = "blake3",
+    ) -> str:
+        """Deterministic transform id: the same work recorded twice is one node.
+
+        Example:
+            >>> a, b = "blake3:" + "1" * 64, "blake3:" + "2" * 64
+            >>> kw = dict(operation="join", code_version_id=None, model_id=None,
+            ...           hyperparameters={"how": "inner"}, seed=None)
+            >>> Transform.make_id(input_ids=[a, b], **kw) == Transform.make_id(input_ids=[b, a], **kw)
+            True
+        """
+        return digest_json(
+            {
+                "operation": operation,
+                "inputs": sorted(set(input_ids)),
+                "code": code_version_id,
+                "model": model_id,
+                "hyperparameters": hyperparameters,
+                "seed": seed,
+            },
+            algo,
+            domain="transform",
+        )
+
+    @property
+    def duration_s(self) -> float | None:
+        """Wall time of the run in seconds, when both ends were recorded."""
+        if self.started_at and self.ended_at:
+            return (self.ended_at - self.started_at).total_seconds()
+        return None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ("Transform",)
+
+
+Node = Annotated[Artifact | Model | Transform | CodeVersion, Field(discriminator="node_type")]
+EdgeType = Literal["USED", "PRODUCED", "USED_MODEL", "RAN"]
+NODE_TYPES = ("Artifact", "Model", "Transform", "CodeVersion")
+
+
+class Edge(_Frozen):
+    """A relationship, always from a Transform to the node it used, produced, or ran."""
+
+    source: str
+    target: str
+    type: EdgeType
+    role: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Identity of the edge: one edge of a type between two nodes, whatever its role."""
+        return (self.source, self.type, self.target)
+
+
+class LineageGraph(BaseModel):
+    """A subgraph: the answer to an ancestry or descendants query, or a whole export.
+
+    Example:
+        >>> g = LineageGraph(nodes=[], edges=[])
+        >>> g.to_networkx().number_of_nodes()
+        0
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: str | None = None
+    nodes: list[Node] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    truncated: bool = False
+
+    def node(self, node_id: str) -> Artifact | Model | Transform | CodeVersion:
+        """The node with ``node_id``; KeyError if it is not in this graph."""
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    @property
+    def node_ids(self) -> set[str]:
+        """Ids of every node in the graph."""
+        return {n.id for n in self.nodes}
+
+    @property
+    def artifacts(self) -> list[Artifact]:
+        """Artifact (and Model) nodes."""
+        return [n for n in self.nodes if isinstance(n, Artifact)]
+
+    @property
+    def transforms(self) -> list[Transform]:
+        """Transform nodes."""
+        return [n for n in self.nodes if isinstance(n, Transform)]
+
+    @property
+    def code_versions(self) -> list[CodeVersion]:
+        """CodeVersion nodes."""
+        return [n for n in self.nodes if isinstance(n, CodeVersion)]
+
+    @property
+    def models(self) -> list[Model]:
+        """Model nodes."""
+        return [n for n in self.nodes if isinstance(n, Model)]
+
+    def sources(self) -> list[Artifact]:
+        """Artifacts in this graph that no transform in it produced (the raw sources)."""
+        produced = {e.target for e in self.edges if e.type == "PRODUCED"}
+        return [a for a in self.artifacts if a.id not in produced and a.id != self.root]
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """A networkx MultiDiGraph; node attributes are the node's fields, edge keys its type.
+
+        Edges point the way data flows: input artifact → transform → output artifact.
+        USED/USED_MODEL/RAN edges are stored reversed (artifact → transform) for that reason,
+        with ``type`` kept as recorded.
+        """
+        import networkx as nx
+
+        g: nx.MultiDiGraph = nx.MultiDiGraph()
+        for n in self.nodes:
+            g.add_node(n.id, **n.model_dump(mode="json"))
+        for e in self.edges:
+            u, v = (e.source, e.target) if e.type == "PRODUCED" else (e.target, e.source)
+            g.add_edge(u, v, key=e.type, type=e.type, role=e.role)
+        return g
+
+    def sorted(self) -> LineageGraph:
+        """A copy with nodes and edges in a canonical order (for comparing and printing)."""
+        return LineageGraph(
+            root=self.root,
+            nodes=sorted(self.nodes, key=lambda n: (n.node_type, n.id)),
+            edges=sorted(self.edges, key=lambda e: (e.source, e.type, e.target)),
+            truncated=self.truncated,
+        )
+
+
+def node_from_dict(data: dict[str, Any]) -> Artifact | Model | Transform | CodeVersion:
+    """Rebuild a node from its JSON dict (``node_type`` picks the class).
+
+    Example:
+        >>> node_from_dict({"node_type": "Artifact", "id": "blake3:" + "0"*64, "name": "x"}).name
+        'x'
+    """
+    kind = data.get("node_type")
+    cls: type[Artifact | Transform | CodeVersion]
+    if kind == "Model":
+        cls = Model
+    elif kind == "Artifact":
+        cls = Artifact
+    elif kind == "Transform":
+        cls = Transform
+    elif kind == "CodeVersion":
+        cls = CodeVersion
+    else:
+        raise ValueError(f"unknown node_type {kind!r}")
+    return cls.model_validate(data)
+
+
+def dedupe_edges(edges: Sequence[Edge]) -> list[Edge]:
+    """Edges with duplicates (same source, type, target) removed, first one kept."""
+    seen: dict[tuple[str, str, str], Edge] = {}
+    for e in edges:
+        seen.setdefault(e.key, e)
+    return list(seen.values())
