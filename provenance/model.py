@@ -67,6 +67,8 @@ class SeedState(_Frozen):
     rng_states: dict[str, Any] | None = None
     rng_states_digest: str | None = None
     reproducibility: ReproducibilityLevel = "unseeded"
+    #: The generators seeded or snapshotted ("python", "numpy", "torch", "torch_cuda").
+    rngs: list[str] | None = None
 
     def identity(self) -> dict[str, Any]:
         """What of the seed state enters a transform's id: the seed, else the RNG states' digest."""
@@ -86,6 +88,8 @@ class Environment(_Frozen):
     cuda: str | None = None
     cudnn: str | None = None
     gpus: list[str] = Field(default_factory=list)
+    #: Which packages ``packages`` lists: "imported" (those the run imported) or "all".
+    package_scope: str | None = None
     digest: str
 
 

@@ -1,4 +1,11 @@
-"""Digest primitives: algorithms, the ``algo:hex`` format, canonical JSON.
+"""Digest primitives: algorithms, the ``algo:hex`` format, domain tags, canonical JSON.
+
+Every content id this package makes is domain-separated and versioned: the hashed bytes start
+with ``provenance:<domain>:v<HASH_VERSION>\n`` (see :func:`domain_prefix`), so a file, a
+DataFrame and a JSON document can never share an id by accident, and a future change of any
+canonical form (a new :data:`HASH_VERSION`) never silently re-derives an old id differently.
+:func:`digest_bytes` is the one exception: it is the raw hash primitive (``sha256sum`` /
+``b3sum`` of the buffer); content ids of bytes come from :func:`digest_blob`.
 
 Example:
     >>> from provenance.hashing.core import digest_bytes, parse_digest
@@ -46,11 +53,12 @@ def check_algorithm(algo: str) -> Algorithm:
         >>> check_algorithm("sha256")
         'sha256'
     """
-    if algo not in ALGORITHMS:
-        raise UnknownAlgorithmError(
-            f"unknown digest algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}"
-        )
-    return cast(Algorithm, algo)
+    for known in ALGORITHMS:
+        if algo == known:
+            return known
+    raise UnknownAlgorithmError(
+        f"unknown digest algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}"
+    )
 
 
 def new_hasher(algo: str = DEFAULT_ALGORITHM, *, multithreaded: bool = False) -> Hasher:
@@ -103,8 +111,59 @@ def is_digest(value: str) -> bool:
     return bool(_DIGEST_RE.match(value))
 
 
+def domain_prefix(domain: str) -> bytes:
+    """The bytes every digest of ``domain`` starts with: ``provenance:<domain>:v<HASH_VERSION>``.
+
+    Example:
+        >>> domain_prefix("blob")
+        b'provenance:blob:v1\\n'
+    """
+    if not domain or any(c in domain for c in ":\n"):
+        raise ValueError(f"bad digest domain {domain!r}")
+    return f"provenance:{domain}:v{HASH_VERSION}\n".encode()
+
+
+def new_domain_hasher(
+    domain: str, algo: str = DEFAULT_ALGORITHM, *, multithreaded: bool = False
+) -> Hasher:
+    """A fresh hasher that has already absorbed :func:`domain_prefix` of ``domain``.
+
+    Example:
+        >>> h = new_domain_hasher("blob"); _ = h.update(b"abc")
+        >>> format_digest("blake3", h.hexdigest()) == digest_blob(b"abc")
+        True
+    """
+    h = new_hasher(algo, multithreaded=multithreaded)
+    h.update(domain_prefix(domain))
+    return h
+
+
+def digest_blob(data: bytes | bytearray | memoryview, algo: str = DEFAULT_ALGORITHM) -> str:
+    """The content id of a byte string: the same id a file holding these bytes gets.
+
+    Domain-separated (``provenance:blob:v1``), so it differs from ``b3sum``/``sha256sum``
+    of the bytes (use :func:`digest_bytes` for that).
+
+    Example:
+        >>> from provenance.hashing import digest_file
+        >>> import pathlib, tempfile
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.bin"; _ = p.write_bytes(b"abc")
+        >>> digest_blob(b"abc") == digest_file(p)
+        True
+    """
+    mv = memoryview(data)
+    if not mv.c_contiguous:
+        mv = memoryview(mv.tobytes())
+    h = new_domain_hasher("blob", algo, multithreaded=mv.nbytes >= (1 << 24))
+    h.update(mv.cast("B") if mv.ndim != 1 or mv.format != "B" else mv)
+    return format_digest(algo, h.hexdigest())
+
+
 def digest_bytes(data: bytes | bytearray | memoryview, algo: str = DEFAULT_ALGORITHM) -> str:
-    """Digest an in-memory buffer.
+    """Digest an in-memory buffer with no domain tag: the plain ``sha256sum``/``b3sum`` value.
+
+    This is the primitive the domain-tagged digests are built on; a content id for bytes is
+    :func:`digest_blob`.
 
     Example:
         >>> digest_bytes(b"", "sha256")[7:15]
@@ -146,7 +205,7 @@ def _float(x: Any) -> Any:
     if math.isinf(f):
         return "Infinity" if f > 0 else "-Infinity"
     if f == 0.0:
-        return 0.0  # -0.0 and 0.0 are one value
+        return 0  # -0.0, 0.0 and 0 are one value
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
 
 
@@ -183,5 +242,5 @@ def digest_json(obj: Any, algo: str = DEFAULT_ALGORITHM, *, domain: str = "json"
         >>> digest_json({"a": 1}) == digest_json({"a": 1.0})
         True
     """
-    payload = f"provenance:{domain}:v{HASH_VERSION}\n{canonical_json(obj)}".encode()
+    payload = domain_prefix(domain) + canonical_json(obj).encode()
     return digest_bytes(payload, algo)

@@ -1,0 +1,170 @@
+"""``provenance neo4j start|stop|status``: a local Neo4j 5.26 server, no Docker needed.
+
+Mounted by the main CLI with ``app.add_typer(neo4j_app, name="neo4j")``. ``start`` prints the
+store URI as its last line, so scripts can do::
+
+    export PROVENANCE_STORE=$(provenance neo4j start | tail -n 1)
+
+Errors print one line on stderr (``PROVENANCE_DEBUG=1`` adds the server log tail) and exit 1.
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> CliRunner().invoke(neo4j_app, ["--help"]).exit_code
+    0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from provenance import neo4j_server
+from provenance.errors import ProvenanceError
+
+__all__ = ["neo4j_app"]
+
+neo4j_app = typer.Typer(
+    help=(
+        "Run a local Neo4j 5.26 Community server (Bolt + Neo4j Browser on 127.0.0.1, random"
+        " password) provisioned from Maven Central; no Docker needed."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help=f"State directory (default: ${neo4j_server.HOME_ENV} or"
+                                " ~/.cache/provenance/neo4j-<version>).", show_default=False),
+]
+
+T = TypeVar("T")
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn library errors into one line on stderr and exit code 1."""
+    try:
+        yield
+    except ProvenanceError as exc:
+        first, _, rest = str(exc).partition("\n")
+        err = _err()
+        err.print(f"error: {first}", markup=False)
+        if rest and os.environ.get("PROVENANCE_DEBUG") == "1":
+            err.print(rest, markup=False)
+        raise typer.Exit(1) from None
+
+
+def _with_spinner(message: str, work: Callable[[Callable[[str], None]], T]) -> T:
+    err = _err()
+    if not err.is_terminal:
+        return work(lambda msg: err.print(f"[dim]{msg}[/dim]"))
+    with err.status(message) as spinner:
+        def progress(msg: str) -> None:
+            err.print(f"[dim]{msg}[/dim]")
+            spinner.update(msg)
+        return work(progress)
+
+
+def _table(info: neo4j_server.ServerInfo) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("state", "[green]running[/green]" if info.ready
+                  else "[yellow]running, Bolt not answering yet[/yellow]")
+    table.add_row("version", f"Neo4j {info.version} Community")
+    table.add_row("pid", str(info.pid))
+    table.add_row("bolt", info.bolt_uri)
+    table.add_row("browser", info.browser_url)
+    table.add_row("user", info.user)
+    table.add_row("password file", str(info.password_file))
+    table.add_row("home", str(info.home))
+    table.add_row("log", str(info.log_file))
+    return table
+
+
+@neo4j_app.command()
+def start(
+    home: HomeOpt = None,
+    bolt_port: Annotated[int | None, typer.Option("--bolt-port", min=1, max=65535,
+                                                  help="Bolt port (default: picked once).")] = None,
+    http_port: Annotated[int | None, typer.Option("--http-port", min=1, max=65535,
+                                                  help="HTTP port (default: picked once).")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=1, help="Seconds to wait for the server once launched.")] = 180.0,
+) -> None:
+    """Start the server (downloading it once), or reuse the running one; prints the store URI.
+
+    The last line of output is the store URI: neo4j://neo4j:PASSWORD@127.0.0.1:PORT
+    """
+    with _errors():
+        info = _with_spinner(
+            "starting Neo4j…",
+            lambda progress: neo4j_server.start(home, bolt_port=bolt_port, http_port=http_port,
+                                                timeout=timeout, progress=progress),
+        )
+    out = _out()
+    verb = "started" if info.started else "already running"
+    out.print(f"Neo4j {info.version} {verb} (pid {info.pid})", markup=False)
+    out.print(_table(info))
+    sys.stdout.flush()
+    # The last line, unstyled and unwrapped, for `| tail -n 1`.
+    sys.stdout.write(info.uri + "\n")
+
+
+@neo4j_app.command()
+def stop(home: HomeOpt = None,
+         timeout: Annotated[float, typer.Option("--timeout", min=1,
+                                                help="Seconds before SIGKILL.")] = 60.0) -> None:
+    """Stop the server if it runs."""
+    with _errors():
+        before = neo4j_server.status(home, check_bolt=False)
+        stopped = neo4j_server.stop(home, timeout=timeout)
+    if stopped:
+        pid = f" (pid {before.pid})" if before is not None else ""
+        _out().print(f"Neo4j stopped{pid}", markup=False)
+    else:
+        _out().print("Neo4j is not running", markup=False)
+
+
+@neo4j_app.command()
+def status(home: HomeOpt = None,
+           as_json: Annotated[bool, typer.Option("--json",
+                                                 help="Print machine-readable JSON.")] = False,
+           ) -> None:
+    """Say whether the server runs, where, and how to log in."""
+    with _errors():
+        info = neo4j_server.status(home)
+        home_path = Path(home).expanduser().absolute() if home else neo4j_server.default_home()
+    if as_json:
+        data = info.to_dict() if info else {"running": False, "home": str(home_path)}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out = _out()
+    if info is None:
+        out.print(f"Neo4j is not running (home: {home_path})", markup=False)
+        return
+    out.print(_table(info))
+    out.print(f"store URI: {info.uri}", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover - manual testing
+    neo4j_app()

@@ -1,0 +1,100 @@
+"""The store protocol every backend implements, and the traversal rules they share.
+
+Traversal semantics (identical on every backend, checked by the parity suite):
+
+* Upstream of a node: the transforms that PRODUCED it; upstream of a transform: what it USED,
+  the model it USED_MODEL and the code version it RAN.
+* Downstream of a node: the transforms that USED / USED_MODEL / RAN it; downstream of a
+  transform: what it PRODUCED.
+* ``depth`` counts transforms: ``depth=1`` from an artifact gives its producers and their
+  inputs. ``None`` means unbounded. Every node is visited once, so cycles (a transform that
+  uses and produces the same digest) and diamond lattices cost as much as the distinct nodes.
+* The result's edges are every edge between two result nodes (the induced subgraph).
+* ``limit`` caps the nodes returned (root first, then by level, then id) and sets
+  ``truncated``.
+
+Example:
+    >>> from provenance.store.base import Direction
+    >>> Direction("up").value
+    'up'
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from provenance.model import Artifact, CodeVersion, Edge, LineageGraph, Model, Transform
+
+AnyNode = Artifact | Model | Transform | CodeVersion
+
+#: Edge types followed when walking each way from a transform or to a transform.
+UPSTREAM_FROM_TRANSFORM = ("USED", "USED_MODEL", "RAN")
+DOWNSTREAM_TO_TRANSFORM = ("USED", "USED_MODEL", "RAN")
+
+
+class Direction(enum.Enum):
+    """Which way a traversal walks: ``up`` to ancestors, ``down`` to descendants."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+@runtime_checkable
+class LineageStore(Protocol):
+    """What a lineage backend provides. Writes are idempotent and atomic per call."""
+
+    uri: str
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+    def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
+        """Merge nodes and edges in one transaction: all or nothing.
+
+        Artifacts are immutable: a second write of the same id only fills fields that were
+        empty. A transform's status may move from failed/running to succeeded, never back.
+        """
+
+    def get(self, node_id: str) -> AnyNode | None:
+        """The node with exactly this id, or None."""
+
+    def get_many(self, node_ids: Sequence[str]) -> list[AnyNode]:
+        """The nodes with these ids (missing ones are left out), in the order given."""
+
+    def resolve(self, prefix: str, limit: int = 10) -> list[str]:
+        """Ids starting with ``prefix`` (with or without the ``algo:`` part), at most ``limit``."""
+
+    def traverse(
+        self, node_id: str, direction: Direction, depth: int | None = None, limit: int | None = None
+    ) -> LineageGraph:
+        """The ancestry (``UP``) or descendants (``DOWN``) of a node, root included."""
+
+    def find_artifacts(
+        self, *, name: str | None = None, kind: str | None = None, uri: str | None = None
+    ) -> list[Artifact]:
+        """Artifacts matching every given field, newest first."""
+
+    def iter_nodes(self, batch_size: int = 1000) -> Iterator[list[AnyNode]]:
+        """Every node, in batches, ordered by id."""
+
+    def iter_edges(self, batch_size: int = 1000) -> Iterator[list[Edge]]:
+        """Every edge, in batches, ordered by (source, type, target)."""
+
+    def counts(self) -> dict[str, int]:
+        """Number of nodes per node type and of edges per edge type."""
+
+
+def order_levels(root: str, level: dict[str, int], limit: int | None) -> tuple[list[str], bool]:
+    """Result order of a traversal (root, then by level, then id) cut to ``limit``.
+
+    Returns the ids kept and whether any were cut.
+
+    Example:
+        >>> order_levels("r", {"r": 0, "b": 1, "a": 1}, 2)
+        (['r', 'a'], True)
+    """
+    ordered = sorted(level, key=lambda i: (i != root, level[i], i))
+    truncated = limit is not None and len(ordered) > limit
+    return (ordered[:limit] if limit is not None else ordered), truncated

@@ -1,0 +1,588 @@
+"""The user-facing tracking API: log artifacts, record runs, query lineage.
+
+Example:
+    >>> import tempfile, pandas as pd
+    >>> from provenance import Tracker
+    >>> tracker = Tracker(tempfile.mkdtemp() + "/")
+    >>> raw = tracker.log_artifact(pd.DataFrame({"x": [1, 2, 3]}), name="raw")
+    >>> with tracker.run("double", inputs=[raw], params={"factor": 2}) as run:
+    ...     out = run.output(pd.DataFrame({"x": [2, 4, 6]}), name="doubled")
+    >>> [a.name for a in tracker.ancestry(out.id).artifacts]
+    ['doubled', 'raw']
+    >>> tracker.close()
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any, ParamSpec, TypeVar, cast
+
+from pydantic import ValidationError
+
+from provenance.capture import capture_code_version, capture_environment, feature_stats, isolated_rng
+from provenance.errors import (
+    AmbiguousIdError,
+    NotFoundError,
+    TrackingError,
+    UnsupportedTypeError,
+)
+from provenance.hashing import ContentInfo, digest_object
+from provenance.hashing.core import DEFAULT_ALGORITHM, canonical_json, check_algorithm
+from provenance.locations import path_to_uri
+from provenance.model import (
+    Artifact,
+    CodeVersion,
+    Cost,
+    Edge,
+    Environment,
+    LineageGraph,
+    Model,
+    SeedState,
+    Transform,
+    utcnow,
+)
+from provenance.store import AnyNode, Direction, LineageStore, open_store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ArtifactRef = Artifact | str
+
+
+def _is_data(value: Any) -> bool:
+    """True for values the decorator treats as data (inputs/outputs), not hyperparameters."""
+    if isinstance(value, Artifact | bytes | bytearray | memoryview | Path):
+        return True
+    mod = type(value).__module__.split(".")[0]
+    return mod in ("pandas", "numpy", "pyarrow", "polars", "torch") and not isinstance(
+        value, int | float | bool
+    ) and hasattr(value, "__len__")
+
+
+class Run:
+    """A transform being recorded; made by :meth:`Tracker.run`, used as a context manager.
+
+    Attributes:
+        transform_id: the deterministic id this run will be recorded under.
+        memoized: True when this exact work was already recorded as succeeded.
+        previous_outputs: the outputs recorded for it then (empty otherwise).
+        seed_state: the seeds and RNG states the run executes with.
+    """
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        operation: str,
+        inputs: Sequence[ArtifactRef] | Mapping[str, ArtifactRef],
+        params: Mapping[str, Any],
+        seed: int | None,
+        model: ArtifactRef | None,
+        name: str | None,
+        cost: Cost | Mapping[str, Any] | None,
+        deterministic: bool,
+        code_version: CodeVersion,
+        metadata: Mapping[str, Any],
+    ) -> None:
+        if not operation or not isinstance(operation, str):
+            raise TrackingError("operation must be a non-empty string")
+        self._tracker = tracker
+        self.operation = operation
+        self.name = name
+        self.params = dict(params)
+        try:
+            canonical_json(self.params)
+        except (UnsupportedTypeError, TypeError, ValueError) as exc:
+            raise TrackingError(f"params of {operation!r} are not JSON-serializable: {exc}") from exc
+        self.seed = seed
+        self.deterministic = deterministic
+        self.code_version = code_version
+        self.metadata = dict(metadata)
+        self.cost = Cost.model_validate(cost) if isinstance(cost, Mapping) else cost
+        pairs = (
+            list(inputs.items())
+            if isinstance(inputs, Mapping)
+            else [(f"input{i}" if len(inputs) > 1 else "input", a) for i, a in enumerate(inputs)]
+        )
+        self.inputs: list[tuple[str, Artifact]] = [
+            (role, tracker._artifact(ref)) for role, ref in pairs
+        ]
+        self.model = tracker._artifact(model) if model is not None else None
+        self._outputs: list[tuple[str, Artifact]] = []
+        self._stack = ExitStack()
+        self._closed = True
+        self.seed_state: SeedState | None = None
+        self.transform_id = ""
+        self.memoized = False
+        self.previous_outputs: list[Artifact] = []
+        self.transform: Transform | None = None
+
+    # --- context manager -----------------------------------------------------------------
+    def __enter__(self) -> Run:
+        self.started_at = utcnow()
+        self.seed_state = self._stack.enter_context(
+            isolated_rng(self.seed, deterministic=self.deterministic)
+        )
+        seed_identity = self.seed_state.identity() if self.seed is not None else None
+        self.transform_id = Transform.make_id(
+            operation=self.operation,
+            input_ids=[a.id for _, a in self.inputs],
+            code_version_id=self.code_version.id,
+            model_id=self.model.id if self.model else None,
+            hyperparameters=self.params,
+            seed=seed_identity,
+            algo=self._tracker.algo,
+        )
+        previous = self._tracker.store.get(self.transform_id)
+        if isinstance(previous, Transform) and previous.status == "succeeded":
+            self.memoized = True
+            self.previous_outputs = self._tracker.outputs_of(self.transform_id)
+        self._closed = False
+        return self
+
+    def output(self, obj: Any, name: str, kind: str | None = None, *, role: str | None = None,
+               **metadata: Any) -> Artifact:
+        """Digest ``obj`` and attach it to this run as an output; returns the artifact.
+
+        Accepts whatever :meth:`Tracker.log_artifact` accepts (including an Artifact).
+        """
+        if self._closed:
+            raise TrackingError("run.output() called outside the run's `with` block")
+        art = (
+            obj if isinstance(obj, Artifact)
+            else self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
+        )
+        self._outputs.append((role or name, art))
+        return art
+
+    @property
+    def outputs(self) -> list[Artifact]:
+        """Outputs attached so far."""
+        return [a for _, a in self._outputs]
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._closed = True
+        self._stack.close()  # restores the caller's RNG states
+        ended = utcnow()
+        failed = exc is not None
+        assert self.seed_state is not None
+        cost = self.cost
+        if cost is not None and cost.duration_s is None:
+            cost = cost.model_copy(update={"duration_s": (ended - self.started_at).total_seconds()})
+        transform = Transform(
+            id=self.transform_id,
+            operation=self.operation,
+            name=self.name,
+            hyperparameters=self.params,
+            seed_state=self.seed_state,
+            code_version_id=self.code_version.id,
+            model_id=self.model.id if self.model else None,
+            input_ids=[a.id for _, a in self.inputs],
+            started_at=self.started_at,
+            ended_at=ended,
+            status="failed" if failed else "succeeded",
+            error=(
+                "".join(traceback.format_exception_only(exc_type, exc)).strip()
+                if failed and exc_type is not None else None
+            ),
+            cost=cost,
+            environment=self._tracker.environment,
+            metadata=self.metadata,
+        )
+        nodes: list[AnyNode] = [self.code_version, transform]
+        edges = [Edge(source=transform.id, target=self.code_version.id, type="RAN")]
+        for role, art in self.inputs:
+            edges.append(Edge(source=transform.id, target=art.id, type="USED", role=role))
+        if self.model is not None:
+            edges.append(Edge(source=transform.id, target=self.model.id, type="USED_MODEL"))
+        if not failed:
+            for role, art in self._outputs:
+                nodes.append(art)
+                edges.append(Edge(source=transform.id, target=art.id, type="PRODUCED", role=role))
+        self._tracker.store.write(nodes, edges)
+        self.transform = transform
+
+
+class Tracker:
+    """Records lineage into a store and answers lineage questions.
+
+    Args:
+        store: a store URI or path (see :mod:`provenance.store.uri`), an open
+            :class:`~provenance.store.LineageStore`, or None for ``$PROVENANCE_STORE`` or the
+            embedded store at ``./.provenance/``.
+        algo: digest algorithm for artifacts and ids (``blake3`` or ``sha256``).
+        row_fingerprints: store per-row fingerprints with DataFrame artifacts.
+        packages: which package versions runs record: ``imported`` or ``all``.
+    """
+
+    def __init__(
+        self,
+        store: str | LineageStore | None = None,
+        *,
+        algo: str = DEFAULT_ALGORITHM,
+        row_fingerprints: bool = False,
+        packages: str = "imported",
+    ) -> None:
+        self.algo = check_algorithm(algo)
+        self.store: LineageStore = (
+            store if store is not None and not isinstance(store, str) else open_store(store)
+        )
+        self.row_fingerprints = row_fingerprints
+        self._packages = packages
+        self._environment: Environment | None = None
+        #: Outputs of the last call of a function decorated with :meth:`transform`.
+        self.last_outputs: list[Artifact] = []
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def environment(self) -> Environment:
+        """The environment runs record (captured once per tracker, on first use)."""
+        if self._environment is None:
+            self._environment = capture_environment(self._packages)  # type: ignore[arg-type]
+        return self._environment
+
+    # --- artifacts -----------------------------------------------------------------------
+    def _make_artifact(
+        self,
+        obj: Any,
+        *,
+        name: str,
+        kind: str | None = None,
+        uri: str | None = None,
+        include_index: bool = False,
+        float_decimals: int | None = None,
+        stats: bool = True,
+        **fields: Any,
+    ) -> Artifact:
+        if not name or not isinstance(name, str):
+            raise TrackingError("an artifact needs a non-empty name")
+        info: ContentInfo = digest_object(
+            obj, algo=self.algo, include_index=include_index, float_decimals=float_decimals
+        )
+        known = {f for f in Model.model_fields if f not in ("id", "node_type", "metadata")}
+        governance = {k: fields.pop(k) for k in list(fields) if k in known}
+        metadata = {**fields}
+        details = dict(info.details)
+        if uri is None and info.kind in ("file", "directory"):
+            uri = path_to_uri(obj)
+        frame = _as_frame(obj) if stats else None
+        if frame is None and stats and info.kind == "file" and (kind or "") == "dataset":
+            frame = _read_table(Path(obj))
+        stats_dict = feature_stats(frame) if frame is not None else None
+        if frame is not None and self.row_fingerprints:
+            from provenance.hashing import row_fingerprints
+
+            metadata["row_fingerprints"] = [int(x) for x in row_fingerprints(frame)]
+        common: dict[str, Any] = dict(
+            id=info.digest,
+            name=name,
+            kind=kind or info.kind,
+            uri=uri,
+            row_count=info.row_count if info.row_count is not None else (
+                len(frame) if frame is not None else None
+            ),
+            size_bytes=info.size_bytes,
+            feature_stats=stats_dict,
+            metadata={**metadata, "content": details} if details else metadata,
+        )
+        common.update(governance)
+        try:
+            if info.kind == "model" or kind == "model":
+                return Model(
+                    **{k: v for k, v in common.items() if k not in ("architecture_hash", "framework")},
+                    architecture_hash=common.get("architecture_hash")
+                    or details.get("architecture_hash"),
+                    framework=common.get("framework") or details.get("framework"),
+                    parameter_count=details.get("parameter_count"),
+                )
+            return Artifact(**common)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise TrackingError(f"artifact {name!r} has invalid fields: {problems}") from exc
+
+    def log_artifact(self, obj: Any, name: str, kind: str | None = None, **metadata: Any) -> Artifact:
+        """Digest ``obj``, record it as an artifact, and return it.
+
+        ``obj`` may be a pandas DataFrame, pyarrow Table, numpy array, bytes, a file or
+        directory path, or a dict of arrays (model weights; pass ``architecture_hash=`` and
+        ``framework=`` to describe it). Known fields (``uri``, ``schema_version``,
+        ``license``, ``contains_pii``, ``owner``, ``include_index``, ``float_decimals``,
+        ``stats``) are used as such; any other keyword is stored as metadata.
+        Logging the same content twice returns the same artifact and creates nothing new.
+
+        Example:
+            >>> import tempfile, numpy as np
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> a = t.log_artifact(np.arange(3), name="xs")
+            >>> a.kind, a.id == t.log_artifact(np.arange(3), name="xs").id
+            ('array', True)
+        """
+        art = self._make_artifact(obj, name=name, kind=kind, **metadata)
+        self.store.write([art], [])
+        stored = self.store.get(art.id)
+        return cast(Artifact, stored) if isinstance(stored, Artifact) else art
+
+    def _artifact(self, ref: ArtifactRef) -> Artifact:
+        if isinstance(ref, Artifact):
+            return ref
+        if isinstance(ref, str):
+            node = self.get(ref)
+            if not isinstance(node, Artifact):
+                raise TrackingError(f"{ref} is a {node.node_type}, not an artifact")
+            return node
+        raise TrackingError(
+            f"inputs must be Artifacts or artifact ids, got {type(ref).__name__}; "
+            "log data with tracker.log_artifact() first"
+        )
+
+    # --- runs ----------------------------------------------------------------------------
+    def run(
+        self,
+        operation: str,
+        inputs: Sequence[ArtifactRef] | Mapping[str, ArtifactRef] = (),
+        params: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        model: ArtifactRef | None = None,
+        *,
+        name: str | None = None,
+        cost: Cost | Mapping[str, Any] | None = None,
+        deterministic: bool = False,
+        entrypoint: Callable[..., Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Run:
+        """Record one execution of ``operation`` as a Transform.
+
+        Inside the ``with`` block the RNGs are seeded from ``seed`` (and restored afterwards);
+        call ``run.output(obj, name=..., kind=...)`` for each output. On exit the transform is
+        written with its inputs, outputs, timings, status, code version, environment and seed
+        state, in one transaction. A block that raises is recorded as failed, without outputs,
+        and the exception propagates. ``inputs`` may be a list or a ``{role: artifact}`` dict.
+
+        Example:
+            >>> import tempfile, numpy as np
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> xs = t.log_artifact(np.arange(10), name="xs")
+            >>> with t.run("sample", inputs=[xs], params={"n": 3}, seed=7) as run:
+            ...     picked = run.output(np.random.permutation(10)[:3], name="sample")
+            >>> run.seed_state.reproducibility
+            'seeded'
+        """
+        code = self._code_version(entrypoint, sys._getframe(1))
+        return Run(
+            self, operation, inputs, params or {}, seed, model, name, cost, deterministic, code,
+            metadata or {},
+        )
+
+    def _code_version(self, fn: Callable[..., Any] | None, frame: FrameType) -> CodeVersion:
+        if fn is not None:
+            return capture_code_version(fn)
+        module = frame.f_globals.get("__name__", "__main__")
+        qual = frame.f_code.co_qualname
+        filename = frame.f_code.co_filename
+        entry = f"{module}:{qual}"
+        cwd = os.path.dirname(os.path.abspath(filename)) if os.path.exists(filename) else None
+        return capture_code_version(frame.f_code, entrypoint=entry, cwd=cwd)
+
+    def transform(
+        self,
+        operation: str,
+        *,
+        seed: int | None = None,
+        deterministic: bool = False,
+        output_name: str | None = None,
+        output_kind: str | None = None,
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        """Decorate a function so each call is recorded as a run of ``operation``.
+
+        Arguments that are data (DataFrames, arrays, Arrow tables, bytes, paths,
+        Artifacts) become inputs, logged as artifacts named ``<function>.<parameter>``;
+        every other argument is a hyperparameter. The return value (or each element of a
+        returned tuple) becomes an output named ``output_name`` (default: the function name).
+
+        Example:
+            >>> import tempfile, numpy as np
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> @t.transform("scale")
+            ... def scale(xs, factor=2.0):
+            ...     return xs * factor
+            >>> scale(np.arange(3)).tolist()
+            [0.0, 2.0, 4.0]
+            >>> [tr.operation for tr in t.ancestry(t.last_outputs[0].id).transforms]
+            ['scale']
+        """
+
+        def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+            sig = inspect.signature(fn)
+
+            @functools.wraps(fn)
+            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                bound = sig.bind(*args, **kwargs)
+                bound.apply_defaults()
+                inputs: dict[str, Artifact] = {}
+                params: dict[str, Any] = {}
+                for pname, value in bound.arguments.items():
+                    if _is_data(value):
+                        inputs[pname] = (
+                            value if isinstance(value, Artifact)
+                            else self.log_artifact(value, name=f"{fn.__name__}.{pname}")
+                        )
+                    else:
+                        params[pname] = value
+                with self.run(
+                    operation, inputs=inputs, params=params, seed=seed,
+                    deterministic=deterministic, entrypoint=fn,
+                ) as run:
+                    result = fn(*args, **kwargs)
+                    values = result if isinstance(result, tuple) else (result,)
+                    base = output_name or fn.__name__
+                    for i, value in enumerate(values):
+                        if value is None:
+                            continue
+                        out_name = base if len(values) == 1 else f"{base}.{i}"
+                        run.output(value, name=out_name, kind=output_kind)
+                self.last_outputs = run.outputs
+                return result
+
+            return wrapper
+
+        return decorate
+
+    # --- queries -------------------------------------------------------------------------
+    def resolve(self, id_or_prefix: str) -> str:
+        """The full id for an id or unique prefix (``blake3:`` may be left out), like git.
+
+        Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
+        """
+        ref = id_or_prefix.strip()
+        if not ref:
+            raise NotFoundError("empty id")
+        if self.store.get(ref) is not None:
+            return ref
+        hex_part = ref.split(":", 1)[-1]
+        if len(hex_part) < 4 or any(c not in "0123456789abcdef" for c in hex_part.lower()):
+            raise NotFoundError(f"no node with id {ref!r} (give at least 4 hex digits of an id)")
+        matches = self.store.resolve(ref, limit=6)
+        if not matches:
+            raise NotFoundError(f"no node with id {ref!r}")
+        if len(matches) > 1:
+            shown = ", ".join(m[:19] for m in matches[:5])
+            raise AmbiguousIdError(f"id prefix {ref!r} is ambiguous: matches {shown}…")
+        return matches[0]
+
+    def get(self, node_id: str) -> AnyNode:
+        """The node with this id (or unique id prefix).
+
+        Example:
+            >>> import tempfile
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> a = t.log_artifact(b"hello", name="greeting")
+            >>> t.get(a.id[:14]).name
+            'greeting'
+        """
+        full = self.resolve(node_id)
+        node = self.store.get(full)
+        if node is None:  # pragma: no cover - resolve() checked it exists
+            raise NotFoundError(f"no node with id {node_id!r}")
+        return node
+
+    def ancestry(self, node_id: str, depth: int | None = None, limit: int | None = None) -> LineageGraph:
+        """Everything upstream of a node: every producer, every input of every producer,
+        their code versions and models, to ``depth`` transforms (None: all the way).
+
+        Example:
+            >>> import tempfile
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> a = t.log_artifact(b"x", name="a")
+            >>> len(t.ancestry(a.id).nodes)
+            1
+        """
+        _check_depth(depth, limit)
+        return self.store.traverse(self.resolve(node_id), Direction.UP, depth, limit)
+
+    def descendants(self, node_id: str, depth: int | None = None, limit: int | None = None) -> LineageGraph:
+        """Everything downstream of a node: the transforms that used it and all they produced.
+
+        Example:
+            >>> import tempfile
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> a = t.log_artifact(b"x", name="a")
+            >>> t.descendants(a.id).root == a.id
+            True
+        """
+        _check_depth(depth, limit)
+        return self.store.traverse(self.resolve(node_id), Direction.DOWN, depth, limit)
+
+    def outputs_of(self, transform_id: str) -> list[Artifact]:
+        """The artifacts a transform produced (the memoized result of that work).
+
+        Example:
+            >>> import tempfile
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> a = t.log_artifact(b"x", name="a")
+            >>> with t.run("copy", inputs=[a]) as run:
+            ...     _ = run.output(b"y", name="b")
+            >>> [o.name for o in t.outputs_of(run.transform_id)]
+            ['b']
+        """
+        g = self.store.traverse(transform_id, Direction.DOWN, depth=0)
+        produced = {e.target for e in g.edges if e.source == transform_id and e.type == "PRODUCED"}
+        return [n for n in g.artifacts if n.id in produced]
+
+
+def _check_depth(depth: int | None, limit: int | None) -> None:
+    if depth is not None and (not isinstance(depth, int) or depth < 0):
+        raise TrackingError(f"depth must be a non-negative integer, got {depth!r}")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise TrackingError(f"limit must be a positive integer, got {limit!r}")
+
+
+def _as_frame(obj: Any) -> Any:
+    """A pandas DataFrame view of tabular ``obj`` (for feature statistics), else None."""
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    mod = type(obj).__module__
+    if mod.startswith("pyarrow") and hasattr(obj, "to_pandas"):
+        return obj.to_pandas()
+    if mod.startswith("polars") and hasattr(obj, "to_pandas"):
+        return obj.to_pandas()
+    return None
+
+
+def _read_table(path: Path) -> Any:
+    """Load a CSV or Parquet file as a DataFrame for statistics; None for other files."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path)
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    return None
+
+

@@ -1,0 +1,182 @@
+"""One scenario set, run on every backend, same answers.
+
+Expected answers come from an independent oracle (networkx over the graph the scenario wrote)
+and from hand-counted values on the small scenarios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import networkx as nx
+import pytest
+
+from provenance.model import LineageGraph
+from provenance.store import Direction, LineageStore, SQLiteStore
+from tests.scenarios import SCENARIOS, art, diamond_lattice, identity_loop, multi_input_join, two_producers
+
+BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[LineageStore]:
+    """An empty store of each backend."""
+    if request.param == "sqlite":
+        s: LineageStore = SQLiteStore(f"{tmp_path}/lineage.sqlite")
+    else:
+        request.getfixturevalue("neo4j_clean")
+        server = request.getfixturevalue("neo4j_server")
+        from provenance.store import open_store
+
+        s = open_store(server.store_uri)
+    yield s
+    s.close()
+
+
+def oracle(graph: LineageGraph, root: str, direction: Direction) -> set[str]:
+    g = graph.to_networkx()
+    reach = nx.ancestors(g, root) if direction is Direction.UP else nx.descendants(g, root)
+    return reach | {root}
+
+
+def induced_edges(graph: LineageGraph, ids: set[str]) -> set[tuple[str, str, str]]:
+    return {e.key for e in graph.edges if e.source in ids and e.target in ids}
+
+
+def check(store: LineageStore, graph: LineageGraph, root: str, direction: Direction) -> LineageGraph:
+    got = store.traverse(root, direction)
+    want = oracle(graph, root, direction)
+    assert got.node_ids == want
+    assert {e.key for e in got.edges} == induced_edges(graph, want)
+    assert got.root == root and not got.truncated
+    return got
+
+
+def test_multi_input_join(store: LineageStore) -> None:
+    g = multi_input_join(store)
+    up = check(store, g, art("clean").id, Direction.UP)
+    # clean <- clean-transform <- joined <- join <- users, events; plus the code version
+    assert sorted(a.name for a in up.artifacts) == ["clean", "events", "joined", "users"]
+    assert sorted(t.operation for t in up.transforms) == ["clean", "join"]
+    assert len(up.code_versions) == 1
+    assert sorted(a.name for a in up.sources()) == ["events", "users"]
+    down = check(store, g, art("events").id, Direction.DOWN)
+    assert sorted(a.name for a in down.artifacts) == ["clean", "events", "joined"]
+    assert len(down.code_versions) == 0
+
+
+def test_two_producers(store: LineageStore) -> None:
+    g = two_producers(store)
+    up = check(store, g, art("same_output").id, Direction.UP)
+    assert sorted(t.operation for t in up.transforms) == ["dedupe", "normalize"]
+    assert sorted(a.name for a in up.sources()) == ["src_a", "src_b"]
+    for src in ("src_a", "src_b"):
+        down = check(store, g, art(src).id, Direction.DOWN)
+        assert art("same_output").id in down.node_ids
+        assert art("src_b" if src == "src_a" else "src_a").id not in down.node_ids
+
+
+def test_identity_loop_terminates(store: LineageStore) -> None:
+    g = identity_loop(store)
+    up = check(store, g, art("y").id, Direction.UP)
+    assert sorted(t.operation for t in up.transforms) == ["ingest", "noop", "use"]
+    down = check(store, g, art("x").id, Direction.DOWN)
+    assert sorted(a.name for a in down.artifacts) == ["x", "y"]
+    assert sorted(t.operation for t in down.transforms) == ["noop", "use"]
+
+
+def test_diamond_lattice_60_levels(store: LineageStore) -> None:
+    g = diamond_lattice(store, 60)
+    up = check(store, g, art("lattice-top").id, Direction.UP)
+    # 61 levels x 2 artifacts + top; 60 x 2 mix transforms + merge; one code version.
+    assert len(up.artifacts) == 61 * 2 + 1
+    assert len(up.transforms) == 121
+    assert len(up.nodes) == 123 + 121 + 1
+    down = check(store, g, art("lattice-0-a").id, Direction.DOWN)
+    assert len(down.artifacts) == 60 * 2 + 1 + 1
+
+
+def test_depth_counts_transforms(store: LineageStore) -> None:
+    diamond_lattice(store, 10)
+    top = art("lattice-top").id
+    d0 = store.traverse(top, Direction.UP, depth=0)
+    assert d0.node_ids == {top}
+    d1 = store.traverse(top, Direction.UP, depth=1)
+    # merge transform, its two inputs (level 10), its code version
+    assert len(d1.transforms) == 1 and len(d1.artifacts) == 3 and len(d1.code_versions) == 1
+    d2 = store.traverse(top, Direction.UP, depth=2)
+    assert len(d2.transforms) == 3 and len(d2.artifacts) == 5
+
+
+def test_limit_truncates(store: LineageStore) -> None:
+    diamond_lattice(store, 10)
+    got = store.traverse(art("lattice-top").id, Direction.UP, limit=5)
+    assert got.truncated and len(got.nodes) == 5 and got.nodes[0].id == art("lattice-top").id
+
+
+@pytest.mark.slow
+def test_random_dag_10k(store: LineageStore) -> None:
+    g = SCENARIOS["random_dag"](store)
+    assert len(g.nodes) >= 10_000
+    counts = store.counts()
+    assert counts["Transform"] == 4000
+    leaves = [n.id for n in g.artifacts if n.name.startswith("dag-3999-")]
+    for leaf in leaves:
+        check(store, g, leaf, Direction.UP)
+    for src in ("dag-src-0", "dag-src-29"):
+        check(store, g, art(src).id, Direction.DOWN)
+    model_down = check(store, g, [m.id for m in g.models][0], Direction.DOWN)
+    assert len(model_down.transforms) >= 4000 // 17
+
+
+def test_writes_are_idempotent(store: LineageStore) -> None:
+    multi_input_join(store)
+    before = store.counts()
+    multi_input_join(store)
+    assert store.counts() == before
+    assert before == {"Artifact": 4, "Transform": 2, "CodeVersion": 1, "USED": 3,
+                      "PRODUCED": 2, "RAN": 2}
+
+
+def test_resolve_prefix_and_get(store: LineageStore) -> None:
+    identity_loop(store)
+    x = art("x")
+    hexpart = x.id.split(":")[1]
+    assert store.resolve(hexpart[:10]) == [x.id]
+    assert store.resolve("blake3:" + hexpart[:10]) == [x.id]
+    assert store.resolve("ffffffffffffffffff") == []
+    got = store.get(x.id)
+    assert got is not None and got.name == "x"
+    assert store.get("blake3:" + "0" * 64) is None
+    assert [n.id for n in store.get_many([x.id, "blake3:" + "0" * 64, art("y").id])] == [x.id, art("y").id]
+
+
+def test_artifact_immutability_and_fill(store: LineageStore) -> None:
+    a = art("immut")
+    store.write([a], [])
+    store.write([a.model_copy(update={"uri": "file:///data/x.csv", "name": "renamed"})], [])
+    got = store.get(a.id)
+    assert got is not None
+    assert got.uri == "file:///data/x.csv"  # type: ignore[union-attr]
+    assert got.name == "immut"  # first name kept
+    assert got.created_at == a.created_at  # type: ignore[union-attr]
+
+
+def test_transform_status_only_upgrades(store: LineageStore) -> None:
+    from tests.scenarios import transform
+
+    nodes, edges = transform("op", [art("i")], [])
+    t = nodes[0]
+    store.write([t.model_copy(update={"status": "failed", "error": "boom"}), *nodes[1:]], edges)
+    store.write([t], [])
+    assert store.get(t.id).status == "succeeded"  # type: ignore[union-attr]
+    store.write([t.model_copy(update={"status": "failed"})], [])
+    assert store.get(t.id).status == "succeeded"  # type: ignore[union-attr]
+
+
+def test_iteration_covers_everything(store: LineageStore) -> None:
+    g = diamond_lattice(store, 5)
+    nodes = [n.id for batch in store.iter_nodes(batch_size=7) for n in batch]
+    edges = [e.key for batch in store.iter_edges(batch_size=7) for e in batch]
+    assert sorted(nodes) == sorted({n.id for n in g.nodes}) == nodes
+    assert sorted(edges) == sorted({e.key for e in g.edges}) == edges
