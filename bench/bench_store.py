@@ -37,15 +37,21 @@ from provenance.store.base import AnyNode
 DEPTH = 50
 CHAIN_NODES = 2 * DEPTH + 1
 CODE = CodeVersion(
-    id=CodeVersion.make_id(entrypoint="bench:step", git_commit="b" * 40, diff_digest=None,
-                           source_digest=None),
-    entrypoint="bench:step", git_commit="b" * 40,
+    id=CodeVersion.make_id(
+        entrypoint="bench:step", git_commit="b" * 40, diff_digest=None, source_digest=None
+    ),
+    entrypoint="bench:step",
+    git_commit="b" * 40,
 )
 
 
 def _art(chain: int, level: int) -> Artifact:
-    return Artifact(id=digest_bytes(f"{chain}/{level}".encode()), name=f"chain{chain}.v{level}",
-                    kind="dataset", row_count=level)
+    return Artifact(
+        id=digest_bytes(f"{chain}/{level}".encode()),
+        name=f"chain{chain}.v{level}",
+        kind="dataset",
+        row_count=level,
+    )
 
 
 def chains(first: int, last: int, seed: int = 1) -> Iterator[tuple[list[AnyNode], list[Edge]]]:
@@ -60,11 +66,21 @@ def chains(first: int, last: int, seed: int = 1) -> Iterator[tuple[list[AnyNode]
                 ins.append(_art(c - 1, lvl - 1).id)  # neighbouring chain, already written
             tid = digest_json({"c": c, "l": lvl}, domain="bench")
             out = _art(c, lvl)
-            nodes += [Transform(id=tid, operation="step", input_ids=ins, code_version_id=CODE.id,
-                                hyperparameters={"level": lvl}), out]
+            nodes += [
+                Transform(
+                    id=tid,
+                    operation="step",
+                    input_ids=ins,
+                    code_version_id=CODE.id,
+                    hyperparameters={"level": lvl},
+                ),
+                out,
+            ]
             edges += [Edge(source=tid, target=i, type="USED") for i in ins]
-            edges += [Edge(source=tid, target=out.id, type="PRODUCED"),
-                      Edge(source=tid, target=CODE.id, type="RAN")]
+            edges += [
+                Edge(source=tid, target=out.id, type="PRODUCED"),
+                Edge(source=tid, target=CODE.id, type="RAN"),
+            ]
         yield nodes, edges
 
 
@@ -84,12 +100,19 @@ def batches(first: int, last: int, batch_nodes: int) -> list[tuple[list[AnyNode]
     return out
 
 
-def ingest(store: LineageStore, work: list[tuple[list[AnyNode], list[Edge]]], label: str,
-           console: Console) -> float:
+def ingest(
+    store: LineageStore, work: list[tuple[list[AnyNode], list[Edge]]], label: str, console: Console
+) -> float:
     """Write every batch (nodes, then that batch's edges, one transaction); elements/s."""
     total = sum(len(n) + len(e) for n, e in work)
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=total)
         start = time.perf_counter()
         for nodes, edges in work:
@@ -114,7 +137,7 @@ def ancestry_latency(store: LineageStore, n_chains: int, queries: int) -> tuple[
         assert len(g.transforms) >= DEPTH
         sizes.append(len(g.nodes))
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95, int(statistics.median(sizes))
 
 
@@ -131,7 +154,9 @@ def open_backend(name: str, neo4j_uri: str | None, tmp: Path) -> LineageStore:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--backends", default="sqlite,neo4j")
     ap.add_argument("--queries", type=int, default=50)
@@ -156,19 +181,40 @@ def main() -> None:
                 p50, p95, nodes = ancestry_latency(store, n_chains, args.queries)
                 counts = store.counts()
                 total_nodes = sum(v for k, v in counts.items() if k in NODE_TYPES)
-                results.append({"backend": b, "size": size, "nodes": total_nodes,
-                                "ingest_elements_per_s": round(rate), "ancestry_p50_ms": round(p50, 2),
-                                "ancestry_p95_ms": round(p95, 2), "ancestry_nodes": nodes})
+                results.append(
+                    {
+                        "backend": b,
+                        "size": size,
+                        "nodes": total_nodes,
+                        "ingest_elements_per_s": round(rate),
+                        "ancestry_p50_ms": round(p50, 2),
+                        "ancestry_p95_ms": round(p95, 2),
+                        "ancestry_nodes": nodes,
+                    }
+                )
                 console.print(results[-1])
             done = n_chains
         for s in stores.values():
             s.close()
     table = Table(title="Store benchmark (50-hop ancestry; ingest batched)")
-    for col in ("backend", "nodes", "ingest elements/s", "ancestry p50 ms", "p95 ms", "nodes in answer"):
+    for col in (
+        "backend",
+        "nodes",
+        "ingest elements/s",
+        "ancestry p50 ms",
+        "p95 ms",
+        "nodes in answer",
+    ):
         table.add_column(col, justify="right")
     for r in results:
-        table.add_row(str(r["backend"]), f"{r['nodes']:,}", f"{r['ingest_elements_per_s']:,}",
-                      str(r["ancestry_p50_ms"]), str(r["ancestry_p95_ms"]), str(r["ancestry_nodes"]))
+        table.add_row(
+            str(r["backend"]),
+            f"{r['nodes']:,}",
+            f"{r['ingest_elements_per_s']:,}",
+            str(r["ancestry_p50_ms"]),
+            str(r["ancestry_p95_ms"]),
+            str(r["ancestry_nodes"]),
+        )
     Console().print(table)
     by = {(r["backend"], r["size"]): r for r in results}
     if "sqlite" in stores and "neo4j" in stores:

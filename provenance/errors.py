@@ -85,3 +85,8 @@ class TrackingError(ProvenanceError):
 
 class Neo4jServerError(ProvenanceError):
     """The local Neo4j server could not be provisioned, started or stopped."""
+
+
+# --- analysis ------------------------------------------------------------------------------
+class AnalysisError(ProvenanceError):
+    """An analysis was asked something it cannot answer (e.g. impact of a code version)."""

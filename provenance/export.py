@@ -42,7 +42,7 @@ def _scalar(value: Any) -> Any:
 def export_graphml(store: LineageStore) -> str:
     """The whole graph as GraphML; nested fields are JSON strings, edges follow data flow."""
     g = full_graph(store).to_networkx()
-    flat = nx.MultiDiGraph()
+    flat: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for n, attrs in g.nodes(data=True):
         flat.add_node(n, **{k: _scalar(v) for k, v in attrs.items()})
     for u, v, k, attrs in g.edges(keys=True, data=True):

@@ -237,7 +237,8 @@ class Transform(_Frozen):
             >>> a, b = "blake3:" + "1" * 64, "blake3:" + "2" * 64
             >>> kw = dict(operation="join", code_version_id=None, model_id=None,
             ...           hyperparameters={"how": "inner"}, seed=None)
-            >>> Transform.make_id(input_ids=[a, b], **kw) == Transform.make_id(input_ids=[b, a], **kw)
+            >>> ab = Transform.make_id(input_ids=[a, b], **kw)
+            >>> ab == Transform.make_id(input_ids=[b, a], **kw)
             True
         """
         return digest_json(
@@ -266,7 +267,9 @@ class Transform(_Frozen):
 
 
 Node = Annotated[Artifact | Model | Transform | CodeVersion, Field(discriminator="node_type")]
-EdgeType = Literal["USED", "PRODUCED", "USED_MODEL", "RAN"]
+#: ``INVALIDATED`` (PROV wasInvalidatedBy) runs from an erasure Transform to the artifact it
+#: erased; it is a record, not data flow, so ancestry and descendants never follow it.
+EdgeType = Literal["USED", "PRODUCED", "USED_MODEL", "RAN", "INVALIDATED"]
 NODE_TYPES = ("Artifact", "Model", "Transform", "CodeVersion")
 
 
@@ -337,7 +340,7 @@ class LineageGraph(BaseModel):
         produced = {e.target for e in self.edges if e.type == "PRODUCED"}
         return [a for a in self.artifacts if a.id not in produced and a.id != self.root]
 
-    def to_networkx(self) -> nx.MultiDiGraph:
+    def to_networkx(self) -> nx.MultiDiGraph[str]:
         """A networkx MultiDiGraph; node attributes are the node's fields, edge keys its type.
 
         Edges point the way data flows: input artifact → transform → output artifact.
@@ -346,7 +349,7 @@ class LineageGraph(BaseModel):
         """
         import networkx as nx
 
-        g: nx.MultiDiGraph = nx.MultiDiGraph()
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         for n in self.nodes:
             g.add_node(n.id, **n.model_dump(mode="json"))
         for e in self.edges:

@@ -62,8 +62,7 @@ def node_label(node: AnyNode, code: dict[str, CodeVersion] | None = None) -> str
         code_text = f" [blue]{_code_text(cv)}[/]" if cv is not None else ""
         return (
             f"[bold yellow]{node.operation}[/]{status} [dim]{short_id(node.id)}[/] "
-            f"[green]{_seed_text(node)}[/]{code_text}"
-            + (f" [dim]({params})[/]" if params else "")
+            f"[green]{_seed_text(node)}[/]{code_text}" + (f" [dim]({params})[/]" if params else "")
         )
     return f"[bold blue]code[/] {node.entrypoint or ''} [dim]{_code_text(node)}[/]"
 
@@ -91,8 +90,9 @@ def lineage_tree(graph: LineageGraph, direction: Literal["up", "down"]) -> Tree:
     stack: list[tuple[Tree, str]] = [(tree, root_id)]
     while stack:
         branch, nid = stack.pop()
-        for child, edge in sorted(children.get(nid, []), key=lambda c: (c[1].type, c[0]),
-                                  reverse=True):
+        for child, edge in sorted(
+            children.get(nid, []), key=lambda c: (c[1].type, c[0]), reverse=True
+        ):
             if child not in nodes:
                 continue
             role = f"[dim]{edge.type.lower()}{':' + edge.role if edge.role else ''}[/] "
@@ -109,14 +109,16 @@ def lineage_tree(graph: LineageGraph, direction: Literal["up", "down"]) -> Tree:
 def transforms_in_order(graph: LineageGraph) -> list[Transform]:
     """The graph's transforms in topological (execution) order, ties by start time."""
     g = graph.to_networkx()
-    simple = nx.DiGraph(g)
+    simple: nx.DiGraph[str] = nx.DiGraph(g)
     # Drop self-loops of identity transforms' artifacts so the order exists.
     simple.remove_edges_from(list(nx.selfloop_edges(simple)))
     by_id = {t.id: t for t in graph.transforms}
     try:
-        order = list(nx.lexicographical_topological_sort(
-            simple, key=lambda n: str(by_id[n].started_at) if n in by_id else n
-        ))
+        order = list(
+            nx.lexicographical_topological_sort(
+                simple, key=lambda n: str(by_id[n].started_at) if n in by_id else n
+            )
+        )
     except nx.NetworkXUnfeasible:
         order = sorted(by_id, key=lambda n: str(by_id[n].started_at))
     return [by_id[n] for n in order if n in by_id]
@@ -130,9 +132,13 @@ def audit_tables(graph: LineageGraph) -> Group:
         sources.add_column(col)
     for a in sorted(graph.sources(), key=lambda a: a.name):
         sources.add_row(
-            a.name, short_id(a.id, 16), a.uri or "—",
-            "—" if a.row_count is None else str(a.row_count), a.license or "—",
-            {True: "[red]yes[/]", False: "no", None: "—"}[a.contains_pii], a.owner or "—",
+            a.name,
+            short_id(a.id, 16),
+            a.uri or "—",
+            "—" if a.row_count is None else str(a.row_count),
+            a.license or "—",
+            {True: "[red]yes[/]", False: "no", None: "—"}[a.contains_pii],
+            a.owner or "—",
         )
     steps = Table(title="Transforms, in execution order", title_justify="left")
     for col in ("#", "operation", "id", "inputs → outputs", "seed", "code", "params", "s"):
@@ -147,9 +153,12 @@ def audit_tables(graph: LineageGraph) -> Group:
         if t.model_id:
             ins.append(f"model:{names.get(t.model_id, short_id(t.model_id))}")
         steps.add_row(
-            str(i), t.operation, short_id(t.id, 10),
+            str(i),
+            t.operation,
+            short_id(t.id, 10),
             f"{', '.join(ins) or '—'} → {', '.join(sorted(outs[t.id])) or '—'}",
-            _seed_text(t), _code_text(code.get(t.code_version_id or "")),
+            _seed_text(t),
+            _code_text(code.get(t.code_version_id or "")),
             ", ".join(f"{k}={_short(v)}" for k, v in sorted(t.hyperparameters.items())) or "—",
             f"{t.duration_s:.2f}" if t.duration_s is not None else "—",
         )
@@ -159,8 +168,13 @@ def audit_tables(graph: LineageGraph) -> Group:
         for col in ("name", "digest", "architecture", "parameters", "framework"):
             models.add_column(col)
         for m in graph.models:
-            models.add_row(m.name, short_id(m.id, 16), short_id(m.architecture_hash or "", 12),
-                           str(m.parameter_count or "—"), m.framework or "—")
+            models.add_row(
+                m.name,
+                short_id(m.id, 16),
+                short_id(m.architecture_hash or "", 12),
+                str(m.parameter_count or "—"),
+                m.framework or "—",
+            )
         parts.append(models)
     return Group(*parts)
 

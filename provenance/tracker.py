@@ -23,11 +23,17 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
-from provenance.capture import capture_code_version, capture_environment, feature_stats, isolated_rng
+from provenance.capture import (
+    DERIVATION,
+    capture_code_version,
+    capture_environment,
+    feature_stats,
+    isolated_rng,
+)
 from provenance.errors import (
     AmbiguousIdError,
     NotFoundError,
@@ -62,9 +68,11 @@ def _is_data(value: Any) -> bool:
     if isinstance(value, Artifact | bytes | bytearray | memoryview | Path):
         return True
     mod = type(value).__module__.split(".")[0]
-    return mod in ("pandas", "numpy", "pyarrow", "polars", "torch") and not isinstance(
-        value, int | float | bool
-    ) and hasattr(value, "__len__")
+    return (
+        mod in ("pandas", "numpy", "pyarrow", "polars", "torch")
+        and not isinstance(value, int | float | bool)
+        and hasattr(value, "__len__")
+    )
 
 
 class Run:
@@ -100,7 +108,9 @@ class Run:
         try:
             canonical_json(self.params)
         except (UnsupportedTypeError, TypeError, ValueError) as exc:
-            raise TrackingError(f"params of {operation!r} are not JSON-serializable: {exc}") from exc
+            raise TrackingError(
+                f"params of {operation!r} are not JSON-serializable: {exc}"
+            ) from exc
         self.seed = seed
         self.deterministic = deterministic
         self.code_version = code_version
@@ -126,11 +136,14 @@ class Run:
 
     # --- context manager -----------------------------------------------------------------
     def __enter__(self) -> Run:
-        self.started_at = utcnow()
-        self.seed_state = self._stack.enter_context(
-            isolated_rng(self.seed, deterministic=self.deterministic)
+        # Everything that talks to the store happens before the RNGs are isolated: a store
+        # client may draw from `random` (the Neo4j driver does), which must neither perturb
+        # the block's seeded randomness nor count as the block's own.
+        seed_identity = (
+            SeedState(master_seed=self.seed, derivation=DERIVATION).identity()
+            if self.seed is not None
+            else None
         )
-        seed_identity = self.seed_state.identity() if self.seed is not None else None
         self.transform_id = Transform.make_id(
             operation=self.operation,
             input_ids=[a.id for _, a in self.inputs],
@@ -144,11 +157,22 @@ class Run:
         if isinstance(previous, Transform) and previous.status == "succeeded":
             self.memoized = True
             self.previous_outputs = self._tracker.outputs_of(self.transform_id)
+        self.started_at = utcnow()
+        self.seed_state = self._stack.enter_context(
+            isolated_rng(self.seed, deterministic=self.deterministic)
+        )
         self._closed = False
         return self
 
-    def output(self, obj: Any, name: str, kind: str | None = None, *, role: str | None = None,
-               **metadata: Any) -> Artifact:
+    def output(
+        self,
+        obj: Any,
+        name: str,
+        kind: str | None = None,
+        *,
+        role: str | None = None,
+        **metadata: Any,
+    ) -> Artifact:
         """Digest ``obj`` and attach it to this run as an output; returns the artifact.
 
         Accepts whatever :meth:`Tracker.log_artifact` accepts (including an Artifact).
@@ -156,7 +180,8 @@ class Run:
         if self._closed:
             raise TrackingError("run.output() called outside the run's `with` block")
         art = (
-            obj if isinstance(obj, Artifact)
+            obj
+            if isinstance(obj, Artifact)
             else self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
         )
         self._outputs.append((role or name, art))
@@ -195,7 +220,8 @@ class Run:
             status="failed" if failed else "succeeded",
             error=(
                 "".join(traceback.format_exception_only(exc_type, exc)).strip()
-                if failed and exc_type is not None else None
+                if failed and exc_type is not None
+                else None
             ),
             cost=cost,
             environment=self._tracker.environment,
@@ -300,9 +326,9 @@ class Tracker:
             name=name,
             kind=kind or info.kind,
             uri=uri,
-            row_count=info.row_count if info.row_count is not None else (
-                len(frame) if frame is not None else None
-            ),
+            row_count=info.row_count
+            if info.row_count is not None
+            else (len(frame) if frame is not None else None),
             size_bytes=info.size_bytes,
             feature_stats=stats_dict,
             metadata={**metadata, "content": details} if details else metadata,
@@ -311,7 +337,11 @@ class Tracker:
         try:
             if info.kind == "model" or kind == "model":
                 return Model(
-                    **{k: v for k, v in common.items() if k not in ("architecture_hash", "framework")},
+                    **{
+                        k: v
+                        for k, v in common.items()
+                        if k not in ("architecture_hash", "framework")
+                    },
                     architecture_hash=common.get("architecture_hash")
                     or details.get("architecture_hash"),
                     framework=common.get("framework") or details.get("framework"),
@@ -324,7 +354,9 @@ class Tracker:
             )
             raise TrackingError(f"artifact {name!r} has invalid fields: {problems}") from exc
 
-    def log_artifact(self, obj: Any, name: str, kind: str | None = None, **metadata: Any) -> Artifact:
+    def log_artifact(
+        self, obj: Any, name: str, kind: str | None = None, **metadata: Any
+    ) -> Artifact:
         """Digest ``obj``, record it as an artifact, and return it.
 
         ``obj`` may be a pandas DataFrame, pyarrow Table, numpy array, bytes, a file or
@@ -344,7 +376,7 @@ class Tracker:
         art = self._make_artifact(obj, name=name, kind=kind, **metadata)
         self.store.write([art], [])
         stored = self.store.get(art.id)
-        return cast(Artifact, stored) if isinstance(stored, Artifact) else art
+        return stored if isinstance(stored, Artifact) else art
 
     def _artifact(self, ref: ArtifactRef) -> Artifact:
         if isinstance(ref, Artifact):
@@ -393,7 +425,16 @@ class Tracker:
         """
         code = self._code_version(entrypoint, sys._getframe(1))
         return Run(
-            self, operation, inputs, params or {}, seed, model, name, cost, deterministic, code,
+            self,
+            operation,
+            inputs,
+            params or {},
+            seed,
+            model,
+            name,
+            cost,
+            deterministic,
+            code,
             metadata or {},
         )
 
@@ -447,14 +488,19 @@ class Tracker:
                 for pname, value in bound.arguments.items():
                     if _is_data(value):
                         inputs[pname] = (
-                            value if isinstance(value, Artifact)
+                            value
+                            if isinstance(value, Artifact)
                             else self.log_artifact(value, name=f"{fn.__name__}.{pname}")
                         )
                     else:
                         params[pname] = value
                 with self.run(
-                    operation, inputs=inputs, params=params, seed=seed,
-                    deterministic=deterministic, entrypoint=fn,
+                    operation,
+                    inputs=inputs,
+                    params=params,
+                    seed=seed,
+                    deterministic=deterministic,
+                    entrypoint=fn,
                 ) as run:
                     result = fn(*args, **kwargs)
                     values = result if isinstance(result, tuple) else (result,)
@@ -509,7 +555,9 @@ class Tracker:
             raise NotFoundError(f"no node with id {node_id!r}")
         return node
 
-    def ancestry(self, node_id: str, depth: int | None = None, limit: int | None = None) -> LineageGraph:
+    def ancestry(
+        self, node_id: str, depth: int | None = None, limit: int | None = None
+    ) -> LineageGraph:
         """Everything upstream of a node: every producer, every input of every producer,
         their code versions and models, to ``depth`` transforms (None: all the way).
 
@@ -523,7 +571,9 @@ class Tracker:
         _check_depth(depth, limit)
         return self.store.traverse(self.resolve(node_id), Direction.UP, depth, limit)
 
-    def descendants(self, node_id: str, depth: int | None = None, limit: int | None = None) -> LineageGraph:
+    def descendants(
+        self, node_id: str, depth: int | None = None, limit: int | None = None
+    ) -> LineageGraph:
         """Everything downstream of a node: the transforms that used it and all they produced.
 
         Example:
@@ -584,5 +634,3 @@ def _read_table(path: Path) -> Any:
     if suffix in (".parquet", ".pq"):
         return pd.read_parquet(path)
     return None
-
-

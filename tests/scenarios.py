@@ -14,9 +14,12 @@ from provenance.model import Artifact, CodeVersion, Edge, LineageGraph, Model, T
 from provenance.store.base import AnyNode, LineageStore
 
 CODE = CodeVersion(
-    id=CodeVersion.make_id(entrypoint="scenarios:build", git_commit="0" * 40, diff_digest=None,
-                           source_digest=None),
-    entrypoint="scenarios:build", git_commit="0" * 40, git_dirty=False,
+    id=CodeVersion.make_id(
+        entrypoint="scenarios:build", git_commit="0" * 40, diff_digest=None, source_digest=None
+    ),
+    entrypoint="scenarios:build",
+    git_commit="0" * 40,
+    git_dirty=False,
 )
 
 
@@ -27,24 +30,44 @@ def art(label: str, **kw: object) -> Artifact:
 
 def model(label: str) -> Model:
     """A synthetic model artifact."""
-    return Model(id=digest_bytes(label.encode()), name=label, architecture_hash=digest_bytes(b"arch"))
+    return Model(
+        id=digest_bytes(label.encode()), name=label, architecture_hash=digest_bytes(b"arch")
+    )
 
 
-def transform(op: str, inputs: list[Artifact], outputs: list[Artifact], *, key: str = "",
-              used_model: Model | None = None) -> tuple[list[AnyNode], list[Edge]]:
+def transform(
+    op: str,
+    inputs: list[Artifact],
+    outputs: list[Artifact],
+    *,
+    key: str = "",
+    used_model: Model | None = None,
+) -> tuple[list[AnyNode], list[Edge]]:
     """Nodes and edges for one transform (with its code version)."""
     tid = digest_json({"op": op, "in": sorted(a.id for a in inputs), "key": key}, domain="t")
-    t = Transform(id=tid, operation=op, input_ids=[a.id for a in inputs], code_version_id=CODE.id,
-                  model_id=used_model.id if used_model else None)
+    t = Transform(
+        id=tid,
+        operation=op,
+        input_ids=[a.id for a in inputs],
+        code_version_id=CODE.id,
+        model_id=used_model.id if used_model else None,
+    )
     edges = [Edge(source=tid, target=CODE.id, type="RAN")]
-    edges += [Edge(source=tid, target=a.id, type="USED", role=f"in{i}") for i, a in enumerate(inputs)]
-    edges += [Edge(source=tid, target=a.id, type="PRODUCED", role=f"out{i}") for i, a in enumerate(outputs)]
+    edges += [
+        Edge(source=tid, target=a.id, type="USED", role=f"in{i}") for i, a in enumerate(inputs)
+    ]
+    edges += [
+        Edge(source=tid, target=a.id, type="PRODUCED", role=f"out{i}")
+        for i, a in enumerate(outputs)
+    ]
     if used_model is not None:
         edges.append(Edge(source=tid, target=used_model.id, type="USED_MODEL"))
     return [t, CODE, *inputs, *outputs, *([used_model] if used_model else [])], edges
 
 
-def _write(store: LineageStore, parts: list[tuple[list[AnyNode], list[Edge]]], batch: int = 5000) -> LineageGraph:
+def _write(
+    store: LineageStore, parts: list[tuple[list[AnyNode], list[Edge]]], batch: int = 5000
+) -> LineageGraph:
     nodes: dict[str, AnyNode] = {}
     edges: list[Edge] = []
     for ns, es in parts:
@@ -74,8 +97,10 @@ def two_producers(store: LineageStore) -> LineageGraph:
 def identity_loop(store: LineageStore) -> LineageGraph:
     """A transform that uses and produces the same digest (a no-op cast), downstream of a source."""
     src, x, y = art("raw"), art("x"), art("y")
-    return _write(store, [transform("ingest", [src], [x]), transform("noop", [x], [x]),
-                          transform("use", [x], [y])])
+    return _write(
+        store,
+        [transform("ingest", [src], [x]), transform("noop", [x], [x]), transform("use", [x], [y])],
+    )
 
 
 def diamond_lattice(store: LineageStore, levels: int = 60) -> LineageGraph:
@@ -103,7 +128,9 @@ def random_dag(store: LineageStore, n_transforms: int = 4000, seed: int = 5) -> 
         k = rng.randint(1, 3)
         ins = rng.sample(arts[-400:], min(k, len(arts[-400:])))
         outs = [art(f"dag-{i}-{j}") for j in range(rng.randint(1, 2))]
-        parts.append(transform("step", ins, outs, key=str(i), used_model=m if i % 17 == 0 else None))
+        parts.append(
+            transform("step", ins, outs, key=str(i), used_model=m if i % 17 == 0 else None)
+        )
         arts.extend(outs)
     return _write(store, parts)
 

@@ -288,6 +288,13 @@ def test_deterministic_level_and_lie_detection() -> None:
     with isolated_rng(3, deterministic=True) as seeded_exact:
         pass
     assert seeded_exact.reproducibility == "exact" and seeded_exact.master_seed == 3
+    assert s.rng_states is None
+    random.seed(8)
+    expected = random.random()
+    random.seed(8)
+    with replay_rng_states(s):  # nothing to re-enter, nothing disturbed
+        pass
+    assert random.random() == expected
 
 
 def test_numpy_generator_needs_a_run() -> None:

@@ -14,11 +14,19 @@ import pytest
 from provenance.model import LineageGraph
 
 
-def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     full_env.pop("PROVENANCE_STORE", None)
-    return subprocess.run([sys.executable, "-m", "provenance", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "provenance", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +65,20 @@ def test_demo_is_idempotent(demo_dir: tuple[Path, dict[str, object]]) -> None:
 def test_demo_human_output_reads_like_an_audit(tmp_path: Path) -> None:
     r = cli("demo", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    for needle in ("Ancestry of churn_model v2", "Sources", "users.csv", "events.csv",
-                   "new_users.csv", "seed 42", "seed 1234", "churn_predictions",
-                   "Descendants of events.csv", "inference", "augment", "embed"):
+    for needle in (
+        "Ancestry of churn_model v2",
+        "Sources",
+        "users.csv",
+        "events.csv",
+        "new_users.csv",
+        "seed 42",
+        "seed 1234",
+        "churn_predictions",
+        "Descendants of events.csv",
+        "inference",
+        "augment",
+        "embed",
+    ):
         assert needle in r.stdout, needle
 
 
@@ -71,8 +90,23 @@ def test_ancestry_json_of_model_v2(demo_dir: tuple[Path, dict[str, object]]) -> 
     assert g.root == ids["model_v2"]
     assert {s.name for s in g.sources()} == {"users.csv", "events.csv", "new_users.csv"}
     ops = sorted(t.operation for t in g.transforms)
-    assert ops == sorted(["ingest", "ingest", "ingest", "join", "join", "clean", "split", "augment",
-                          "embed", "embed", "train", "train", "inference"])
+    assert ops == sorted(
+        [
+            "ingest",
+            "ingest",
+            "ingest",
+            "join",
+            "join",
+            "clean",
+            "split",
+            "augment",
+            "embed",
+            "embed",
+            "train",
+            "train",
+            "inference",
+        ]
+    )
     assert {m.name for m in g.models} == {"churn_model"} and len(g.models) == 2
     seeds = {t.operation: t.seed_state.master_seed for t in g.transforms if t.seed_state}
     assert seeds["augment"] == 42 and seeds["split"] == 7 and seeds["train"] == 1234
@@ -91,7 +125,8 @@ def test_descendants_of_events(demo_dir: tuple[Path, dict[str, object]]) -> None
     assert {"events", "user_features", "train", "test", "churn_model", "churn_predictions"} <= names
     assert "users.csv" not in names and "new_users.csv" not in names
     shallow = LineageGraph.model_validate_json(
-        cli("descendants", str(ids["events_source"]), "--json", "--depth", "1", cwd=d).stdout)
+        cli("descendants", str(ids["events_source"]), "--json", "--depth", "1", cwd=d).stdout
+    )
     assert {a.name for a in shallow.artifacts} == {"events.csv", "events"}
 
 
@@ -114,7 +149,9 @@ def test_export_json_and_graphml(demo_dir: tuple[Path, dict[str, object]], tmp_p
     g = LineageGraph.model_validate_json(r.stdout)
     counts = ids["counts"]
     assert isinstance(counts, dict)
-    assert len(g.nodes) == sum(v for k, v in counts.items() if k in ("Artifact", "Model", "Transform", "CodeVersion"))
+    assert len(g.nodes) == sum(
+        v for k, v in counts.items() if k in ("Artifact", "Model", "Transform", "CodeVersion")
+    )
     out = tmp_path / "g.graphml"
     r = cli("export", "--format", "graphml", "--out", str(out), cwd=d)
     assert r.returncode == 0, r.stderr
@@ -135,11 +172,13 @@ def test_hash_command(tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line(demo_dir: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
-    d, ids = demo_dir
+    d, _ = demo_dir
     assert_one_line_error(cli("show", "0000deadbeef", cwd=d), "no node")
     assert_one_line_error(cli("ancestry", "not-an-id!", cwd=d), "no node")
     assert_one_line_error(cli("hash", str(tmp_path / "missing"), cwd=tmp_path), "missing")
-    assert_one_line_error(cli("ancestry", "abcd", "--store", "mongodb://x", cwd=d), "unknown scheme")
+    assert_one_line_error(
+        cli("ancestry", "abcd", "--store", "mongodb://x", cwd=d), "unknown scheme"
+    )
     assert_one_line_error(cli("export", "--format", "xml", cwd=d), "xml")
     assert_one_line_error(cli("hash", str(tmp_path), "--algo", "md5", cwd=d), "md5")
 
@@ -149,8 +188,13 @@ def test_ambiguous_prefix(tmp_path: Path) -> None:
     from provenance.store import SQLiteStore
 
     store = SQLiteStore(tmp_path / ".provenance" / "lineage.sqlite")
-    store.write([Artifact(id="blake3:abcd" + "0" * 60, name="one"),
-                 Artifact(id="blake3:abcd" + "1" * 60, name="two")], [])
+    store.write(
+        [
+            Artifact(id="blake3:abcd" + "0" * 60, name="one"),
+            Artifact(id="blake3:abcd" + "1" * 60, name="two"),
+        ],
+        [],
+    )
     store.close()
     assert_one_line_error(cli("show", "abcd", cwd=tmp_path), "ambiguous")
 
@@ -164,7 +208,9 @@ def test_corrupt_store_is_left_untouched(tmp_path: Path) -> None:
     store = tmp_path / "bad.sqlite"
     garbage = b"this is not a database at all\x00" * 100
     store.write_bytes(garbage)
-    assert_one_line_error(cli("ancestry", "abcdef", "--store", str(store), cwd=tmp_path),
-                          "not a readable provenance store")
+    assert_one_line_error(
+        cli("ancestry", "abcdef", "--store", str(store), cwd=tmp_path),
+        "not a readable provenance store",
+    )
     assert store.read_bytes() == garbage
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.sqlite"]

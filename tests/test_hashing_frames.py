@@ -290,3 +290,38 @@ def test_unsupported_dtypes() -> None:
         digest_frame(nested)
     with pytest.raises(UnsupportedTypeError):
         digest_frame([1, 2, 3])
+
+
+def test_arrow_layouts_are_storage() -> None:
+    words = ["a", None, "bcd", ""]
+    base = digest_frame(pa.table({"w": pa.array(words, type=pa.string())}))
+    for t in (pa.large_string(), pa.string_view()):
+        assert digest_frame(pa.table({"w": pa.array(words, type=t)})) == base
+    raw = [b"a", None, b"\x00"]
+    assert digest_frame(pa.table({"b": pa.array(raw, type=pa.binary())})) == digest_frame(
+        pa.table({"b": pa.array(raw, type=pa.large_binary())})
+    )
+    d32 = pa.array([dt.date(2020, 1, 1), None], type=pa.date32())
+    assert digest_frame(pa.table({"d": d32})) == digest_frame(
+        pa.table({"d": d32.cast(pa.date64())})
+    )
+    dur = pa.array([1500, None], type=pa.duration("ms"))
+    assert digest_frame(pa.table({"x": dur})) == digest_frame(
+        pd.DataFrame({"x": pd.to_timedelta([1.5, None], unit="s")})
+    )
+
+
+def test_arrow_dictionaries_differing_per_chunk() -> None:
+    c1 = pa.array(["x", "y", None]).dictionary_encode()
+    c2 = pa.array(["z", "x"]).dictionary_encode()
+    table = pa.table({"c": pa.chunked_array([c1, c2])})
+    same = pa.table({"c": pa.array(["x", "y", None, "z", "x"]).dictionary_encode()})
+    assert digest_frame(table) == digest_frame(same)
+    frame = pd.DataFrame({"c": pd.Categorical(["x", "y", None, "z", "x"])})
+    assert digest_frame(table) == digest_frame(frame)
+
+
+def test_float16_and_float_categories() -> None:
+    h = pd.DataFrame({"h": np.array([0.5, np.nan, -0.0], dtype=np.float16)})
+    assert digest_frame(h) == digest_frame(pa.table({"h": pa.array(h["h"].to_numpy())}))
+    assert digest_frame(h) != digest_frame(h.astype("float32"))

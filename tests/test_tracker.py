@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from provenance.hashing import digest_blob
 from provenance import (
     AmbiguousIdError,
     Artifact,
@@ -20,6 +19,7 @@ from provenance import (
     UnreadableInputError,
     UnsupportedTypeError,
 )
+from provenance.hashing import digest_blob
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ def tracker(tmp_path: Path) -> Tracker:
 
 
 def frame(n: int = 5) -> pd.DataFrame:
-    return pd.DataFrame({"id": np.arange(n), "x": np.linspace(0, 1, n), "s": [f"r{i}" for i in range(n)]})
+    return pd.DataFrame(
+        {"id": np.arange(n), "x": np.linspace(0, 1, n), "s": [f"r{i}" for i in range(n)]}
+    )
 
 
 def test_log_every_supported_kind(tracker: Tracker, tmp_path: Path) -> None:
@@ -64,8 +66,14 @@ def test_log_every_supported_kind(tracker: Tracker, tmp_path: Path) -> None:
 
 
 def test_log_artifact_metadata_and_governance(tracker: Tracker) -> None:
-    a = tracker.log_artifact(frame(), name="users", license="CC-BY-4.0", contains_pii=True,
-                             owner="crm", source_system="salesforce")
+    a = tracker.log_artifact(
+        frame(),
+        name="users",
+        license="CC-BY-4.0",
+        contains_pii=True,
+        owner="crm",
+        source_system="salesforce",
+    )
     assert (a.license, a.contains_pii, a.owner) == ("CC-BY-4.0", True, "crm")
     assert a.metadata["source_system"] == "salesforce"
 
@@ -90,7 +98,9 @@ def test_multi_input_join_and_ancestry(tracker: Tracker) -> None:
     roles = {e.role for e in up.edges if e.type == "USED"}
     assert roles == {"users", "events"}
     (cv,) = up.code_versions
-    assert cv.entrypoint is not None and cv.entrypoint.endswith("test_multi_input_join_and_ancestry")
+    assert cv.entrypoint is not None and cv.entrypoint.endswith(
+        "test_multi_input_join_and_ancestry"
+    )
     assert t.environment is not None and t.environment.python
     assert t.started_at and t.ended_at and t.ended_at >= t.started_at
     down = tracker.descendants(users.id)
@@ -208,8 +218,13 @@ def test_prefix_resolution(tracker: Tracker) -> None:
     with pytest.raises(NotFoundError):
         tracker.get("zz")
     # Two stored ids sharing the prefix "abcd" make it ambiguous.
-    tracker.store.write([Artifact(id="blake3:abcd" + "0" * 60, name="one"),
-                         Artifact(id="blake3:abcd" + "1" * 60, name="two")], [])
+    tracker.store.write(
+        [
+            Artifact(id="blake3:abcd" + "0" * 60, name="one"),
+            Artifact(id="blake3:abcd" + "1" * 60, name="two"),
+        ],
+        [],
+    )
     with pytest.raises(AmbiguousIdError, match="ambiguous"):
         tracker.get("abcd")
     assert tracker.get("abcd1").name == "two"

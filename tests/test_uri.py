@@ -19,15 +19,32 @@ def test_plain_paths_and_sqlite_uris(tmp_path: Path) -> None:
 def test_neo4j_uris() -> None:
     u = parse_store_uri("neo4j://neo4j:p%40ss@127.0.0.1:7688?database=lineage")
     assert (u.scheme, u.host, u.port, u.user, u.password, u.database) == (
-        "neo4j", "127.0.0.1", 7688, "neo4j", "p@ss", "lineage")
+        "neo4j",
+        "127.0.0.1",
+        7688,
+        "neo4j",
+        "p@ss",
+        "lineage",
+    )
     assert u.driver_uri == "neo4j://127.0.0.1:7688"
     assert "p@ss" not in u.redacted()
     assert parse_store_uri("bolt+s://db.example.com").port == 7687
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "postgres://x", "neo4j://", "neo4j://h:notaport",
-                                 "neo4j://h:7687/dbname", "neo4j://h?x=1", "sqlite://relative",
-                                 "s3:bucket/key"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "   ",
+        "postgres://x",
+        "neo4j://",
+        "neo4j://h:notaport",
+        "neo4j://h:7687/dbname",
+        "neo4j://h?x=1",
+        "sqlite://relative",
+        "s3:bucket/key",
+    ],
+)
 def test_malformed(bad: str) -> None:
     with pytest.raises(InvalidStoreURIError):
         parse_store_uri(bad)

@@ -467,7 +467,7 @@ def capture_code_version(
 
     if entrypoint is None:
         qual = _qualname(target)
-        if module == "__main__" or (module is None and isinstance(target, CodeType)):
+        if module is None or module == "__main__":
             main = main_file or filename
             if module == "__main__" and not main:
                 main = getattr(sys.modules.get("__main__"), "__file__", None)

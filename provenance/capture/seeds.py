@@ -630,7 +630,8 @@ def replay_rng_states(seed_state: SeedState) -> Iterator[SeedState]:
     """Re-enter a recorded run's randomness: the block draws what the original run drew.
 
     With recorded ``rng_states`` they are restored (and checked against
-    ``rng_states_digest``); otherwise a seeded state's master seed is re-derived and applied.
+    ``rng_states_digest``); otherwise a seeded state's master seed is re-derived and applied
+    (an ``"exact"`` state with neither needs nothing; any other raises :class:`CaptureError`).
     :func:`numpy_generator` inside the block hands out the run's generators again. The
     caller's states are restored on exit.
 
@@ -649,6 +650,8 @@ def replay_rng_states(seed_state: SeedState) -> Iterator[SeedState]:
             and _digest_states(states) != seed_state.rng_states_digest
         ):
             raise CaptureError("recorded RNG states do not match their digest; refusing to replay")
+    elif seed_state.master_seed is None and seed_state.reproducibility == "exact":
+        pass  # declared free of randomness: nothing to re-enter
     elif seed_state.master_seed is None:
         raise CaptureError(
             "this seed state has neither a master seed nor recorded RNG states: "
@@ -664,8 +667,7 @@ def replay_rng_states(seed_state: SeedState) -> Iterator[SeedState]:
     try:
         if states is not None:
             restore_rng_states(states)
-        else:
-            assert seed_state.master_seed is not None
+        elif seed_state.master_seed is not None:
             apply_seeds(derive_seeds(seed_state.master_seed))
         yield seed_state
     finally:

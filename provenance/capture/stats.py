@@ -194,8 +194,8 @@ def _column(s: pd.Series[Any], bins: int, top_k: int) -> dict[str, Any]:
 def feature_stats(df: pd.DataFrame, *, bins: int = 10, top_k: int = 10) -> dict[str, Any]:
     """JSON-safe per-column statistics of ``df`` (layout in the module docs).
 
-    Vectorised: one pass of NumPy/pandas reductions per column (about a second for a million
-    rows of a dozen mixed columns on one core).
+    Vectorised: a few NumPy/pandas reductions per column (a million rows of nine mixed
+    columns take about 0.4 s here on one core).
 
     Example:
         >>> import pandas as pd

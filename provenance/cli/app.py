@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,12 +42,20 @@ app = typer.Typer(
 
 StoreOpt = Annotated[
     str | None,
-    typer.Option("--store", "-s", help="Store URI or path (default: $PROVENANCE_STORE or ./.provenance/).",
-                 show_default=False),
+    typer.Option(
+        "--store",
+        "-s",
+        help="Store URI or path (default: $PROVENANCE_STORE or ./.provenance/).",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-DepthOpt = Annotated[int | None, typer.Option("--depth", "-d", min=0, help="Transforms to walk (default: all).")]
-LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="At most this many nodes; says when truncated.")]
+DepthOpt = Annotated[
+    int | None, typer.Option("--depth", "-d", min=0, help="Transforms to walk (default: all).")
+]
+LimitOpt = Annotated[
+    int | None, typer.Option("--limit", min=1, help="At most this many nodes; says when truncated.")
+]
 
 
 def out_console() -> Console:
@@ -75,11 +83,18 @@ def opened_tracker(store: str | None) -> Iterator[Tracker]:
         tracker.close()
 
 
-def _graph_command(store: str | None, node_id: str, direction: str, depth: int | None,
-                   limit: int | None, as_json: bool) -> None:
+def _graph_command(
+    store: str | None,
+    node_id: str,
+    direction: str,
+    depth: int | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
     with opened_tracker(store) as tracker:
         graph: LineageGraph = (
-            tracker.ancestry(node_id, depth, limit) if direction == "up"
+            tracker.ancestry(node_id, depth, limit)
+            if direction == "up"
             else tracker.descendants(node_id, depth, limit)
         )
     if as_json:
@@ -87,8 +102,10 @@ def _graph_command(store: str | None, node_id: str, direction: str, depth: int |
         return
     console = out_console()
     title = "Ancestry" if direction == "up" else "Descendants"
-    console.print(f"[bold]{title} of[/] {graph.root}  "
-                  f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]")
+    console.print(
+        f"[bold]{title} of[/] {graph.root}  "
+        f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]"
+    )
     console.print(lineage_tree(graph, "up" if direction == "up" else "down"))
     if direction == "up" and graph.transforms:
         console.print(audit_tables(graph))
@@ -97,7 +114,10 @@ def _graph_command(store: str | None, node_id: str, direction: str, depth: int |
 @app.command()
 def ancestry(
     node_id: Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")],
-    store: StoreOpt = None, depth: DepthOpt = None, limit: LimitOpt = None, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    depth: DepthOpt = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Everything a node came from: sources, transforms, code versions, seeds, models."""
     _graph_command(store, node_id, "up", depth, limit, as_json)
@@ -106,7 +126,10 @@ def ancestry(
 @app.command()
 def descendants(
     node_id: Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")],
-    store: StoreOpt = None, depth: DepthOpt = None, limit: LimitOpt = None, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    depth: DepthOpt = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Everything derived from a node: the transforms that used it and all they produced."""
     _graph_command(store, node_id, "down", depth, limit, as_json)
@@ -115,7 +138,8 @@ def descendants(
 @app.command()
 def show(
     node_id: Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")],
-    store: StoreOpt = None, as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Every recorded field of one node."""
     with opened_tracker(store) as tracker:
@@ -126,7 +150,7 @@ def show(
         out_console().print(node_table(node))
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     """Formats ``provenance export`` writes."""
 
     json = "json"
@@ -135,15 +159,23 @@ class ExportFormat(str, Enum):
 
 @app.command()
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExportFormat.json,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
     """Write the whole graph as JSON (a LineageGraph) or GraphML (for Gephi, yEd, networkx)."""
     from provenance.export import export_graphml, export_json
 
     with opened_tracker(store) as tracker:
-        text = export_json(tracker.store) if fmt is ExportFormat.json else export_graphml(tracker.store)
+        text = (
+            export_json(tracker.store)
+            if fmt is ExportFormat.json
+            else export_graphml(tracker.store)
+        )
     if out is None:
         sys.stdout.write(text)
     else:
@@ -189,12 +221,24 @@ def sync_cmd(
             counts = source.counts()
             n_nodes = sum(v for k, v in counts.items() if k in NODE_TYPES)
             n_edges = sum(v for k, v in counts.items() if k not in NODE_TYPES)
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=err_console(), disable=as_json) as bar:
-                tasks = {"nodes": bar.add_task("nodes", total=n_nodes),
-                         "edges": bar.add_task("edges", total=n_edges)}
-                result = sync(source, target, batch_size=batch_size,
-                              progress=lambda phase, n: bar.advance(tasks[phase], n))
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console(),
+                disable=as_json,
+            ) as bar:
+                tasks = {
+                    "nodes": bar.add_task("nodes", total=n_nodes),
+                    "edges": bar.add_task("edges", total=n_edges),
+                }
+                result = sync(
+                    source,
+                    target,
+                    batch_size=batch_size,
+                    progress=lambda phase, n: bar.advance(tasks[phase], n),
+                )
         finally:
             target.close()
     finally:
@@ -246,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        err.print(f"internal error: {type(exc).__name__}: {exc} (PROVENANCE_DEBUG=1 shows the traceback)",
-                  markup=False, soft_wrap=True)
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc} (PROVENANCE_DEBUG=1 shows the traceback)",
+            markup=False,
+            soft_wrap=True,
+        )
         return 3
 
 

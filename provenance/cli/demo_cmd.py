@@ -23,7 +23,9 @@ from provenance.tracker import Tracker
 
 def demo(
     store: StoreOpt = None,
-    workdir: Annotated[Path, typer.Option("--workdir", help="Where the demo writes its CSV sources.")] = Path(".provenance/demo"),
+    workdir: Annotated[
+        Path, typer.Option("--workdir", help="Where the demo writes its CSV sources.")
+    ] = Path(".provenance/demo"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the key ids as JSON.")] = False,
 ) -> None:
     """Record a small ML pipeline (with a feedback loop) and print its lineage."""
@@ -38,14 +40,22 @@ def demo(
         uri = tracker.store.uri
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json({
-            "store": uri,
-            "model_v1": result.model_v1.id, "model_v2": result.model_v2.id,
-            "users_source": result.users_source.id, "events_source": result.events_source.id,
-            "train": result.train.id, "test": result.test.id, "predictions": result.predictions.id,
-            "ancestry_nodes": len(up.nodes), "descendant_nodes": len(down.nodes),
-            "counts": counts, "seconds": round(elapsed, 3),
-        })
+        print_json(
+            {
+                "store": uri,
+                "model_v1": result.model_v1.id,
+                "model_v2": result.model_v2.id,
+                "users_source": result.users_source.id,
+                "events_source": result.events_source.id,
+                "train": result.train.id,
+                "test": result.test.id,
+                "predictions": result.predictions.id,
+                "ancestry_nodes": len(up.nodes),
+                "descendant_nodes": len(down.nodes),
+                "counts": counts,
+                "seconds": round(elapsed, 3),
+            }
+        )
         return
     c = out_console()
     c.rule("[bold]Ancestry of churn_model v2[/] — which data, code and seeds trained it?")
@@ -55,7 +65,9 @@ def demo(
     c.print(lineage_tree(down, "down"))
     c.rule()
     c.print(f"Store: [bold]{uri}[/]  ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})")
-    c.print(f"Recorded in {elapsed:.2f} s. Next: "
-            f"[bold]provenance ancestry {short_id(result.model_v2.id)}[/], "
-            f"[bold]provenance descendants {short_id(result.events_source.id)}[/], "
-            f"[bold]provenance show {short_id(result.predictions.id)}[/]")
+    c.print(
+        f"Recorded in {elapsed:.2f} s. Next: "
+        f"[bold]provenance ancestry {short_id(result.model_v2.id)}[/], "
+        f"[bold]provenance descendants {short_id(result.events_source.id)}[/], "
+        f"[bold]provenance show {short_id(result.predictions.id)}[/]"
+    )

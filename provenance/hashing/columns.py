@@ -67,7 +67,6 @@ __all__ = [
 #: Rows per canonical chunk: 512 KiB of float64, small enough to stay in cache.
 ROWS_PER_CHUNK = 1 << 16
 
-_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _SUBSEC = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _MULTISEC = {"m": 60, "h": 3600, "D": 86400, "W": 7 * 86400}
 _INT64_MIN = np.iinfo(np.int64).min

@@ -1,7 +1,7 @@
 """Digest primitives: algorithms, the ``algo:hex`` format, domain tags, canonical JSON.
 
 Every content id this package makes is domain-separated and versioned: the hashed bytes start
-with ``provenance:<domain>:v<HASH_VERSION>\n`` (see :func:`domain_prefix`), so a file, a
+with ``provenance:<domain>:v<HASH_VERSION>`` and a newline (see :func:`domain_prefix`), so a file, a
 DataFrame and a JSON document can never share an id by accident, and a future change of any
 canonical form (a new :data:`HASH_VERSION`) never silently re-derives an old id differently.
 :func:`digest_bytes` is the one exception: it is the raw hash primitive (``sha256sum`` /

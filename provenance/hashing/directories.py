@@ -328,7 +328,11 @@ def digest_directory(
         results = [work(f) for f in todo]
     else:
         with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="hash") as pool:
-            results = list(pool.map(work, todo))
+            try:
+                results = list(pool.map(work, todo))
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # one failure: do not hash the rest
+                raise
     for rel, digest, st in results:
         digests[rel] = (digest, st)
     if cache is not None and results:

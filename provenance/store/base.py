@@ -85,6 +85,14 @@ class LineageStore(Protocol):
     def counts(self) -> dict[str, int]:
         """Number of nodes per node type and of edges per edge type."""
 
+    def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
+        """Every edge starting at these transforms, of every type, whatever the other end;
+        ordered by (source, type, target). Unknown ids contribute nothing."""
+
+    def invalidations(self, artifact_ids: Sequence[str]) -> list[Edge]:
+        """The ``INVALIDATED`` edges (erasure records) pointing at these artifacts,
+        ordered by (source, target)."""
+
 
 def order_levels(root: str, level: dict[str, int], limit: int | None) -> tuple[list[str], bool]:
     """Result order of a traversal (root, then by level, then id) cut to ``limit``.

@@ -72,6 +72,7 @@ EDGE_TARGETS: dict[str, frozenset[str]] = {
     "PRODUCED": frozenset({"Artifact", "Model"}),
     "USED_MODEL": frozenset({"Model"}),
     "RAN": frozenset({"CodeVersion"}),
+    "INVALIDATED": frozenset({"Artifact", "Model"}),
 }
 
 

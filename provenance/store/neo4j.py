@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from provenance.errors import IntegrityError, NotFoundError, StoreError, StoreUnavailableError
@@ -25,12 +26,22 @@ from provenance.store.uri import StoreURI
 T = TypeVar("T")
 
 #: Fields held as JSON text in Neo4j (maps of maps are not property values).
-JSON_FIELDS = frozenset({"feature_stats", "metadata", "hyperparameters", "seed_state", "cost",
-                         "environment"})
-_EDGE_QUERIES = {"USED": "merge_used", "PRODUCED": "merge_produced",
-                 "USED_MODEL": "merge_used_model", "RAN": "merge_ran"}
-_UPSERTS = {"Artifact": "upsert_artifacts", "Model": "upsert_artifacts",
-            "Transform": "upsert_transforms", "CodeVersion": "upsert_code_versions"}
+JSON_FIELDS = frozenset(
+    {"feature_stats", "metadata", "hyperparameters", "seed_state", "cost", "environment"}
+)
+_EDGE_QUERIES = {
+    "USED": "merge_used",
+    "PRODUCED": "merge_produced",
+    "USED_MODEL": "merge_used_model",
+    "RAN": "merge_ran",
+    "INVALIDATED": "merge_invalidated",
+}
+_UPSERTS = {
+    "Artifact": "upsert_artifacts",
+    "Model": "upsert_artifacts",
+    "Transform": "upsert_transforms",
+    "CodeVersion": "upsert_code_versions",
+}
 BATCH = 5000
 
 
@@ -86,15 +97,23 @@ class Neo4jStore:
             self._driver.verify_connectivity()
         except neo4j.exceptions.AuthError as exc:
             raise StoreUnavailableError(f"Neo4j at {self.uri} refused the credentials") from exc
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.DriverError, OSError,
-                ValueError) as exc:
+        except (
+            neo4j.exceptions.ServiceUnavailable,
+            neo4j.exceptions.DriverError,
+            OSError,
+            ValueError,
+        ) as exc:
             raise StoreUnavailableError(f"cannot reach Neo4j at {self.uri}: {exc}") from exc
         if apply_schema:
             self.apply_schema()
 
     # --- plumbing ------------------------------------------------------------------------
     def _session(self) -> Any:
-        return self._driver.session(database=self.database) if self.database else self._driver.session()
+        return (
+            self._driver.session(database=self.database)
+            if self.database
+            else self._driver.session()
+        )
 
     def _read(self, work: Callable[[Any], T]) -> T:
         try:
@@ -111,8 +130,9 @@ class Neo4jStore:
             raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
 
     @staticmethod
-    def _rows(tx: Any, name: str, **params: Any) -> list[Any]:
-        return list(tx.run(load_query(name), **params))
+    def _rows(query: str, tx: Any, /, **params: Any) -> list[Any]:
+        """Run the named query of cypher/ in transaction ``tx``; all its records."""
+        return list(tx.run(load_query(query), **params))
 
     def apply_schema(self) -> None:
         """Create the constraints and indexes of ``cypher/schema.cypher`` (idempotent)."""
@@ -139,7 +159,8 @@ class Neo4jStore:
         edge_rows: dict[str, list[dict[str, Any]]] = {}
         for e in edges:
             edge_rows.setdefault(e.type, []).append(
-                {"source": e.source, "target": e.target, "role": e.role})
+                {"source": e.source, "target": e.target, "role": e.role}
+            )
 
         def work(tx: Any) -> None:
             existing = {n.id: n for n in self._fetch(tx, list(by_id))}
@@ -150,18 +171,24 @@ class Neo4jStore:
                 if old is not None and merged == old:
                     continue
                 groups.setdefault(_UPSERTS[merged.node_type], []).append(
-                    {"id": merged.id, "is_model": isinstance(merged, Model), "props": to_props(merged)})
+                    {
+                        "id": merged.id,
+                        "is_model": isinstance(merged, Model),
+                        "props": to_props(merged),
+                    }
+                )
             for query, rows in groups.items():
                 for i in range(0, len(rows), BATCH):
-                    self._rows(tx, query, rows=rows[i : i + BATCH])
+                    self._rows(query, tx, rows=rows[i : i + BATCH])
             for etype, rows in edge_rows.items():
                 for i in range(0, len(rows), BATCH):
                     chunk = rows[i : i + BATCH]
-                    matched = self._rows(tx, _EDGE_QUERIES[etype], rows=chunk)[0]["matched"]
+                    matched = self._rows(_EDGE_QUERIES[etype], tx, rows=chunk)[0]["matched"]
                     if matched != len(chunk):
                         raise IntegrityError(
                             f"{len(chunk) - matched} {etype} edge(s) reference nodes that do not "
-                            "exist (or of the wrong kind); nothing was written")
+                            "exist (or of the wrong kind); nothing was written"
+                        )
 
         self._write(work)
 
@@ -169,7 +196,7 @@ class Neo4jStore:
     def _fetch(self, tx: Any, ids: Sequence[str]) -> list[AnyNode]:
         out: list[AnyNode] = []
         for i in range(0, len(ids), BATCH):
-            rows = self._rows(tx, "get_nodes", ids=list(ids[i : i + BATCH]))
+            rows = self._rows("get_nodes", tx, ids=list(ids[i : i + BATCH]))
             out.extend(from_props(r["labels"], r["props"]) for r in rows)
         return out
 
@@ -180,22 +207,32 @@ class Neo4jStore:
 
     def get_many(self, node_ids: Sequence[str]) -> list[AnyNode]:
         """The nodes with these ids, in the order given; missing ids are left out."""
-        found = {n.id: n for n in self._read(lambda tx: self._fetch(tx, list(dict.fromkeys(node_ids))))}
+        found = {
+            n.id: n for n in self._read(lambda tx: self._fetch(tx, list(dict.fromkeys(node_ids))))
+        }
         return [found[i] for i in node_ids if i in found]
 
     def resolve(self, prefix: str, limit: int = 10) -> list[str]:
         """Ids that start with ``prefix``; a bare hex prefix matches under every algorithm."""
         prefix = prefix.strip().lower()
         prefixes = [prefix] if ":" in prefix else [f"blake3:{prefix}", f"sha256:{prefix}"]
-        rows = self._read(lambda tx: self._rows(tx, "resolve_prefix", prefixes=prefixes, limit=limit))
+        rows = self._read(
+            lambda tx: self._rows("resolve_prefix", tx, prefixes=prefixes, limit=limit)
+        )
         return [r["id"] for r in rows]
 
     def find_artifacts(
         self, *, name: str | None = None, kind: str | None = None, uri: str | None = None
     ) -> list[Artifact]:
         """Artifacts matching every given field, newest first."""
-        rows = self._read(lambda tx: self._rows(tx, "find_artifacts", name=name, kind=kind, uri=uri))
-        return [a for a in (from_props(r["labels"], r["props"]) for r in rows) if isinstance(a, Artifact)]
+        rows = self._read(
+            lambda tx: self._rows("find_artifacts", tx, name=name, kind=kind, uri=uri)
+        )
+        return [
+            a
+            for a in (from_props(r["labels"], r["props"]) for r in rows)
+            if isinstance(a, Artifact)
+        ]
 
     def traverse(
         self, node_id: str, direction: Direction, depth: int | None = None, limit: int | None = None
@@ -219,7 +256,7 @@ class Neo4jStore:
             while frontier or roots_t:
                 if depth is not None and current > depth:
                     break
-                rows = self._rows(tx, step, **{key: frontier, "transform_ids": roots_t})
+                rows = self._rows(step, tx, **{key: frontier, "transform_ids": roots_t})
                 nxt: set[str] = set()
                 for r in rows:
                     t = r["transform"]
@@ -238,13 +275,23 @@ class Neo4jStore:
             t_ids = [i for i in ordered if i in transforms]
             edges: list[Edge] = []
             for i in range(0, len(t_ids), BATCH):
-                for r in self._rows(tx, "subgraph_edges", transform_ids=t_ids[i : i + BATCH]):
+                for r in self._rows("subgraph_edges", tx, transform_ids=t_ids[i : i + BATCH]):
                     if r["target"] in keep:
-                        edges.append(Edge(source=r["source"], type=r["type"],
-                                          target=r["target"], role=r["role"]))
+                        edges.append(
+                            Edge(
+                                source=r["source"],
+                                type=r["type"],
+                                target=r["target"],
+                                role=r["role"],
+                            )
+                        )
             edges.sort(key=lambda e: (e.source, e.type, e.target))
-            return LineageGraph(root=node_id, nodes=[nodes[i] for i in ordered if i in nodes],
-                                edges=edges, truncated=truncated)
+            return LineageGraph(
+                root=node_id,
+                nodes=[nodes[i] for i in ordered if i in nodes],
+                edges=edges,
+                truncated=truncated,
+            )
 
         return self._read(work)
 
@@ -252,7 +299,7 @@ class Neo4jStore:
         """Every node in id order, in batches."""
         after = ""
         while True:
-            rows = self._read(lambda tx: self._rows(tx, "iter_nodes", after=after, limit=batch_size))
+            rows = self._read(partial(self._rows, "iter_nodes", after=after, limit=batch_size))
             if not rows:
                 return
             batch = [from_props(r["labels"], r["props"]) for r in rows]
@@ -263,20 +310,45 @@ class Neo4jStore:
         """Every edge in (source, type, target) order, in batches of transforms' edges."""
         after = ""
         while True:
-            rows = self._read(lambda tx: self._rows(tx, "iter_edges", after_source=after,
-                                                    limit=max(1, batch_size // 4)))
+            page = max(1, batch_size // 4)  # transforms per page; ~4 edges each
+            rows = self._read(partial(self._rows, "iter_edges", after_source=after, limit=page))
             if not rows:
                 return
-            yield [Edge(source=r["source"], type=r["type"], target=r["target"], role=r["role"])
-                   for r in rows]
+            yield [
+                Edge(source=r["source"], type=r["type"], target=r["target"], role=r["role"])
+                for r in rows
+            ]
             after = rows[-1]["source"]
 
     def counts(self) -> dict[str, int]:
         """Nodes per node type and edges per edge type (zero counts left out)."""
-        rows = self._read(lambda tx: self._rows(tx, "counts"))
+        rows = self._read(lambda tx: self._rows("counts", tx))
         return {r["key"]: int(r["n"]) for r in rows if r["n"]}
 
     def clear(self) -> None:
         """Delete every lineage node and relationship (for tests and benchmarks)."""
         with self._session() as s:
             s.run(load_query("clear")).consume()
+
+    def _edge_rows(self, query: str, key: str, ids: Sequence[str]) -> list[Edge]:
+        unique = list(dict.fromkeys(ids))
+        out: list[Edge] = []
+        for i in range(0, len(unique), BATCH):
+            rows = self._read(partial(self._rows, query, **{key: unique[i : i + BATCH]}))
+            out.extend(
+                Edge(source=r["source"], type=r["type"], target=r["target"], role=r["role"])
+                for r in rows
+            )
+        return out
+
+    def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
+        """Every edge starting at these transforms (``cypher/transform_edges.cypher``)."""
+        out = self._edge_rows("transform_edges", "transform_ids", transform_ids)
+        out.sort(key=lambda e: (e.source, e.type, e.target))
+        return out
+
+    def invalidations(self, artifact_ids: Sequence[str]) -> list[Edge]:
+        """INVALIDATED edges pointing at these artifacts (``cypher/invalidations.cypher``)."""
+        out = self._edge_rows("invalidations", "artifact_ids", artifact_ids)
+        out.sort(key=lambda e: (e.source, e.target))
+        return out

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import StoreCorruptError, StoreError, StoreNotFoundError
-from provenance.model import Artifact, Edge, LineageGraph, Model, node_from_dict
+from provenance.model import Artifact, Edge, LineageGraph, node_from_dict
 from provenance.store.base import AnyNode, Direction, order_levels
 from provenance.store.merge import check_edges, merge_node
 
@@ -101,7 +101,9 @@ class SQLiteStore:
             self._init(create)
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise StoreCorruptError(f"{self.path} is not a readable provenance store: {exc}") from exc
+            raise StoreCorruptError(
+                f"{self.path} is not a readable provenance store: {exc}"
+            ) from exc
 
     # --- setup ---------------------------------------------------------------------------
     def _init(self, create: bool) -> None:
@@ -151,7 +153,7 @@ class SQLiteStore:
                 db.execute("BEGIN IMMEDIATE")
                 existing = {n.id: n for n in self._fetch(list(by_id))}
                 if edges:
-                    types = {i: n.node_type for i, n in existing.items()}
+                    types: dict[str, str] = {i: n.node_type for i, n in existing.items()}
                     for i, n in by_id.items():
                         if types.get(i) != "Model":
                             types[i] = n.node_type
@@ -254,7 +256,9 @@ class SQLiteStore:
         sql = f"SELECT data FROM nodes WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, id"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
-        return [a for a in (node_from_dict(json.loads(r[0])) for r in rows) if isinstance(a, Artifact)]
+        return [
+            a for a in (node_from_dict(json.loads(r[0])) for r in rows) if isinstance(a, Artifact)
+        ]
 
     def _step(self, ids: Sequence[str], direction: Direction) -> tuple[set[str], set[str]]:
         """One hop from ``ids``: (transforms reached, non-transform nodes reached)."""
@@ -318,10 +322,8 @@ class SQLiteStore:
         edges: list[Edge] = []
         ids = list(keep)
         for chunk in _chunks(ids):
-            cur = self._db.execute(
-                f"SELECT source, type, target, role FROM edges WHERE source IN ({_marks(len(chunk))})",
-                tuple(chunk),
-            )
+            sql = "SELECT source, type, target, role FROM edges WHERE source IN ({})"
+            cur = self._db.execute(sql.format(_marks(len(chunk))), tuple(chunk))
             edges.extend(
                 Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur if g in keep
             )
@@ -330,8 +332,11 @@ class SQLiteStore:
 
     def iter_nodes(self, batch_size: int = 1000) -> Iterator[list[AnyNode]]:
         """Every node in id order, in batches."""
-        yield from self._iter("SELECT id, data FROM nodes WHERE id > ? ORDER BY id LIMIT ?",
-                              batch_size, lambda r: node_from_dict(json.loads(r[1])))
+        yield from self._iter(
+            "SELECT id, data FROM nodes WHERE id > ? ORDER BY id LIMIT ?",
+            batch_size,
+            lambda r: node_from_dict(json.loads(r[1])),
+        )
 
     def iter_edges(self, batch_size: int = 1000) -> Iterator[list[Edge]]:
         """Every edge in (source, type, target) order, in batches."""
@@ -365,4 +370,30 @@ class SQLiteStore:
             out.update(self._db.execute("SELECT type, count(*) FROM edges GROUP BY type"))
         return {str(k): int(v) for k, v in out.items()}
 
+    def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
+        """Every edge starting at these transforms, in (source, type, target) order."""
+        out: list[Edge] = []
+        with self._lock:
+            for chunk in _chunks(list(dict.fromkeys(transform_ids))):
+                cur = self._db.execute(
+                    "SELECT source, type, target, role FROM edges "
+                    f"WHERE source IN ({_marks(len(chunk))})",
+                    tuple(chunk),
+                )
+                out.extend(Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur)
+        out.sort(key=lambda e: (e.source, e.type, e.target))
+        return out
 
+    def invalidations(self, artifact_ids: Sequence[str]) -> list[Edge]:
+        """The INVALIDATED edges (erasure records) pointing at these artifacts."""
+        out: list[Edge] = []
+        with self._lock:
+            for chunk in _chunks(list(dict.fromkeys(artifact_ids))):
+                cur = self._db.execute(
+                    "SELECT source, type, target, role FROM edges WHERE type = 'INVALIDATED' "
+                    f"AND target IN ({_marks(len(chunk))})",
+                    tuple(chunk),
+                )
+                out.extend(Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur)
+        out.sort(key=lambda e: (e.source, e.target))
+        return out

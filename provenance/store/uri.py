@@ -55,8 +55,10 @@ class StoreURI:
     def redacted(self) -> str:
         """The URI with the password hidden, for printing."""
         if self.scheme == "sqlite":
-            return f"sqlite:///{self.path}" if not str(self.path).startswith("/") else (
-                f"sqlite://{self.path}"
+            return (
+                f"sqlite:///{self.path}"
+                if not str(self.path).startswith("/")
+                else (f"sqlite://{self.path}")
             )
         user = f"{self.user}:***@" if self.user else ""
         db = f"?database={self.database}" if self.database else ""

@@ -1,0 +1,9 @@
+// (Transform)-[:INVALIDATED]->(Artifact) edges (PROV wasInvalidatedBy: an erasure transform
+// and the artifact it erased); both ends must exist. Returns how many rows matched.
+:param rows => [{source: "blake3:1111111111111111111111111111111111111111111111111111111111111111", target: "blake3:0000000000000000000000000000000000000000000000000000000000000000", role: "erased"}]
+UNWIND $rows AS row
+MATCH (t:Transform {id: row.source})
+MATCH (x:Artifact {id: row.target})
+MERGE (t)-[r:INVALIDATED]->(x)
+ON CREATE SET r.role = row.role
+RETURN count(r) AS matched

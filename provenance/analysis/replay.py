@@ -1,0 +1,270 @@
+"""Re-execute a recorded transform and say whether it produces the same digests.
+
+What can be replayed: a transform recorded by a function decorated with
+:meth:`Tracker.transform <provenance.tracker.Tracker.transform>` (or a ``tracker.run(...,
+entrypoint=fn)``) whose code version's entrypoint names an importable, module-level function
+``module:qualname``. Its recorded inputs are bound to the function's parameters by role (the
+decorator records each input under its parameter name) and must be available where their uri
+points, with their digest re-checked (see :func:`~provenance.analysis.verify.check_artifact`):
+files and directories are passed as :class:`~pathlib.Path`, ``bytes`` artifacts as bytes, a
+table or ``.npy`` array file whose *content* digest is the id as a DataFrame / array. The
+hyperparameters are passed as keyword arguments. The seed state is restored with
+:func:`~provenance.capture.replay_rng_states` (the master seed re-derived, or the recorded RNG
+snapshot put back); a deterministic transform runs as is.
+
+Not replayable (the report says why): a ``with tracker.run`` block in a script or at module
+level (its entrypoint is ``script.py:<module>`` or a function enclosing the block, not the
+code that produced the outputs), nested functions and lambdas, transforms without a code
+version, and inputs logged from memory (no uri) or whose content changed.
+
+The function is called undecorated (``__wrapped__``), so a replay records nothing.
+
+Example:
+    >>> import tempfile
+    >>> from provenance import Tracker
+    >>> t = Tracker(tempfile.mkdtemp() + "/")
+    >>> a = t.log_artifact(b"x", name="a")
+    >>> with t.run("copy", inputs=[a]) as run:
+    ...     _ = run.output(b"y", name="b")
+    >>> r = replay(t.store, run.transform_id)
+    >>> r.replayable, r.matched
+    (False, None)
+    >>> t.close()
+"""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from pydantic import BaseModel, Field
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from provenance.analysis.verify import check_artifact, load_artifact, resolve_entrypoint
+from provenance.errors import NotFoundError, ProvenanceError
+from provenance.model import Artifact, CodeVersion, SeedState, Transform
+from provenance.store.base import Direction, LineageStore
+
+__all__ = ["NotATransformError", "OutputMatch", "ReplayReport", "render_replay", "replay"]
+
+
+class NotATransformError(ProvenanceError):
+    """The id given to replay names a node that is not a transform."""
+
+
+class OutputMatch(BaseModel):
+    """One output of the replay against the recorded outputs."""
+
+    index: int
+    replayed_id: str
+    #: The recorded output with this digest, if any.
+    recorded_name: str | None = None
+    matched: bool
+
+
+class ReplayReport(BaseModel):
+    """What happened when a recorded transform was executed again."""
+
+    transform_id: str
+    operation: str
+    entrypoint: str | None = None
+    replayable: bool
+    #: True: every replayed output digest is a recorded output and vice versa; False: some
+    #: differ; None: nothing ran (see ``reasons``).
+    matched: bool | None = None
+    reasons: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    seed: str | None = None
+    inputs: dict[str, str] = Field(default_factory=dict)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    recorded_outputs: dict[str, str] = Field(default_factory=dict)
+    outputs: list[OutputMatch] = Field(default_factory=list)
+    error: str | None = None
+
+
+def _seed_context(state: SeedState | None, notes: list[str]) -> tuple[AbstractContextManager[Any], str]:
+    from provenance.capture import replay_rng_states
+
+    if state is None:
+        notes.append("no seed state recorded: randomness is not restored")
+        return nullcontext(), "none recorded"
+    if state.master_seed is not None:
+        return replay_rng_states(state), f"master seed {state.master_seed} re-derived and applied"
+    if state.rng_states:
+        return replay_rng_states(state), "recorded RNG states restored"
+    if state.reproducibility == "exact":
+        return nullcontext(), "deterministic: nothing to restore"
+    notes.append("unseeded run without an RNG snapshot: randomness is not restored")
+    return nullcontext(), "unseeded, no snapshot"
+
+
+def replay(store: LineageStore, transform_id: str) -> ReplayReport:
+    """Re-execute the recorded transform ``transform_id`` and compare output digests.
+
+    Raises :class:`~provenance.errors.NotFoundError` for an unknown id and
+    :class:`NotATransformError` for an id of another node type. A transform that cannot be
+    replayed gives a report with ``replayable=False`` and the reasons; one whose function
+    raises gives ``matched=False`` and the error.
+
+    Example:
+        >>> import tempfile
+        >>> from provenance import Tracker
+        >>> t = Tracker(tempfile.mkdtemp() + "/")
+        >>> a = t.log_artifact(b"x", name="a")
+        >>> replay(t.store, a.id)
+        Traceback (most recent call last):
+        ...
+        provenance.analysis.replay.NotATransformError: blake3:... is an Artifact, not a transform
+        >>> t.close()
+    """
+    node = store.get(transform_id)
+    if node is None:
+        raise NotFoundError(f"no node with id {transform_id!r}")
+    if not isinstance(node, Transform):
+        raise NotATransformError(f"{transform_id} is an {node.node_type}, not a transform")
+    t = node
+    report = ReplayReport(
+        transform_id=t.id, operation=t.operation, replayable=False,
+        hyperparameters=dict(t.hyperparameters),
+    )
+    graph = store.traverse(t.id, Direction.UP, depth=1)
+    down = store.traverse(t.id, Direction.DOWN, depth=1)
+    nodes = {n.id: n for n in [*graph.nodes, *down.nodes]}
+    recorded = {
+        e.target: e.role for e in down.edges if e.source == t.id and e.type == "PRODUCED"
+    }
+    for aid, role in recorded.items():
+        node_out = nodes.get(aid)
+        report.recorded_outputs[role or (node_out.name if isinstance(node_out, Artifact) else aid)] = aid
+
+    code = nodes.get(t.code_version_id) if t.code_version_id else None
+    if not isinstance(code, CodeVersion) or not code.entrypoint:
+        report.reasons.append("no code version with an entrypoint recorded")
+        return report
+    report.entrypoint = code.entrypoint
+    if t.status != "succeeded":
+        report.reasons.append(f"the recorded run {t.status}; there are no outputs to compare")
+        return report
+    try:
+        target = resolve_entrypoint(code.entrypoint)
+    except ProvenanceError as exc:
+        report.reasons.append(f"not replayable: {exc}")
+        return report
+    fn = inspect.unwrap(target) if callable(target) else None
+    if fn is None or not inspect.isfunction(fn):
+        report.reasons.append(
+            f"not replayable: {code.entrypoint} is a {type(target).__name__}, not a function"
+        )
+        return report
+    if code.source_digest:
+        from provenance.capture import source_digest
+
+        if source_digest(fn) != code.source_digest:
+            report.notes.append(f"{code.entrypoint}'s source changed since it was recorded")
+
+    # Inputs, bound by role (the decorator's parameter names).
+    kwargs: dict[str, Any] = {}
+    used = [(e.target, e.role) for e in graph.edges if e.source == t.id and e.type == "USED"]
+    for aid, role in sorted(used, key=lambda x: (x[1] or "", x[0])):
+        art = nodes.get(aid)
+        if not isinstance(art, Artifact):
+            report.reasons.append(f"input {aid} is not in the store")
+            continue
+        check = check_artifact(art, role)
+        if check.status != "available":
+            report.reasons.append(f"input {role or art.name} ({art.name}) is {check.status.replace('_', ' ')}: {check.detail}")
+            continue
+        if not role:
+            report.reasons.append(f"input {art.name} has no role: cannot bind it to a parameter")
+            continue
+        kwargs[role] = load_artifact(art, check)
+        report.inputs[role] = art.id
+    if t.model_id:
+        report.reasons.append("transforms that USED_MODEL are not replayed (model loading is framework-specific)")
+    sig = inspect.signature(fn)
+    call_kwargs = {**t.hyperparameters, **kwargs}
+    try:
+        sig.bind(**call_kwargs)
+    except TypeError as exc:
+        report.reasons.append(f"recorded inputs and hyperparameters do not fit {code.entrypoint}{sig}: {exc}")
+    if report.reasons:
+        return report
+
+    report.replayable = True
+    seed_ctx, report.seed = _seed_context(t.seed_state, report.notes)
+    try:
+        with seed_ctx:
+            result = fn(**call_kwargs)
+    except Exception as exc:  # the user's function may raise anything
+        report.matched = False
+        report.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return report
+
+    from provenance.hashing import digest_object
+
+    algo = t.id.split(":", 1)[0]
+    values = result if isinstance(result, tuple) else (result,)
+    by_id = {aid: (role or aid) for aid, role in recorded.items()}
+    replayed_ids: list[str] = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        try:
+            digest = digest_object(value, algo=algo).digest
+        except ProvenanceError as exc:
+            report.notes.append(f"output {i} cannot be digested: {exc}")
+            report.matched = False
+            continue
+        replayed_ids.append(digest)
+        report.outputs.append(OutputMatch(
+            index=i, replayed_id=digest, recorded_name=by_id.get(digest), matched=digest in by_id,
+        ))
+    if report.matched is None:
+        report.matched = set(replayed_ids) == set(recorded)
+    missing = set(recorded) - set(replayed_ids)
+    for aid in sorted(missing):
+        report.notes.append(f"recorded output {by_id[aid]} ({aid[:19]}…) was not reproduced")
+    return report
+
+
+def render_replay(report: ReplayReport) -> RenderableType:
+    """A rich rendering of a :class:`ReplayReport`.
+
+    Example:
+        >>> from rich.console import Console
+        >>> r = ReplayReport(transform_id="blake3:" + "0" * 64, operation="op", replayable=False,
+        ...                  reasons=["no code version with an entrypoint recorded"])
+        >>> Console(width=100).print(render_replay(r))  # doctest: +ELLIPSIS
+        Replay of op ...
+        not replayable
+          • no code version with an entrypoint recorded
+    """
+    parts: list[RenderableType] = [Text.assemble(
+        f"Replay of {report.operation} ", (report.transform_id, "dim"),
+        f"  {report.entrypoint or ''}",
+    )]
+    if not report.replayable:
+        parts.append(Text("not replayable", "bold red"))
+    elif report.matched:
+        parts.append(Text("outputs match the recorded digests", "bold green"))
+    else:
+        parts.append(Text("outputs DIFFER from the recorded digests", "bold red"))
+    for line in [*report.reasons, *report.notes]:
+        parts.append(Text(f"  • {line}"))
+    if report.error:
+        parts.append(Text(f"  error: {report.error}", "red"))
+    if report.seed:
+        parts.append(Text(f"  seed: {report.seed}"))
+    if report.outputs:
+        table = Table(title="Outputs")
+        for col in ("#", "replayed digest", "recorded output", "match"):
+            table.add_column(col, overflow="fold")
+        for o in report.outputs:
+            table.add_row(str(o.index), o.replayed_id, o.recorded_name or "-",
+                          Text("yes", "green") if o.matched else Text("no", "red"))
+        parts.append(table)
+    return Group(*parts)

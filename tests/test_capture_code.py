@@ -1,0 +1,396 @@
+"""Code versions: git commit / dirty diff digest, source digests, entrypoints."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from provenance.capture import capture_code_version, git_state, source_digest
+from provenance.model import CodeVersion
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="no git binary")
+
+STEPS = """\
+def clean(rows):
+    return [r for r in rows if r is not None]
+
+
+class Scaler:
+    def scale(self, xs, k=2):
+        return [x * k for x in xs]
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()
+
+
+def load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "steps.py").write_text(STEPS)
+    (root / "README.md").write_text("hello\n")
+    (root / ".gitignore").write_text("*.log\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "first")
+    return root
+
+
+def fn_of(repo: Path, name: str = "clean") -> Callable[..., Any]:
+    module = load(repo / "pkg" / "steps.py", f"steps_{abs(hash(str(repo)))}")
+    return getattr(module, name)  # type: ignore[no-any-return]
+
+
+# --- inside a repository ---------------------------------------------------------------------
+@needs_git
+def test_clean_repo(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the process's cwd is NOT in the repo: the file decides
+    clean = fn_of(repo)
+    cv = capture_code_version(clean)
+    assert cv.git_commit == git(repo, "rev-parse", "HEAD")
+    assert cv.git_branch == "main"
+    assert cv.git_dirty is False and cv.diff_digest is None
+    assert cv.repo_root == os.path.realpath(repo)
+    assert cv.entrypoint is not None and cv.entrypoint.endswith(":clean")
+    assert cv.source_digest == source_digest(clean)
+    assert cv.id == CodeVersion.make_id(
+        entrypoint=cv.entrypoint,
+        git_commit=cv.git_commit,
+        diff_digest=None,
+        source_digest=cv.source_digest,
+    )
+    assert capture_code_version(clean).id == cv.id  # deterministic
+
+
+@needs_git
+def test_dirty_tracked_change_then_revert(repo: Path) -> None:
+    clean = fn_of(repo)
+    original = capture_code_version(clean)
+    readme = repo / "README.md"
+
+    readme.write_text("hello\nworld\n")
+    dirty = capture_code_version(clean)
+    assert dirty.git_dirty is True and dirty.diff_digest is not None
+    assert dirty.git_commit == original.git_commit
+    assert dirty.id != original.id
+
+    readme.write_text("hello\nthere\n")
+    dirty2 = capture_code_version(clean)
+    assert dirty2.git_dirty is True
+    assert dirty2.diff_digest not in (None, dirty.diff_digest)  # reflects the current tree
+
+    readme.write_text("hello\n")  # revert
+    back = capture_code_version(clean)
+    assert back.git_dirty is False and back.diff_digest is None
+    assert back.id == original.id
+
+
+@needs_git
+def test_staged_changes_count_too(repo: Path) -> None:
+    clean = fn_of(repo)
+    original = capture_code_version(clean)
+    (repo / "README.md").write_text("staged\n")
+    git(repo, "add", "README.md")
+    staged = capture_code_version(clean)
+    assert staged.git_dirty is True and staged.id != original.id
+
+
+@needs_git
+def test_untracked_files_enter_the_diff_digest_ignored_ones_do_not(repo: Path) -> None:
+    clean = fn_of(repo)
+    original = capture_code_version(clean)
+
+    (repo / "run.log").write_text("ignored by .gitignore\n")
+    assert capture_code_version(clean).id == original.id
+
+    extra = repo / "pkg" / "new_module.py"
+    extra.write_text("X = 1\n")
+    with_new = capture_code_version(clean)
+    assert with_new.git_dirty is True and with_new.diff_digest is not None
+
+    extra.write_text("X = 2\n")
+    changed = capture_code_version(clean)
+    assert changed.diff_digest not in (None, with_new.diff_digest)  # content, not just name
+
+    extra.unlink()
+    assert capture_code_version(clean).id == original.id
+
+
+@needs_git
+def test_diff_digest_matches_the_documented_formula(repo: Path) -> None:
+    from provenance.hashing import digest_bytes, digest_file, digest_json
+
+    (repo / "README.md").write_text("changed\n")
+    (repo / "b.txt").write_text("bee\n")
+    (repo / "a.txt").write_text("ay\n")
+    diff = subprocess.run(
+        ["git", "diff", "HEAD", "--binary", "--full-index", "--no-color", "--no-ext-diff"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    expected = digest_json(
+        {
+            "diff": digest_bytes(diff),
+            "untracked": [
+                ["a.txt", digest_file(repo / "a.txt")],
+                ["b.txt", digest_file(repo / "b.txt")],
+            ],
+        },
+        domain="code-diff",
+    )
+    state = git_state(repo)
+    assert state is not None and state.diff_digest == expected
+
+
+@needs_git
+def test_modifying_the_functions_own_file_changes_both_digests(repo: Path) -> None:
+    scale = fn_of(repo, "Scaler").scale
+    original = capture_code_version(scale)
+    assert original.entrypoint is not None and original.entrypoint.endswith(":Scaler.scale")
+    (repo / "pkg" / "steps.py").write_text(STEPS.replace("x * k", "x * k + 0"))
+    changed = capture_code_version(scale)
+    assert changed.git_dirty is True
+    assert changed.source_digest != original.source_digest  # the file on disk is what is read
+    (repo / "pkg" / "steps.py").write_text(STEPS)
+    assert capture_code_version(scale).id == original.id
+
+
+@needs_git
+def test_new_commit_and_detached_head(repo: Path) -> None:
+    clean = fn_of(repo)
+    first = capture_code_version(clean)
+    (repo / "README.md").write_text("v2\n")
+    git(repo, "commit", "-q", "-am", "second")
+    second = capture_code_version(clean)
+    assert second.git_commit == git(repo, "rev-parse", "HEAD") != first.git_commit
+    assert second.git_dirty is False and second.id != first.id
+    git(repo, "checkout", "-q", "--detach", "HEAD~1")
+    detached = capture_code_version(clean)
+    assert detached.git_branch is None
+    assert detached.git_commit == first.git_commit and detached.id == first.id
+
+
+@needs_git
+def test_unborn_head(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / "steps.py").write_text(STEPS)
+    git(root, "init", "-q", "-b", "main")
+    clean = load(root / "steps.py", "fresh_steps").clean
+    untracked = capture_code_version(clean)
+    assert untracked.git_commit is None and untracked.git_dirty is True
+    git(root, "add", "steps.py")
+    staged = capture_code_version(clean)
+    assert staged.git_commit is None and staged.git_dirty is True
+    assert staged.diff_digest not in (None, untracked.diff_digest)
+
+
+@needs_git
+def test_cwd_argument_picks_the_repository(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "free.py").write_text("def free(x):\n    return x\n")
+    free = load(outside / "free.py", "free_mod").free
+    assert capture_code_version(free).git_commit is None
+    assert capture_code_version(free, cwd=repo).git_commit == git(repo, "rev-parse", "HEAD")
+
+
+@needs_git
+def test_repeated_capture_is_fast(repo: Path) -> None:
+    clean = fn_of(repo)
+    capture_code_version(clean)
+    (repo / "README.md").write_text("dirty\n")
+    start = time.perf_counter()
+    for _ in range(5):
+        capture_code_version(clean)
+    per_call = (time.perf_counter() - start) / 5
+    assert per_call < 1.0, per_call  # ~10-20 ms here: status + diff
+
+
+# --- outside a repository ----------------------------------------------------------------------
+def test_outside_a_repository_uses_the_source_digest(tmp_path: Path) -> None:
+    (tmp_path / "lib.py").write_text(STEPS)
+    clean = load(tmp_path / "lib.py", "lib_outside").clean
+    cv = capture_code_version(clean)
+    assert cv.git_commit is None and cv.git_branch is None and cv.git_dirty is None
+    assert cv.diff_digest is None and cv.repo_root is None
+    assert cv.source_digest is not None and cv.source_digest == source_digest(clean)
+    assert cv.entrypoint == "lib_outside:clean"
+
+    (tmp_path / "lib2.py").write_text(STEPS.replace("is not None", "is not None and r"))
+    other = load(tmp_path / "lib2.py", "lib_outside").clean
+    changed = capture_code_version(other)
+    assert changed.source_digest != cv.source_digest and changed.id != cv.id
+
+
+def test_source_digest_ignores_indentation_and_follows_wrappers() -> None:
+    import functools
+
+    def base(x: int, y: int) -> int:
+        return x + y
+
+    @functools.wraps(base)
+    def wrapper(*a: Any, **k: Any) -> Any:
+        return base(*a, **k)
+
+    assert source_digest(wrapper) == source_digest(base)
+    assert source_digest(functools.partial(base, 1)) == source_digest(base)
+    assert capture_code_version(functools.partial(base, 1)).entrypoint == (
+        f"{__name__}:test_source_digest_ignores_indentation_and_follows_wrappers.<locals>.base"
+    )
+
+
+def test_functions_without_source_use_the_code_object(tmp_path: Path) -> None:
+    src = "def f(x):\n    return {'a', 'b'} & set(x)\n"
+    ns1: dict[str, Any] = {}
+    ns2: dict[str, Any] = {}
+    exec(compile(src, "<repl>", "exec"), ns1)
+    exec(compile(src, "<repl>", "exec"), ns2)
+    ns3: dict[str, Any] = {}
+    exec(compile(src.replace("'b'", "'c'"), "<repl>", "exec"), ns3)
+    d1, d2, d3 = (source_digest(ns["f"]) for ns in (ns1, ns2, ns3))
+    assert d1 is not None and d1 == d2 and d1 != d3
+    cv = capture_code_version(ns1["f"], cwd=tmp_path)  # no file: cwd (else os.getcwd()) decides
+    assert cv.source_digest == d1 and cv.git_commit is None
+    assert cv.entrypoint == "__main__:f"
+
+
+_HASHSEED_CHILD = """
+import json
+from provenance.capture import source_digest
+ns = {}
+exec(compile("def f(x):\\n    return x in {'alpha', 'beta', 'gamma'}\\n", "<repl>", "exec"), ns)
+print(json.dumps(source_digest(ns["f"])))
+"""
+
+
+def test_code_object_digest_is_independent_of_pythonhashseed() -> None:
+    outs = []
+    for hashseed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed, "PYTHONPATH": str(REPO_ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-c", _HASHSEED_CHILD],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        outs.append(json.loads(done.stdout))
+    assert outs[0] == outs[1] and outs[0].startswith("blake3:")
+
+
+def test_builtins_have_no_source_digest() -> None:
+    cv = capture_code_version(len)
+    assert cv.source_digest is None and cv.entrypoint == "builtins:len"
+
+
+def test_callable_objects_are_named_by_their_class() -> None:
+    class Doubler:
+        def __call__(self, x: int) -> int:
+            return 2 * x
+
+    cv = capture_code_version(Doubler())
+    assert cv.entrypoint is not None and cv.entrypoint.endswith("<locals>.Doubler")
+    assert cv.source_digest == source_digest(Doubler)
+
+
+# --- the caller's frame / __main__ ------------------------------------------------------------
+def test_no_function_means_the_calling_frame() -> None:
+    cv = capture_code_version()
+    assert cv.entrypoint == f"{__name__}:test_no_function_means_the_calling_frame"
+    assert cv.source_digest == source_digest(test_no_function_means_the_calling_frame)
+
+
+_SCRIPT = """\
+import json
+from provenance.capture import capture_code_version
+
+def main():
+    return capture_code_version(main)
+
+top = capture_code_version()
+print(json.dumps([top.model_dump(mode="json"), main().model_dump(mode="json")]))
+"""
+
+
+@needs_git
+def test_main_script_entrypoint_is_its_repo_relative_path(repo: Path) -> None:
+    (repo / "scripts").mkdir()
+    (repo / "scripts" / "run.py").write_text(_SCRIPT)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "script")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "scripts/run.py"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    top, main = json.loads(done.stdout)
+    assert top["entrypoint"] == "scripts/run.py:<module>"
+    assert main["entrypoint"] == "scripts/run.py:main"
+    assert top["git_commit"] == git(repo, "rev-parse", "HEAD")
+    assert top["git_dirty"] is False
+
+
+def test_without_a_git_binary_capture_falls_back(repo: Path) -> None:
+    env = {**os.environ, "PATH": "", "PYTHONPATH": str(REPO_ROOT)}
+    code = (
+        "import json, importlib.util, sys\n"
+        "from provenance.capture import capture_code_version\n"
+        f"spec = importlib.util.spec_from_file_location('s', {str(repo / 'pkg' / 'steps.py')!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "print(json.dumps(capture_code_version(m.clean).model_dump(mode='json')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    cv = json.loads(done.stdout)
+    assert cv["git_commit"] is None and cv["source_digest"].startswith("blake3:")
+
+
+def test_tracker_style_code_object_with_entrypoint(tmp_path: Path) -> None:
+    code = test_tracker_style_code_object_with_entrypoint.__code__
+    cv = capture_code_version(code, entrypoint="x:y", cwd=tmp_path)
+    assert cv.entrypoint == "x:y" and cv.git_commit is None
+    assert cv.source_digest == source_digest(test_tracker_style_code_object_with_entrypoint)
