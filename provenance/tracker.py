@@ -40,7 +40,7 @@ from provenance.errors import (
     TrackingError,
     UnsupportedTypeError,
 )
-from provenance.hashing import ContentInfo, digest_object
+from provenance.hashing import ContentInfo, DigestCache, digest_object
 from provenance.hashing.core import DEFAULT_ALGORITHM, canonical_json, check_algorithm
 from provenance.locations import path_to_uri
 from provenance.model import (
@@ -270,10 +270,13 @@ class Tracker:
         self._environment: Environment | None = None
         #: Outputs of the last call of a function decorated with :meth:`transform`.
         self.last_outputs: list[Artifact] = []
+        self._cache: DigestCache | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
-        """Close the store."""
+        """Close the store (and the digest cache)."""
+        if self._cache is not None:
+            self._cache.close()
         self.store.close()
 
     def __enter__(self) -> Tracker:
@@ -288,6 +291,12 @@ class Tracker:
         if self._environment is None:
             self._environment = capture_environment(self._packages)  # type: ignore[arg-type]
         return self._environment
+
+    def _digest_cache(self) -> DigestCache:
+        """The shared file-digest cache, opened on first use (it degrades to no cache)."""
+        if self._cache is None:
+            self._cache = DigestCache()
+        return self._cache
 
     # --- artifacts -----------------------------------------------------------------------
     def _make_artifact(
@@ -304,8 +313,14 @@ class Tracker:
     ) -> Artifact:
         if not name or not isinstance(name, str):
             raise TrackingError("an artifact needs a non-empty name")
+        arch = fields.get("architecture_hash")
         info: ContentInfo = digest_object(
-            obj, algo=self.algo, include_index=include_index, float_decimals=float_decimals
+            obj,
+            algo=self.algo,
+            include_index=include_index,
+            float_decimals=float_decimals,
+            architecture=arch if isinstance(arch, str) else None,
+            cache=self._digest_cache() if isinstance(obj, str | Path) else None,
         )
         known = {f for f in Model.model_fields if f not in ("id", "node_type", "metadata")}
         governance = {k: fields.pop(k) for k in list(fields) if k in known}

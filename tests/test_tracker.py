@@ -282,3 +282,14 @@ def test_sha256_tracker(tmp_path: Path) -> None:
         with t.run("op", inputs=[a]) as run:
             pass
         assert run.transform_id.startswith("sha256:")
+
+
+def test_architecture_hash_enters_model_identity(tracker: Tracker) -> None:
+    weights = {"w": np.ones((2, 2)), "b": np.zeros(2)}
+    a = tracker.log_artifact(weights, name="m", architecture_hash="blake3:" + "a" * 64)
+    b = tracker.log_artifact(weights, name="m", architecture_hash="blake3:" + "b" * 64)
+    plain = tracker.log_artifact(weights, name="m")
+    assert len({a.id, b.id, plain.id}) == 3
+    assert isinstance(a, Model) and a.architecture_hash == "blake3:" + "a" * 64
+    with pytest.raises(TrackingError, match="architecture_hash"):
+        tracker.log_artifact(np.ones(3), name="not-a-model", architecture_hash="x")

@@ -264,6 +264,16 @@ def _register() -> None:
 _register()
 
 
+def one_line(message: str) -> str:
+    """A message folded onto one line (driver errors span several).
+
+    Example:
+        >>> one_line("cannot connect:\n  refused\n")
+        'cannot connect: refused'
+    """
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``provenance`` console script; returns the exit code."""
     debug = os.environ.get("PROVENANCE_DEBUG") == "1"
@@ -282,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     except ProvenanceError as exc:
         if debug:
             raise
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        err.print(f"error: {one_line(str(exc))}", markup=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
@@ -291,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {exc} (PROVENANCE_DEBUG=1 shows the traceback)",
+            f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
+            "(PROVENANCE_DEBUG=1 shows the traceback)",
             markup=False,
             soft_wrap=True,
         )

@@ -137,6 +137,7 @@ def digest_object(
     float_decimals: int | None = None,
     cache: DigestCache | None = None,
     progress: ProgressCallback | None = None,
+    architecture: str | None = None,
 ) -> ContentInfo:
     """Digest any supported object and say what it is.
 
@@ -148,10 +149,11 @@ def digest_object(
     * ... naming a directory -> ``directory``
       (:func:`~provenance.hashing.directories.digest_directory`)
     * dict of str -> array/tensor (a numpy or torch state dict) -> ``model``
-      (:func:`~provenance.hashing.weights.digest_state_dict`, no architecture in the digest;
-      ``details["architecture_hash"]`` describes the names/shapes/dtypes)
+      (:func:`~provenance.hashing.weights.digest_state_dict`; ``architecture``, when given,
+      enters the digest, else ``details["architecture_hash"]`` only describes the
+      names/shapes/dtypes)
     * torch nn.Module -> ``model`` (its ``state_dict()`` with its
-      :func:`~provenance.hashing.weights.architecture_hash` in the digest)
+      :func:`~provenance.hashing.weights.architecture_hash`, or ``architecture``, in the digest)
     * any other dict, list or tuple of JSON values -> ``json`` (canonical JSON)
 
     A ``str`` is always read as a path; one that names nothing raises
@@ -213,10 +215,11 @@ def digest_object(
             },
         )
     if is_module(obj):
-        return _model_info(obj.state_dict(), architecture_hash(obj, algo), "torch", algo)
+        arch = architecture or architecture_hash(obj, algo)
+        return _model_info(obj.state_dict(), arch, "torch", algo)
     if is_state_dict(obj):
         framework = "torch" if any(is_tensor(v) for v in obj.values()) else "numpy"
-        return _model_info(obj, None, framework, algo)
+        return _model_info(obj, architecture, framework, algo)
     if isinstance(obj, Mapping | list | tuple):
         # What digest_json(obj, domain="json") hashes, serialised once to also get its size.
         payload = canonical_json(obj).encode()  # UnsupportedTypeError for non-JSON values
