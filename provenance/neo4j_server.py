@@ -533,14 +533,54 @@ def _find_java(java: str | None) -> str:
     return exe
 
 
+#: Maven fetched from Maven Central when none is installed (checked against its SHA-512).
+MAVEN_VERSION = "3.9.9"
+MAVEN_SHA512 = (
+    "a555254d6b53d267965a3404ecb14e53c3827c09c3b94b5678835887ab404556"
+    "bfaf78dcfe03ba76fa2508649dca8531c74bca4d5846513522404d48e8c4ac8b"
+)
+MAVEN_URL = (
+    "https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/"
+    f"{MAVEN_VERSION}/apache-maven-{MAVEN_VERSION}-bin.tar.gz"
+)
+
+
 def _find_mvn(mvn: str | None) -> str:
     exe = shutil.which(mvn or "mvn")
-    if exe is None:
+    if exe is not None:
+        return exe
+    if mvn is not None:
+        raise Neo4jServerError(f"Maven not found: {mvn}")
+    return _bootstrap_maven()
+
+
+def _bootstrap_maven() -> str:
+    """Maven from Maven Central into the cache (once); the path of its ``mvn``."""
+    import hashlib
+    import tarfile
+
+    root = Path(os.environ.get("PROVENANCE_CACHE_DIR") or Path.home() / ".cache" / "provenance")
+    home = root / f"apache-maven-{MAVEN_VERSION}"
+    exe = home / "bin" / "mvn"
+    if exe.is_file():
+        return str(exe)
+    root.mkdir(parents=True, exist_ok=True)
+    archive = root / f"apache-maven-{MAVEN_VERSION}-bin.tar.gz"
+    try:
+        with urllib.request.urlopen(MAVEN_URL, timeout=120) as resp, archive.open("wb") as out:
+            shutil.copyfileobj(resp, out)
+    except OSError as exc:
         raise Neo4jServerError(
-            f"Maven not found ({mvn or 'no mvn on PATH'}): it is needed once, to download the"
-            " Neo4j server jars from Maven Central (e.g. apt-get install maven)"
-        )
-    return exe
+            f"Maven is not installed and could not be fetched from Maven Central ({exc}); "
+            "install it (e.g. apt-get install maven)"
+        ) from exc
+    if hashlib.sha512(archive.read_bytes()).hexdigest() != MAVEN_SHA512:
+        archive.unlink()
+        raise Neo4jServerError(f"the Maven archive from {MAVEN_URL} failed its SHA-512 check")
+    with tarfile.open(archive) as tar:
+        tar.extractall(root, filter="data")
+    archive.unlink()
+    return str(exe)
 
 
 def _provision_locked(home: Path, version: str, browser_version: str, java: str,

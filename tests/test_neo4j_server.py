@@ -274,3 +274,17 @@ def test_lifecycle_in_fresh_home(tmp_path: Path, local_neo4j: ServerInfo) -> Non
     finally:
         neo4j_server.stop(home)
         shutil.rmtree(home, ignore_errors=True)  # 140 MB of jars
+
+
+def test_maven_is_fetched_from_maven_central_when_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No mvn on PATH: provisioning fetches Maven itself (checksum-verified) into the cache."""
+    monkeypatch.setenv("PROVENANCE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PATH", "/usr/bin/nonexistent")
+    exe = neo4j_server._find_mvn(None)
+    assert exe.startswith(str(tmp_path))
+    out = subprocess.run([exe, "-v"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PATH": os.defpath})
+    assert f"Apache Maven {neo4j_server.MAVEN_VERSION}" in out.stdout
+    assert neo4j_server._find_mvn(None) == exe  # second call reuses it

@@ -210,8 +210,11 @@ def contamination(
     shared = sorted(
         (
             SharedAncestor(
-                id=sid, name=arts_train[sid].name, kind=arts_train[sid].kind,
-                source=sid not in produced, nearest=sid not in below,
+                id=sid,
+                name=arts_train[sid].name,
+                kind=arts_train[sid].kind,
+                source=sid not in produced,
+                nearest=sid not in below,
             )
             for sid in shared_ids
         ),
@@ -228,18 +231,28 @@ def contamination(
         only_train = by_name_train[name] - shared_ids
         only_test = by_name_test[name] - shared_ids
         if only_train and only_test:
-            matches.append(NameMatch(name=name, train_ids=sorted(only_train), test_ids=sorted(only_test)))
+            matches.append(
+                NameMatch(name=name, train_ids=sorted(only_train), test_ids=sorted(only_test))
+            )
     rows = _rows(train, test, examples)
     verdict: Any = (
-        "shared_rows" if rows.test_rows_in_train
-        else "shared_ancestry" if shared or matches
+        "shared_rows"
+        if rows.test_rows_in_train
+        else "shared_ancestry"
+        if shared or matches
         else "disjoint"
     )
     return ContaminationReport(
-        train_id=train.id, test_id=test.id, train_name=train.name, test_name=test.name,
-        verdict=verdict, shared_count=len(shared),
+        train_id=train.id,
+        test_id=test.id,
+        train_name=train.name,
+        test_name=test.name,
+        verdict=verdict,
+        shared_count=len(shared),
         shared_source_count=sum(1 for s in shared if s.source),
-        shared_ancestors=shared[:examples], name_matches=matches, rows=rows,
+        shared_ancestors=shared[:examples],
+        name_matches=matches,
+        rows=rows,
     )
 
 
@@ -256,19 +269,23 @@ def render_contamination(report: ContaminationReport) -> RenderableType:
         ...
     """
     style = {"disjoint": "bold green", "shared_ancestry": "bold yellow", "shared_rows": "bold red"}
-    parts: list[RenderableType] = [Text.assemble(
-        f"Contamination {report.train_name} -> {report.test_name}: ",
-        (report.verdict, style[report.verdict]),
-    )]
-    parts.append(Text(
-        f"  shared ancestors: {report.shared_count} ({report.shared_source_count} sources)"
-    ))
+    parts: list[RenderableType] = [
+        Text.assemble(
+            f"Contamination {report.train_name} -> {report.test_name}: ",
+            (report.verdict, style[report.verdict]),
+        )
+    ]
+    parts.append(
+        Text(f"  shared ancestors: {report.shared_count} ({report.shared_source_count} sources)")
+    )
     if report.shared_ancestors:
         table = Table(title="Shared ancestors (nearest first)")
         for col in ("name", "kind", "source", "nearest", "id"):
             table.add_column(col, overflow="fold")
         for s in report.shared_ancestors:
-            table.add_row(s.name, s.kind, "yes" if s.source else "", "yes" if s.nearest else "", s.id)
+            table.add_row(
+                s.name, s.kind, "yes" if s.source else "", "yes" if s.nearest else "", s.id
+            )
         parts.append(table)
     if report.name_matches:
         table = Table(title="Same name, different versions")
@@ -281,10 +298,12 @@ def render_contamination(report: ContaminationReport) -> RenderableType:
     if not r.compared:
         parts.append(Text(f"  rows not compared: {r.reason}", "yellow"))
     else:
-        parts.append(Text(
-            f"  rows: {r.test_rows_in_train} of {r.test_rows} test rows are training rows "
-            f"({(r.fraction_of_test or 0):.1%}); {r.distinct_shared} distinct shared"
-            + (f"; e.g. (test row, train row) {r.examples}" if r.examples else ""),
-            "red" if r.test_rows_in_train else "green",
-        ))
+        parts.append(
+            Text(
+                f"  rows: {r.test_rows_in_train} of {r.test_rows} test rows are training rows "
+                f"({(r.fraction_of_test or 0):.1%}); {r.distinct_shared} distinct shared"
+                + (f"; e.g. (test row, train row) {r.examples}" if r.examples else ""),
+                "red" if r.test_rows_in_train else "green",
+            )
+        )
     return Group(*parts)

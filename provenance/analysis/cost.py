@@ -90,7 +90,8 @@ class CostReport(BaseModel):
     by: CostBy
     rule: str
     lines: list[CostLine] = Field(default_factory=list)
-    #: Per currency, each costed transform counted once (for ``model``: those in any model's ancestry).
+    #: Per currency, each costed transform counted once (for ``model``: those in any
+    #: model's ancestry).
     total: dict[str, float] = Field(default_factory=dict)
     costed_transforms: int = 0
     uncosted_transforms: int = 0
@@ -117,7 +118,9 @@ class _Graph:
                 elif e.type in ("USED", "USED_MODEL"):
                     self.inputs[e.source].add(e.target)
 
-    def upstream(self, start_artifacts: set[str], start_transforms: set[str]) -> tuple[set[str], set[str]]:
+    def upstream(
+        self, start_artifacts: set[str], start_transforms: set[str]
+    ) -> tuple[set[str], set[str]]:
         """(transforms, artifacts) upstream of the starting points, the starts included."""
         arts, trs = set(start_artifacts), set(start_transforms)
         stack_a, stack_t = list(arts), list(trs)
@@ -164,7 +167,9 @@ def cost(store: LineageStore, by: str = "source") -> CostReport:
         >>> t.close()
     """
     if by not in RULES:
-        raise ProvenanceError(f"cost --by must be one of source, team, experiment, model; got {by!r}")
+        raise ProvenanceError(
+            f"cost --by must be one of source, team, experiment, model; got {by!r}"
+        )
     g = _Graph(store)
     costed = {tid: t for tid, t in g.transforms.items() if t.cost is not None}
     report = CostReport(
@@ -226,19 +231,28 @@ def render_cost(report: CostReport) -> RenderableType:
 
     Example:
         >>> from rich.console import Console
-        >>> Console(width=100).print(render_cost(CostReport(by="team", rule="r")))  # doctest: +ELLIPSIS
+        >>> r = CostReport(by="team", rule="r")
+        >>> Console(width=100).print(render_cost(r))  # doctest: +ELLIPSIS
         Cost by team...
     """
     table = Table(title=None)
     for col in (report.by, "cost", "transforms", "duration (s)", "id"):
         table.add_column(col, overflow="fold")
     for ln in report.lines:
-        table.add_row(ln.label, _money(ln.amounts), str(ln.transforms), f"{ln.duration_s:,.1f}",
-                      ln.key if ln.key != ln.label else "")
+        table.add_row(
+            ln.label,
+            _money(ln.amounts),
+            str(ln.transforms),
+            f"{ln.duration_s:,.1f}",
+            ln.key if ln.key != ln.label else "",
+        )
     return Group(
-        Text.assemble(f"Cost by {report.by}: ", (_money(report.total), "bold"),
-                      f"  ({report.costed_transforms} costed transforms, "
-                      f"{report.uncosted_transforms} without cost)"),
+        Text.assemble(
+            f"Cost by {report.by}: ",
+            (_money(report.total), "bold"),
+            f"  ({report.costed_transforms} costed transforms, "
+            f"{report.uncosted_transforms} without cost)",
+        ),
         Text(f"  attribution: {report.rule}", "dim"),
         table,
     )

@@ -45,6 +45,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -147,7 +148,9 @@ def _psi(p_counts: Sequence[float], q_counts: Sequence[float]) -> float:
     return float(np.sum((q - p) * np.log(q / p)))
 
 
-def _common_edges(a_edges: Sequence[float], b_edges: Sequence[float], bins: int) -> np.ndarray[Any, Any] | None:
+def _common_edges(
+    a_edges: Sequence[float], b_edges: Sequence[float], bins: int
+) -> np.ndarray[Any, Any] | None:
     lo = min(a_edges[0], b_edges[0])
     hi = max(a_edges[-1], b_edges[-1])
     if lo == hi:
@@ -156,8 +159,10 @@ def _common_edges(a_edges: Sequence[float], b_edges: Sequence[float], bins: int)
 
 
 def histogram_psi(
-    a_edges: Sequence[float], a_counts: Sequence[float],
-    b_edges: Sequence[float], b_counts: Sequence[float],
+    a_edges: Sequence[float],
+    a_counts: Sequence[float],
+    b_edges: Sequence[float],
+    b_counts: Sequence[float],
 ) -> float:
     """PSI of histogram B against reference A, after rebinning both onto common edges.
 
@@ -177,20 +182,27 @@ def histogram_psi(
     return _psi(pa, pb)
 
 
-def _cdf(edges: Sequence[float], counts: Sequence[float], x: np.ndarray[Any, Any], left: bool) -> np.ndarray[Any, Any]:
+def _cdf(
+    edges: Sequence[float], counts: Sequence[float], x: np.ndarray[Any, Any], left: bool
+) -> np.ndarray[Any, Any]:
     total = float(sum(counts))
     if total <= 0:
-        return np.zeros_like(x)
+        return np.zeros(x.shape)
     if edges[0] == edges[-1]:  # a point mass: a step at v (left limit 0 at v)
         v = edges[0]
         return np.where(x > v, 1.0, np.where(x == v, 0.0 if left else 1.0, 0.0))
     cum = np.concatenate([[0.0], np.cumsum(np.asarray(counts, dtype="float64"))]) / total
-    return np.interp(x, np.asarray(edges, dtype="float64"), cum, left=0.0, right=1.0)
+    out: np.ndarray[Any, Any] = np.interp(
+        x, np.asarray(edges, dtype="float64"), cum, left=0.0, right=1.0
+    )
+    return out
 
 
 def histogram_ks(
-    a_edges: Sequence[float], a_counts: Sequence[float],
-    b_edges: Sequence[float], b_counts: Sequence[float],
+    a_edges: Sequence[float],
+    a_counts: Sequence[float],
+    b_edges: Sequence[float],
+    b_counts: Sequence[float],
 ) -> float:
     """Kolmogorov-Smirnov statistic between two histograms (uniform density within bins).
 
@@ -265,7 +277,9 @@ def _compare(name: str, a: dict[str, Any], b: dict[str, Any], th: DriftThreshold
             scale = sa if sa else math.sqrt(((sa or 0.0) ** 2 + (sb or 0.0) ** 2) / 2)
             if scale:
                 out.mean_shift = (mb - ma) / scale
-                levels += [(lvl := _level(abs(out.mean_shift), th.mean_shift_minor, th.mean_shift_major))]
+                levels += [
+                    (lvl := _level(abs(out.mean_shift), th.mean_shift_minor, th.mean_shift_major))
+                ]
                 if lvl != "none":
                     out.flags.append(f"mean shift {out.mean_shift:+.2f} std")
             elif ma != mb:
@@ -347,11 +361,21 @@ def drift(
     b, sb = _stats(store, b_id)
     features, added, removed = compare_stats(sa, sb, th)
     rank = {"major": 0, "minor": 1, "none": 2}
-    drifted = [f.feature for f in sorted(features, key=lambda f: (rank[f.severity], f.feature))
-               if f.severity != "none"]
+    drifted = [
+        f.feature
+        for f in sorted(features, key=lambda f: (rank[f.severity], f.feature))
+        if f.severity != "none"
+    ]
     return DriftReport(
-        a_id=a.id, b_id=b.id, a_name=a.name, b_name=b.name, features=features,
-        added=added, removed=removed, drifted=drifted, thresholds=th,
+        a_id=a.id,
+        b_id=b.id,
+        a_name=a.name,
+        b_name=b.name,
+        features=features,
+        added=added,
+        removed=removed,
+        drifted=drifted,
+        thresholds=th,
     )
 
 
@@ -377,12 +401,15 @@ def drift_over_versions(
     if not found:
         raise NotFoundError(f"no artifact named {name!r}")
     ordered = sorted(found, key=lambda a: (a.created_at, a.id))
-    with_stats = [a for a in ordered if a.feature_stats and isinstance(a.feature_stats.get("columns"), dict)]
+    with_stats = [
+        a for a in ordered if a.feature_stats and isinstance(a.feature_stats.get("columns"), dict)
+    ]
     out = VersionDrift(
-        name=name, versions=[a.id for a in with_stats],
+        name=name,
+        versions=[a.id for a in with_stats],
         skipped=[a.id for a in ordered if a not in with_stats],
     )
-    for prev, cur in zip(with_stats, with_stats[1:], strict=False):
+    for prev, cur in itertools.pairwise(with_stats):
         out.steps.append(drift(store, prev.id, cur.id, thresholds=thresholds))
     return out
 
@@ -406,24 +433,44 @@ def render_drift(report: DriftReport) -> RenderableType:
     """
     summary = (
         f"{len(report.drifted)} of {len(report.features)} features flagged"
-        if report.drifted else "no feature flagged"
+        if report.drifted
+        else "no feature flagged"
     )
     th = report.thresholds
     parts: list[RenderableType] = [
-        Text.assemble(f"Drift {report.a_name} -> {report.b_name}: ",
-                      (summary, "bold red" if report.drifted else "bold green")),
-        Text(f"  thresholds: PSI >{th.psi_minor}/{th.psi_major}, KS >{th.ks_minor}/{th.ks_major}, "
-             f"|mean shift| >{th.mean_shift_minor}/{th.mean_shift_major} std, std ratio "
-             f">{th.std_ratio_minor}/{th.std_ratio_major} (minor/major)", "dim"),
+        Text.assemble(
+            f"Drift {report.a_name} -> {report.b_name}: ",
+            (summary, "bold red" if report.drifted else "bold green"),
+        ),
+        Text(
+            f"  thresholds: PSI >{th.psi_minor}/{th.psi_major}, KS >{th.ks_minor}/{th.ks_major}, "
+            f"|mean shift| >{th.mean_shift_minor}/{th.mean_shift_major} std, std ratio "
+            f">{th.std_ratio_minor}/{th.std_ratio_major} (minor/major)",
+            "dim",
+        ),
     ]
     if report.features:
         table = Table()
-        for col in ("feature", "kind", "PSI", "KS", "mean shift (std)", "std ratio", "severity", "flags"):
+        for col in (
+            "feature",
+            "kind",
+            "PSI",
+            "KS",
+            "mean shift (std)",
+            "std ratio",
+            "severity",
+            "flags",
+        ):
             table.add_column(col, overflow="fold")
         for f in report.features:
             table.add_row(
-                f.feature, f.kind, _fmt(f.psi), _fmt(f.ks), _fmt(f.mean_shift, "+.2f"),
-                _fmt(f.std_ratio, ".2f"), Text(f.severity, _SEV[f.severity]),
+                f.feature,
+                f.kind,
+                _fmt(f.psi),
+                _fmt(f.ks),
+                _fmt(f.mean_shift, "+.2f"),
+                _fmt(f.std_ratio, ".2f"),
+                Text(f.severity, _SEV[f.severity]),
                 ", ".join(f.flags) or (f.note or ""),
             )
         parts.append(table)
@@ -442,10 +489,13 @@ def render_version_drift(report: VersionDrift) -> RenderableType:
         >>> Console(width=100).print(render_version_drift(VersionDrift(name="d")))
         Drift along the versions of d: 0 versions with statistics
     """
-    parts: list[RenderableType] = [Text(
-        f"Drift along the versions of {report.name}: {len(report.versions)} versions with statistics"
-        + (f", {len(report.skipped)} without (skipped)" if report.skipped else "")
-    )]
+    parts: list[RenderableType] = [
+        Text(
+            f"Drift along the versions of {report.name}: "
+            f"{len(report.versions)} versions with statistics"
+            + (f", {len(report.skipped)} without (skipped)" if report.skipped else "")
+        )
+    ]
     for i, step in enumerate(report.steps, 1):
         parts.append(Text(f"\nstep {i}: {step.a_id[:19]}… -> {step.b_id[:19]}…", "bold"))
         parts.append(render_drift(step))

@@ -215,8 +215,8 @@ def find_loops(store: LineageStore) -> LoopReport:
         def version(n: AnyNode, name: str = a.name) -> bool:
             return isinstance(n, Artifact) and not isinstance(n, Model) and n.name == name
 
-        users = _flow(down).get(a.id, [])
-        for path in _walk(down, a.id, dict.fromkeys(users, a.id), list(users), same_name):
+        a_users = _flow(down).get(a.id, [])
+        for path in _walk(down, a.id, dict.fromkeys(a_users, a.id), list(a_users), same_name):
             loops.append(_loop("dataset", a.name, path, nodes, version))
 
     loops.sort(key=lambda x: (x.kind, x.line, str(x.source.created_at), x.source.id,

@@ -19,6 +19,12 @@ version, and inputs logged from memory (no uri) or whose content changed.
 
 The function is called undecorated (``__wrapped__``), so a replay records nothing.
 
+How a decorated transform is told from a ``with tracker.run`` block inside a function (the
+code version looks the same): the decorator records *every* parameter of the function, as an
+input named after it or as a hyperparameter, so the recorded names must be exactly the
+function's parameters; a function without parameters must also have its outputs named the
+decorator's way (the function's name, or ``name.i``).
+
 Example:
     >>> import tempfile
     >>> from provenance import Tracker
@@ -86,7 +92,9 @@ class ReplayReport(BaseModel):
     error: str | None = None
 
 
-def _seed_context(state: SeedState | None, notes: list[str]) -> tuple[AbstractContextManager[Any], str]:
+def _seed_context(
+    state: SeedState | None, notes: list[str]
+) -> tuple[AbstractContextManager[Any], str]:
     from provenance.capture import replay_rng_states
 
     if state is None:
@@ -129,18 +137,20 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
         raise NotATransformError(f"{transform_id} is an {node.node_type}, not a transform")
     t = node
     report = ReplayReport(
-        transform_id=t.id, operation=t.operation, replayable=False,
+        transform_id=t.id,
+        operation=t.operation,
+        replayable=False,
         hyperparameters=dict(t.hyperparameters),
     )
     graph = store.traverse(t.id, Direction.UP, depth=1)
     down = store.traverse(t.id, Direction.DOWN, depth=1)
     nodes = {n.id: n for n in [*graph.nodes, *down.nodes]}
-    recorded = {
-        e.target: e.role for e in down.edges if e.source == t.id and e.type == "PRODUCED"
-    }
+    recorded = {e.target: e.role for e in down.edges if e.source == t.id and e.type == "PRODUCED"}
     for aid, role in recorded.items():
         node_out = nodes.get(aid)
-        report.recorded_outputs[role or (node_out.name if isinstance(node_out, Artifact) else aid)] = aid
+        report.recorded_outputs[
+            role or (node_out.name if isinstance(node_out, Artifact) else aid)
+        ] = aid
 
     code = nodes.get(t.code_version_id) if t.code_version_id else None
     if not isinstance(code, CodeVersion) or not code.entrypoint:
@@ -177,7 +187,10 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
             continue
         check = check_artifact(art, role)
         if check.status != "available":
-            report.reasons.append(f"input {role or art.name} ({art.name}) is {check.status.replace('_', ' ')}: {check.detail}")
+            report.reasons.append(
+                f"input {role or art.name} ({art.name}) is "
+                f"{check.status.replace('_', ' ')}: {check.detail}"
+            )
             continue
         if not role:
             report.reasons.append(f"input {art.name} has no role: cannot bind it to a parameter")
@@ -185,13 +198,37 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
         kwargs[role] = load_artifact(art, check)
         report.inputs[role] = art.id
     if t.model_id:
-        report.reasons.append("transforms that USED_MODEL are not replayed (model loading is framework-specific)")
+        report.reasons.append(
+            "transforms that USED_MODEL are not replayed (model loading is framework-specific)"
+        )
     sig = inspect.signature(fn)
     call_kwargs = {**t.hyperparameters, **kwargs}
+    # @tracker.transform records every parameter (defaults applied) as an input (role = the
+    # parameter's name) or a hyperparameter. Anything else was recorded by a `with
+    # tracker.run` block inside the function, and calling the function is not a replay.
+    wanted = {
+        p.name for p in sig.parameters.values()
+        if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    }
+    recorded_names = {r for _, r in used if r} | set(t.hyperparameters)
+    roles = [r or "" for r in recorded.values()]
+    decorator_outputs = bool(roles) and all(
+        r == fn.__name__ or r.startswith(fn.__name__ + ".") for r in roles
+    )
+    if wanted != recorded_names or (not wanted and not decorator_outputs):
+        report.reasons.append(
+            f"not replayable: the recorded inputs and hyperparameters "
+            f"({', '.join(sorted(recorded_names)) or 'none'}) are not the parameters of "
+            f"{code.entrypoint}{sig}: it was recorded by a `with tracker.run` block inside "
+            "it, not by @tracker.transform"
+        )
+        return report
     try:
         sig.bind(**call_kwargs)
     except TypeError as exc:
-        report.reasons.append(f"recorded inputs and hyperparameters do not fit {code.entrypoint}{sig}: {exc}")
+        report.reasons.append(
+            f"recorded inputs and hyperparameters do not fit {code.entrypoint}{sig}: {exc}"
+        )
     if report.reasons:
         return report
 
@@ -221,9 +258,14 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
             report.matched = False
             continue
         replayed_ids.append(digest)
-        report.outputs.append(OutputMatch(
-            index=i, replayed_id=digest, recorded_name=by_id.get(digest), matched=digest in by_id,
-        ))
+        report.outputs.append(
+            OutputMatch(
+                index=i,
+                replayed_id=digest,
+                recorded_name=by_id.get(digest),
+                matched=digest in by_id,
+            )
+        )
     if report.matched is None:
         report.matched = set(replayed_ids) == set(recorded)
     missing = set(recorded) - set(replayed_ids)
@@ -244,10 +286,13 @@ def render_replay(report: ReplayReport) -> RenderableType:
         not replayable
           • no code version with an entrypoint recorded
     """
-    parts: list[RenderableType] = [Text.assemble(
-        f"Replay of {report.operation} ", (report.transform_id, "dim"),
-        f"  {report.entrypoint or ''}",
-    )]
+    parts: list[RenderableType] = [
+        Text.assemble(
+            f"Replay of {report.operation} ",
+            (report.transform_id, "dim"),
+            f"  {report.entrypoint or ''}",
+        )
+    ]
     if not report.replayable:
         parts.append(Text("not replayable", "bold red"))
     elif report.matched:
@@ -265,7 +310,11 @@ def render_replay(report: ReplayReport) -> RenderableType:
         for col in ("#", "replayed digest", "recorded output", "match"):
             table.add_column(col, overflow="fold")
         for o in report.outputs:
-            table.add_row(str(o.index), o.replayed_id, o.recorded_name or "-",
-                          Text("yes", "green") if o.matched else Text("no", "red"))
+            table.add_row(
+                str(o.index),
+                o.replayed_id,
+                o.recorded_name or "-",
+                Text("yes", "green") if o.matched else Text("no", "red"),
+            )
         parts.append(table)
     return Group(*parts)

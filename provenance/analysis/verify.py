@@ -209,17 +209,23 @@ def check_artifact(artifact: Artifact, role: str | None = None) -> ArtifactCheck
         id=artifact.id, name=artifact.name, kind=artifact.kind, role=role, uri=artifact.uri
     )
     if artifact.erased:
-        return ArtifactCheck(**base, status="missing", detail=f"content erased ({artifact.erasure_reason or 'no reason recorded'})")
+        return ArtifactCheck(
+            **base,
+            status="missing",
+            detail=f"content erased ({artifact.erasure_reason or 'no reason recorded'})",
+        )
     if not artifact.uri:
         return ArtifactCheck(
-            **base, status="not_retrievable",
+            **base,
+            status="not_retrievable",
             detail="logged from memory (no uri): the content cannot be re-read",
         )
     try:
         path = uri_to_path(artifact.uri)
     except ValueError:
         return ArtifactCheck(
-            **base, status="not_retrievable",
+            **base,
+            status="not_retrievable",
             detail=f"{artifact.uri} is not a local file; not fetched",
         )
     if not path.exists():
@@ -233,20 +239,23 @@ def check_artifact(artifact: Artifact, role: str | None = None) -> ArtifactCheck
         return ArtifactCheck(
             **base, status="available", loaded_as="path", detail=f"{path}: digest matches"
         )
-    for how in ("frame", "array"):
+    for how, what in (("frame", "a table"), ("array", "an array")):
         value = _try_load(path, how)
         if value is None:
             continue
         try:
             if digest_object(value, algo=algo).digest == artifact.id:
                 return ArtifactCheck(
-                    **base, status="available", loaded_as=how,  # type: ignore[arg-type]
-                    detail=f"{path}: content digest (read as {'a table' if how == 'frame' else 'an array'}) matches",
+                    **base,
+                    status="available",
+                    loaded_as=how,  # type: ignore[arg-type]
+                    detail=f"{path}: content digest (read as {what}) matches",
                 )
         except ProvenanceError:
             pass
     return ArtifactCheck(
-        **base, status="changed",
+        **base,
+        status="changed",
         detail=f"{path}: digest is now {digest[:19]}…, recorded {artifact.id[:19]}…",
     )
 
@@ -264,13 +273,16 @@ def load_artifact(artifact: Artifact, check: ArtifactCheck | None = None) -> Any
         >>> from provenance.locations import path_to_uri
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
         >>> _ = p.write_bytes(b"abc")
-        >>> a = Artifact(id=digest_object(b"abc").digest, name="a", kind="bytes", uri=path_to_uri(p))
+        >>> a = Artifact(id=digest_object(b"abc").digest, name="a", kind="bytes",
+        ...              uri=path_to_uri(p))
         >>> load_artifact(a)
         b'abc'
     """
     check = check or check_artifact(artifact)
     if check.status != "available" or artifact.uri is None:
-        raise ProvenanceError(f"artifact {artifact.name} ({artifact.id[:19]}…) is {check.status}: {check.detail}")
+        raise ProvenanceError(
+            f"artifact {artifact.name} ({artifact.id[:19]}…) is {check.status}: {check.detail}"
+        )
     path = uri_to_path(artifact.uri)
     if check.loaded_as in ("frame", "array"):
         return _try_load(path, check.loaded_as)
@@ -294,9 +306,7 @@ def resolve_entrypoint(entrypoint: str) -> Any:
     if not sep or not module or not qual:
         raise ProvenanceError(f"entrypoint {entrypoint!r} is not of the form module:qualname")
     if module == "__main__" or module.endswith(".py") or "/" in module:
-        raise ProvenanceError(
-            f"entrypoint {entrypoint!r} is a script, not an importable module"
-        )
+        raise ProvenanceError(f"entrypoint {entrypoint!r} is a script, not an importable module")
     if qual == "<module>" or "<locals>" in qual or "<" in qual:
         raise ProvenanceError(
             f"entrypoint {entrypoint!r} is not a module-level function "
@@ -322,7 +332,9 @@ def _commit_exists(root: str, commit: str) -> bool | None:
     try:
         proc = subprocess.run(
             [git, "-C", root, "cat-file", "-e", f"{commit}^{{commit}}"],
-            capture_output=True, timeout=10, check=False,
+            capture_output=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -357,7 +369,8 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
         else:
             if current == code.source_digest:
                 return CodeCheck(
-                    **base, status="source",
+                    **base,
+                    status="source",
                     detail=f"{code.entrypoint}: current source matches the recorded digest",
                 )
             source_note = f"{code.entrypoint}: source changed since it ran"
@@ -365,27 +378,39 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
         short = code.git_commit[:12]
         exists = _commit_exists(code.repo_root, code.git_commit) if code.repo_root else None
         if exists and not code.git_dirty:
-            return CodeCheck(**base, status="commit", detail=f"commit {short} is in {code.repo_root}")
+            return CodeCheck(
+                **base, status="commit", detail=f"commit {short} is in {code.repo_root}"
+            )
         if exists:
             why = (
                 f"commit {short} is in {code.repo_root} but the work tree was dirty: its "
                 "uncommitted changes are known only by their digest"
             )
             return CodeCheck(
-                **base, status="changed" if source_note.endswith("changed since it ran") else "unknown",
+                **base,
+                status="changed" if source_note.endswith("changed since it ran") else "unknown",
                 detail=f"{why}; {source_note or 'no source digest to re-check'}",
             )
         where = code.repo_root or "(no repository recorded)"
-        status: CodeStatus = "changed" if source_note.endswith("changed since it ran") else "missing"
-        what = "cannot be checked (no git or no repository there)" if exists is None and code.repo_root else "is not in the repository"
+        status: CodeStatus = (
+            "changed" if source_note.endswith("changed since it ran") else "missing"
+        )
+        what = (
+            "cannot be checked (no git or no repository there)"
+            if exists is None and code.repo_root
+            else "is not in the repository"
+        )
         return CodeCheck(
-            **base, status=status,
+            **base,
+            status=status,
             detail=f"commit {short} {what} {where}" + (f"; {source_note}" if source_note else ""),
         )
     if source_note:
         status = "changed" if source_note.endswith("changed since it ran") else "missing"
         return CodeCheck(**base, status=status, detail=source_note)
-    return CodeCheck(**base, status="unknown", detail="neither a commit nor a source digest recorded")
+    return CodeCheck(
+        **base, status="unknown", detail="neither a commit nor a source digest recorded"
+    )
 
 
 # --- environment -------------------------------------------------------------------------------
@@ -432,7 +457,11 @@ def _seed_check(t: Transform) -> tuple[bool, str, Verdict]:
     if s.reproducibility == "exact":
         return True, "declared deterministic", "exact"
     if s.master_seed is not None:
-        return True, f"seeded (master seed {s.master_seed}, {s.derivation or 'default derivation'})", "seeded"
+        return (
+            True,
+            f"seeded (master seed {s.master_seed}, {s.derivation or 'default derivation'})",
+            "seeded",
+        )
     if s.rng_states:
         return True, "unseeded, RNG states snapshotted at start (replayable)", "seeded"
     return False, "unseeded and no RNG snapshot recorded", "unreproducible"
@@ -453,16 +482,24 @@ def _check_transform(
     def art_check(aid: str, role: str | None) -> ArtifactCheck:
         node = nodes.get(aid)
         if not isinstance(node, Artifact):
-            return ArtifactCheck(id=aid, name="?", kind="?", role=role, status="missing",
-                                 detail="recorded but not in the store")
+            return ArtifactCheck(
+                id=aid,
+                name="?",
+                kind="?",
+                role=role,
+                status="missing",
+                detail="recorded but not in the store",
+            )
         if aid not in artifact_checks:
             artifact_checks[aid] = check_artifact(node)
         c = artifact_checks[aid].model_copy(update={"role": role})
         if c.status in ("not_retrievable", "missing") and aid in produced:
-            c = c.model_copy(update={
-                "status": "regenerable",
-                "detail": f"{c.detail}; regenerable: produced by a transform in the ancestry",
-            })
+            c = c.model_copy(
+                update={
+                    "status": "regenerable",
+                    "detail": f"{c.detail}; regenerable: produced by a transform in the ancestry",
+                }
+            )
         return c
 
     used = [(e.target, e.role) for e in graph.edges if e.source == t.id and e.type == "USED"]
@@ -478,13 +515,19 @@ def _check_transform(
     )
     model = art_check(model_id, "model") if model_id else None
     if model is not None and not model.ok:
-        blockers.append(f"{label}: model weights {model.name} are {model.status.replace('_', ' ')} ({model.detail})")
+        blockers.append(
+            f"{label}: model weights {model.name} are "
+            f"{model.status.replace('_', ' ')} ({model.detail})"
+        )
 
     code_node = nodes.get(t.code_version_id) if t.code_version_id else None
     if code_node is None:
         code_node = next(
-            (nodes[e.target] for e in graph.edges
-             if e.source == t.id and e.type == "RAN" and e.target in nodes),
+            (
+                nodes[e.target]
+                for e in graph.edges
+                if e.source == t.id and e.type == "RAN" and e.target in nodes
+            ),
             None,
         )
     code = check_code(code_node if isinstance(code_node, CodeVersion) else None)
@@ -509,16 +552,26 @@ def _check_transform(
                 level = "seeded"
             reasons.append(
                 f"{label}: environment differs from now ({len(env_diff)}): "
-                + "; ".join(env_diff[:3]) + ("; …" if len(env_diff) > 3 else "")
+                + "; ".join(env_diff[:3])
+                + ("; …" if len(env_diff) > 3 else "")
             )
     verdict: Verdict = "unreproducible" if blockers else level
     if not blockers:
         reasons.insert(0, f"{label}: {seed_text}")
     return TransformCheck(
-        transform_id=t.id, operation=t.operation, name=t.name, status=t.status,
-        inputs=inputs, model=model, code=code, seed_recorded=seed_ok, seed=seed_text,
-        environment_recorded=t.environment is not None, environment_diff=env_diff,
-        verdict=verdict, reasons=blockers + reasons,
+        transform_id=t.id,
+        operation=t.operation,
+        name=t.name,
+        status=t.status,
+        inputs=inputs,
+        model=model,
+        code=code,
+        seed_recorded=seed_ok,
+        seed=seed_text,
+        environment_recorded=t.environment is not None,
+        environment_diff=env_diff,
+        verdict=verdict,
+        reasons=blockers + reasons,
     )
 
 
@@ -542,15 +595,19 @@ def verify(
         >>> t = Tracker(tempfile.mkdtemp() + "/")
         >>> a = t.log_artifact(b"in memory", name="a")
         >>> r = verify(t.store, a.id)
-        >>> r.verdict, r.reasons
-        ('unreproducible', ['a is not retrievable: logged from memory (no uri): the content cannot be re-read'])
+        >>> r.verdict
+        'unreproducible'
+        >>> print(r.reasons[0])
+        a is not retrievable: logged from memory (no uri): the content cannot be re-read
         >>> t.close()
     """
     node = store.get(node_id)
     if node is None:
         raise NotFoundError(f"no node with id {node_id!r}")
     if isinstance(node, CodeVersion):
-        raise ProvenanceError(f"{node_id} is a code version; verify an artifact, model or transform")
+        raise ProvenanceError(
+            f"{node_id} is a code version; verify an artifact, model or transform"
+        )
     graph = store.traverse(node_id, Direction.UP)
     produced = {e.target for e in graph.edges if e.type == "PRODUCED"}
     artifact_checks: dict[str, ArtifactCheck] = {}
@@ -586,21 +643,32 @@ def verify(
             continue
         reasons.extend(c.reasons)
     return VerifyReport(
-        node_id=node.id, node_type=node.node_type,
-        name=getattr(node, "name", None), verdict=verdict, reasons=reasons,
-        target=target, sources=sources, transforms=checks,
+        node_id=node.id,
+        node_type=node.node_type,
+        name=getattr(node, "name", None),
+        verdict=verdict,
+        reasons=reasons,
+        target=target,
+        sources=sources,
+        transforms=checks,
     )
 
 
 # --- rendering ---------------------------------------------------------------------------------
 _STYLE = {"exact": "bold green", "seeded": "bold yellow", "unreproducible": "bold red"}
-_ART_STYLE = {"available": "green", "regenerable": "cyan", "changed": "red", "missing": "red",
-              "not_retrievable": "yellow"}
+_ART_STYLE = {
+    "available": "green",
+    "regenerable": "cyan",
+    "changed": "red",
+    "missing": "red",
+    "not_retrievable": "yellow",
+}
 
 
 def _art_line(c: ArtifactCheck) -> Text:
     return Text.assemble(
-        (f"{c.status:<15}", _ART_STYLE.get(c.status, "")), f" {c.name} ",
+        (f"{c.status:<15}", _ART_STYLE.get(c.status, "")),
+        f" {c.name} ",
         (f"{c.id[:19]}…", "dim"),
     )
 
@@ -615,8 +683,10 @@ def render_verify(report: VerifyReport) -> RenderableType:
         Verdict: exact...
     """
     head = Text.assemble(
-        "Verdict: ", (report.verdict, _STYLE[report.verdict]),
-        f"  {report.node_type} {report.name or ''} ", (report.node_id, "dim"),
+        "Verdict: ",
+        (report.verdict, _STYLE[report.verdict]),
+        f"  {report.node_type} {report.name or ''} ",
+        (report.node_id, "dim"),
         "  (whole ancestry checked)" if report.whole_ancestry else "",
     )
     parts: list[RenderableType] = [head]
@@ -634,10 +704,15 @@ def render_verify(report: VerifyReport) -> RenderableType:
                 Text.assemble(c.name or c.operation, "\n", (c.transform_id[:19] + "…", "dim")),
                 Text(c.verdict, _STYLE[c.verdict]),
                 Text("\n").join(arts) if arts else Text("(no inputs)", "dim"),
-                Text.assemble((c.code.status, "green" if c.code.ok else "red"), "\n", (c.code.detail, "dim")),
+                Text.assemble(
+                    (c.code.status, "green" if c.code.ok else "red"), "\n", (c.code.detail, "dim")
+                ),
                 Text(c.seed, "green" if c.seed_recorded else "red"),
-                Text("\n".join(c.environment_diff) or ("same" if c.environment_recorded else "not recorded"),
-                     "yellow" if c.environment_diff else ""),
+                Text(
+                    "\n".join(c.environment_diff)
+                    or ("same" if c.environment_recorded else "not recorded"),
+                    "yellow" if c.environment_diff else "",
+                ),
             )
         parts.append(table)
     if report.sources:

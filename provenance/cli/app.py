@@ -111,6 +111,15 @@ def _graph_command(
         console.print(audit_tables(graph))
 
 
+class AncestryFormat(StrEnum):
+    """Formats ``provenance ancestry`` prints."""
+
+    table = "table"
+    json = "json"
+    tree = "tree"
+    mermaid = "mermaid"
+
+
 @app.command()
 def ancestry(
     node_id: Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")],
@@ -118,9 +127,27 @@ def ancestry(
     depth: DepthOpt = None,
     limit: LimitOpt = None,
     as_json: JsonOpt = False,
+    fmt: Annotated[
+        AncestryFormat | None,
+        typer.Option("--format", "-f", help="table, json, tree or mermaid (default: tree and "
+                     "tables); --json is --format json.", show_default=False),
+    ] = None,
 ) -> None:
     """Everything a node came from: sources, transforms, code versions, seeds, models."""
-    _graph_command(store, node_id, "up", depth, limit, as_json)
+    if as_json or fmt is None or fmt is AncestryFormat.json:
+        _graph_command(store, node_id, "up", depth, limit, as_json or fmt is AncestryFormat.json)
+        return
+    with opened_tracker(store) as tracker:
+        graph = tracker.ancestry(node_id, depth, limit)
+    if fmt is AncestryFormat.mermaid:
+        from provenance.analysis.diagram import to_mermaid
+
+        sys.stdout.write(to_mermaid(graph) + "\n")
+        return
+    console = out_console()
+    console.print(f"[bold]Ancestry of[/] {graph.root}  "
+                  f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]")
+    console.print(lineage_tree(graph, "up") if fmt is AncestryFormat.tree else audit_tables(graph))
 
 
 @app.command()
@@ -252,8 +279,10 @@ def sync_cmd(
 def _register() -> None:
     # Sub-commands that live in their own modules.
     from provenance.cli import demo_cmd
+    from provenance.cli import repro_cmds  # noqa: F401
 
     app.command("demo")(demo_cmd.demo)
+    from provenance.cli import lineage_cmds  # noqa: F401
     try:
         from provenance.cli.neo4j_cmd import neo4j_app
     except ImportError:  # pragma: no cover - module always shipped

@@ -1,0 +1,69 @@
+"""Analyses written once against the store protocol: audit ancestry, deletion impact,
+erasure, feedback loops (and, from their own modules, verify / replay / contamination /
+drift / cost).
+
+Example:
+    >>> import tempfile
+    >>> from provenance.store import SQLiteStore
+    >>> find_loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")).loops
+    []
+"""
+
+from __future__ import annotations
+
+from provenance.analysis.audit import (
+    AuditReport,
+    AuditStep,
+    Reproducibility,
+    SourceInfo,
+    audit,
+    render_audit,
+    seed_verdict,
+)
+from provenance.analysis.diagram import layers, to_mermaid, to_svg
+from provenance.analysis.erasure import ErasureRecord, erase, erasure_of, render_erasure
+from provenance.analysis.impact import (
+    ImpactedNode,
+    ImpactPlan,
+    RecomputeStep,
+    impact_plan,
+    impact_sources,
+    render_impact,
+)
+from provenance.analysis.loops import FeedbackLoop, LoopReport, find_loops, render_loops
+from provenance.analysis.refs import NodeRef, get_node, resolve_id
+from provenance.analysis.report_html import audit_html, write_audit_html
+
+__all__ = [
+    "AuditReport",
+    "AuditStep",
+    "ErasureRecord",
+    "FeedbackLoop",
+    "ImpactPlan",
+    "ImpactedNode",
+    "LoopReport",
+    "NodeRef",
+    "RecomputeStep",
+    "Reproducibility",
+    "SourceInfo",
+    "audit",
+    "audit_html",
+    "erase",
+    "erasure_of",
+    "find_loops",
+    "get_node",
+    "impact_plan",
+    "impact_sources",
+    "layers",
+    "render_audit",
+    "render_erasure",
+    "render_impact",
+    "render_loops",
+    "resolve_id",
+    "seed_verdict",
+    "to_mermaid",
+    "to_svg",
+    "write_audit_html",
+]
+
+# --- other analyses (verify, replay, contamination, drift, cost) append their exports below --

@@ -1,0 +1,246 @@
+"""Audit ancestry: everything that contributed to a node, as one typed report.
+
+The report follows every input of every producer to any depth (the store's ancestry walk)
+and lists the source artifacts (digests, licences, PII flags, erasures), the transforms in
+execution order with their code versions, seed states, environments, models and
+hyperparameters, and the reproducibility verdict.
+
+Example:
+    >>> import tempfile
+    >>> from provenance.store import SQLiteStore
+    >>> from provenance.model import Artifact
+    >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+    >>> s.write([Artifact(id="blake3:" + "a" * 64, name="users", license="CC-BY-4.0")], [])
+    >>> report = audit(s, "blake3:" + "a" * 64)
+    >>> [(x.name, x.license) for x in report.sources]
+    [('users', 'CC-BY-4.0')]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from rich.console import Group
+from rich.table import Table
+
+from provenance.analysis.erasure import ErasureRecord, erasure_of
+from provenance.analysis.refs import NodeRef, get_node, ref
+from provenance.model import (
+    Artifact,
+    CodeVersion,
+    Cost,
+    Environment,
+    LineageGraph,
+    SeedState,
+    Transform,
+    utcnow,
+)
+from provenance.render import audit_tables, transforms_in_order
+from provenance.store.base import Direction, LineageStore
+
+VerdictName = Literal["exact", "seeded", "unreproducible"]
+
+
+class SourceInfo(BaseModel):
+    """A raw source of the ancestry (no producer recorded), with its governance fields."""
+
+    id: str
+    name: str
+    kind: str
+    uri: str | None = None
+    row_count: int | None = None
+    size_bytes: int | None = None
+    license: str | None = None
+    contains_pii: bool | None = None
+    owner: str | None = None
+    erased: bool = False
+    erased_at: _dt.datetime | None = None
+    erasure_reason: str | None = None
+
+
+class AuditStep(BaseModel):
+    """One transform of the ancestry, in execution order, with its full context."""
+
+    index: int
+    transform: NodeRef
+    status: str
+    inputs: list[NodeRef] = Field(default_factory=list)
+    outputs: list[NodeRef] = Field(default_factory=list)
+    model: NodeRef | None = None
+    code_version: CodeVersion | None = None
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    seed_state: SeedState | None = None
+    environment: Environment | None = None
+    started_at: _dt.datetime | None = None
+    ended_at: _dt.datetime | None = None
+    duration_s: float | None = None
+    cost: Cost | None = None
+
+
+class Reproducibility(BaseModel):
+    """The reproducibility verdict and why; ``checked_by`` says which check produced it."""
+
+    verdict: VerdictName
+    reasons: list[str] = Field(default_factory=list)
+    #: "verify": the full check of provenance.analysis.verify; "seed_state": the recorded
+    #: seed states only (the fallback when verify is unavailable).
+    checked_by: Literal["verify", "seed_state"]
+
+
+class AuditReport(BaseModel):
+    """Everything that contributed to ``root``: the answer to "where did this come from"."""
+
+    root: NodeRef
+    generated_at: _dt.datetime = Field(default_factory=utcnow)
+    sources: list[SourceInfo] = Field(default_factory=list)
+    steps: list[AuditStep] = Field(default_factory=list)
+    models: list[NodeRef] = Field(default_factory=list)
+    code_versions: list[CodeVersion] = Field(default_factory=list)
+    environments: list[Environment] = Field(default_factory=list)
+    erasures: list[ErasureRecord] = Field(default_factory=list)
+    reproducibility: Reproducibility
+    #: The whole ancestry subgraph the report was built from.
+    graph: LineageGraph
+
+
+def seed_verdict(transforms: list[Transform], erased: list[str] | None = None) -> Reproducibility:
+    """The fallback verdict from recorded seed states: ``exact`` if every transform was
+    exact, ``seeded`` if every one was exact or seeded, else ``unreproducible``; failed
+    transforms and erased sources also make it ``unreproducible``.
+
+    Example:
+        >>> t = Transform(id="blake3:" + "c" * 64, operation="split",
+        ...               seed_state=SeedState(master_seed=1, reproducibility="seeded"))
+        >>> seed_verdict([t]).verdict
+        'seeded'
+        >>> seed_verdict([t], erased=["users"]).verdict
+        'unreproducible'
+    """
+    reasons: list[str] = []
+    levels = set()
+    for t in transforms:
+        level = t.seed_state.reproducibility if t.seed_state else "unseeded"
+        levels.add(level)
+        label = f"{t.operation} {t.id.split(':', 1)[-1][:10]}"
+        if level == "unseeded":
+            reasons.append(f"{label}: no seed recorded")
+        if t.status != "succeeded":
+            reasons.append(f"{label}: status {t.status}")
+    reasons += [f"source {name} was erased" for name in (erased or [])]
+    if reasons:
+        return Reproducibility(verdict="unreproducible", reasons=reasons, checked_by="seed_state")
+    verdict: VerdictName = "exact" if levels <= {"exact"} else "seeded"
+    return Reproducibility(verdict=verdict, reasons=[], checked_by="seed_state")
+
+
+def _verdict(store: LineageStore, node_id: str, graph: LineageGraph,
+             erased: list[str]) -> Reproducibility:
+    try:
+        from provenance.analysis.verify import verify
+    except ImportError:
+        return seed_verdict(graph.transforms, erased)
+    report = verify(store, node_id)
+    return Reproducibility(verdict=report.verdict, reasons=list(report.reasons),
+                           checked_by="verify")
+
+
+def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = True) -> AuditReport:
+    """The audit report of a node (id or unique prefix); see the module docstring.
+
+    ``check_reproducibility=False`` skips the full verify check (which re-reads sources and
+    compares environments) and uses the recorded seed states only.
+    Raises :class:`~provenance.errors.NotFoundError` for an unknown id.
+
+    Example:
+        >>> import tempfile
+        >>> from provenance.store import SQLiteStore
+        >>> audit(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"), "0000ffff")
+        Traceback (most recent call last):
+        ...
+        provenance.errors.NotFoundError: no node with id '0000ffff'
+    """
+    node = get_node(store, node_id)
+    graph = store.traverse(node.id, Direction.UP)
+    nodes = {n.id: n for n in graph.nodes}
+    code = {c.id: c for c in graph.code_versions}
+    outs: dict[str, list[str]] = defaultdict(list)
+    ins: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        if e.type == "PRODUCED":
+            outs[e.source].append(e.target)
+        elif e.type == "USED":
+            ins[e.source].append(e.target)
+    sources = graph.sources()
+    if isinstance(node, Artifact) and not any(e.type == "PRODUCED" for e in graph.edges
+                                              if e.target == node.id):
+        sources = [node, *sources]  # a node with no producer is its own source
+    steps: list[AuditStep] = []
+    envs: dict[str, Environment] = {}
+    for i, t in enumerate(transforms_in_order(graph), 1):
+        if t.environment is not None:
+            envs.setdefault(t.environment.digest, t.environment)
+        model = nodes.get(t.model_id) if t.model_id else None
+        steps.append(AuditStep(
+            index=i, transform=ref(t), status=t.status,
+            inputs=[ref(nodes[x]) for x in sorted(ins[t.id]) if x in nodes],
+            outputs=[ref(nodes[x]) for x in sorted(outs[t.id]) if x in nodes],
+            model=ref(model) if model is not None else None,
+            code_version=code.get(t.code_version_id or ""),
+            hyperparameters=t.hyperparameters, seed_state=t.seed_state,
+            environment=t.environment, started_at=t.started_at, ended_at=t.ended_at,
+            duration_s=t.duration_s, cost=t.cost,
+        ))
+    erased = [a for a in graph.artifacts if a.erased]
+    erasures = [r for r in (erasure_of(store, a.id) for a in erased) if r is not None]
+    erased_sources = [a.name for a in sources if a.erased]
+    verdict = (_verdict(store, node.id, graph, erased_sources) if check_reproducibility
+               else seed_verdict(graph.transforms, erased_sources))
+    return AuditReport(
+        root=ref(node),
+        sources=[SourceInfo(
+            id=a.id, name=a.name, kind=a.kind, uri=a.uri, row_count=a.row_count,
+            size_bytes=a.size_bytes, license=a.license, contains_pii=a.contains_pii,
+            owner=a.owner, erased=a.erased, erased_at=a.erased_at,
+            erasure_reason=a.erasure_reason)
+            for a in sorted(sources, key=lambda a: (a.name, a.id))],
+        steps=steps,
+        models=[ref(m) for m in sorted(graph.models, key=lambda m: (m.name, m.id))],
+        code_versions=sorted(code.values(), key=lambda c: c.id),
+        environments=[envs[k] for k in sorted(envs)],
+        erasures=erasures, reproducibility=verdict, graph=graph,
+    )
+
+
+_VERDICT_STYLE = {"exact": "bold green", "seeded": "bold yellow", "unreproducible": "bold red"}
+
+
+def render_audit(report: AuditReport) -> Group:
+    """The audit as rich tables: sources, transforms in order, models, then the verdict.
+
+    Example:
+        >>> from provenance.model import Artifact
+        >>> a = Artifact(id="blake3:" + "a" * 64, name="users")
+        >>> r = AuditReport(root=ref(a), reproducibility=Reproducibility(verdict="exact",
+        ...                 checked_by="seed_state"), graph=LineageGraph(root=a.id, nodes=[a]))
+        >>> isinstance(render_audit(r), Group)
+        True
+    """
+    parts: list[Any] = [f"[bold]Audit of[/] {report.root.label} [dim]{report.root.id}[/]",
+                        audit_tables(report.graph)]
+    if report.erasures:
+        t = Table(title="Erasures", title_justify="left")
+        for col in ("artifact", "digest", "erased at", "reason"):
+            t.add_column(col)
+        for r in report.erasures:
+            t.add_row(r.artifact.label, r.artifact.id, r.erased_at.isoformat(timespec="seconds"),
+                      r.reason)
+        parts.append(t)
+    v = report.reproducibility
+    parts.append(f"[bold]Reproducibility:[/] [{_VERDICT_STYLE[v.verdict]}]{v.verdict}[/] "
+                 f"[dim](checked by {v.checked_by})[/]")
+    parts.extend(f"  • {reason}" for reason in v.reasons)
+    return Group(*parts)
+

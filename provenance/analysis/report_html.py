@@ -1,0 +1,160 @@
+"""The audit as one self-contained HTML file a reviewer can read offline.
+
+Inline CSS, an inline SVG lineage diagram (no script, no network), every recorded string
+escaped.
+
+Example:
+    >>> from provenance.analysis.audit import AuditReport, Reproducibility
+    >>> from provenance.analysis.refs import ref
+    >>> from provenance.model import Artifact, LineageGraph
+    >>> a = Artifact(id="blake3:" + "a" * 64, name="<b>users</b>", contains_pii=True)
+    >>> r = AuditReport(root=ref(a), reproducibility=Reproducibility(verdict="exact",
+    ...                 checked_by="seed_state"), graph=LineageGraph(root=a.id, nodes=[a]))
+    >>> page = audit_html(r)
+    >>> "&lt;b&gt;users&lt;/b&gt;" in page and "<b>users</b>" not in page
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from provenance.analysis.audit import AuditReport
+from provenance.analysis.diagram import to_svg
+from provenance.analysis.refs import NodeRef
+from provenance.errors import ProvenanceError
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1200px;
+color:#222;line-height:1.4;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f5f5f5}code,.id{font-family:ui-monospace,monospace;font-size:.8rem;
+word-break:break-all}.pii{color:#b71c1c;font-weight:bold}.erased{color:#c62828;font-weight:bold}
+.verdict{display:inline-block;padding:.3rem .8rem;border-radius:4px;font-weight:bold}
+.exact{background:#e8f5e9;color:#1b5e20}.seeded{background:#fffde7;color:#8d6e00}
+.unreproducible{background:#ffebee;color:#b71c1c}.diagram{overflow:auto;border:1px solid #ddd;
+padding:.5rem}.muted{color:#777}
+"""
+
+
+def _e(value: Any) -> str:
+    return "—" if value is None or value == "" else escape(str(value))
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A table; cells are already-escaped HTML."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _refs(refs: Sequence[NodeRef]) -> str:
+    return ", ".join(
+        f"{escape(r.label)}{' <span class=erased>(erased)</span>' if r.erased else ''}"
+        for r in refs) or "—"
+
+
+def _json(value: Any) -> str:
+    if not value:
+        return "—"
+    return f"<code>{escape(json.dumps(value, sort_keys=True, default=str))}</code>"
+
+
+def audit_html(report: AuditReport) -> str:
+    """The report as a complete HTML document (a string)."""
+    root = report.root
+    sources = _table(
+        ["name", "digest", "kind", "uri", "rows", "licence", "PII", "owner", "erased"],
+        ([_e(s.name), f"<span class=id>{_e(s.id)}</span>", _e(s.kind), _e(s.uri),
+          _e(s.row_count), _e(s.license),
+          {True: "<span class=pii>yes</span>", False: "no", None: "unknown"}[s.contains_pii],
+          _e(s.owner),
+          (f"<span class=erased>erased {_e(s.erased_at)}</span>: {_e(s.erasure_reason)}"
+           if s.erased else "no")]
+         for s in report.sources))
+    steps = _table(
+        ["#", "operation", "inputs", "model", "outputs", "code", "seed", "hyperparameters",
+         "environment", "started", "s", "status"],
+        ([str(st.index),
+          f"{_e(st.transform.operation)}<br><span class=id>{_e(st.transform.id)}</span>",
+          _refs(st.inputs), _refs([st.model]) if st.model else "—", _refs(st.outputs),
+          (_e(f"git {st.code_version.git_commit[:12]}" + (" (dirty)" if st.code_version.git_dirty
+                                                          else ""))
+           if st.code_version and st.code_version.git_commit
+           else _e(st.code_version.entrypoint if st.code_version else None)),
+          (_e(f"{st.seed_state.reproducibility}"
+              + (f", seed {st.seed_state.master_seed}"
+                 if st.seed_state.master_seed is not None else ""))
+           if st.seed_state else "unseeded"),
+          _json(st.hyperparameters),
+          _e(f"Python {st.environment.python}, {st.environment.platform}")
+          if st.environment else "—",
+          _e(st.started_at.isoformat(timespec="seconds") if st.started_at else None),
+          _e(f"{st.duration_s:.2f}" if st.duration_s is not None else None), _e(st.status)]
+         for st in report.steps))
+    models = _table(["name", "digest"], ([_e(m.name), f"<span class=id>{_e(m.id)}</span>"]
+                                          for m in report.models))
+    code = _table(["id", "entrypoint", "commit", "dirty", "source digest"],
+                  ([f"<span class=id>{_e(c.id)}</span>", _e(c.entrypoint), _e(c.git_commit),
+                    _e(c.git_dirty), f"<span class=id>{_e(c.source_digest)}</span>"]
+                   for c in report.code_versions))
+    envs = _table(["digest", "python", "platform", "packages"],
+                  ([f"<span class=id>{_e(e.digest)}</span>", _e(e.python), _e(e.platform),
+                    _e(", ".join(f"{k}=={v}" for k, v in sorted(e.packages.items())))]
+                   for e in report.environments))
+    erasures = _table(["artifact", "digest", "erased at", "reason", "erasure record"],
+                      ([_e(r.artifact.label), f"<span class=id>{_e(r.artifact.id)}</span>",
+                        _e(r.erased_at.isoformat(timespec="seconds")), _e(r.reason),
+                        f"<span class=id>{_e(r.transform_id)}</span>"]
+                       for r in report.erasures))
+    v = report.reproducibility
+    reasons = "".join(f"<li>{escape(r)}</li>" for r in v.reasons)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lineage audit: {_e(root.label)}</title><style>{_CSS}</style></head><body>
+<h1>Lineage audit: {_e(root.label)}</h1>
+<p><span class=id>{_e(root.id)}</span> ({_e(root.node_type)})<br>
+<span class=muted>generated {_e(report.generated_at.isoformat(timespec="seconds"))};
+{len(report.graph.nodes)} nodes, {len(report.graph.edges)} edges in the ancestry</span></p>
+<h2>Reproducibility verdict</h2>
+<p><span class="verdict {escape(v.verdict)}">{escape(v.verdict)}</span>
+<span class=muted>(checked by {escape(v.checked_by)})</span></p>
+{f"<ul>{reasons}</ul>" if reasons else ""}
+<h2>Sources ({len(report.sources)})</h2>{sources}
+<h2>Transforms, in execution order ({len(report.steps)})</h2>{steps}
+<h2>Lineage diagram</h2><div class=diagram>{to_svg(report.graph)}</div>
+<h2>Models ({len(report.models)})</h2>{models}
+<h2>Code versions ({len(report.code_versions)})</h2>{code}
+<h2>Environments ({len(report.environments)})</h2>{envs}
+<h2>Erasures ({len(report.erasures)})</h2>{erasures}
+</body></html>
+"""
+
+
+def write_audit_html(report: AuditReport, path: str | Path) -> Path:
+    """Write :func:`audit_html` to ``path``; a one-line :class:`ProvenanceError` on failure.
+
+    Example:
+        >>> import tempfile
+        >>> from provenance.analysis.audit import AuditReport, Reproducibility
+        >>> from provenance.analysis.refs import NodeRef
+        >>> from provenance.model import LineageGraph
+        >>> r = AuditReport(root=NodeRef(id="blake3:" + "a" * 64, node_type="Artifact", name="x"),
+        ...                 reproducibility=Reproducibility(verdict="seeded", checked_by="verify"),
+        ...                 graph=LineageGraph())
+        >>> write_audit_html(r, tempfile.mkdtemp() + "/r.html").read_text().startswith("<!DOC")
+        True
+    """
+    out = Path(path)
+    try:
+        out.write_text(audit_html(report), encoding="utf-8")
+    except OSError as exc:
+        raise ProvenanceError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return out

@@ -1,0 +1,134 @@
+"""CLI commands of the lineage analyses: audit, impact, erase, loops.
+
+Each command takes ids or unique prefixes, ``--store`` and ``--json`` (the report as JSON,
+the same pydantic model the library returns); without ``--json`` a rich rendering.
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> from provenance.cli.app import app
+    >>> CliRunner().invoke(app, ["impact", "--help"]).exit_code
+    0
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provenance.analysis.audit import audit, render_audit
+from provenance.analysis.erasure import erase, render_erasure
+from provenance.analysis.impact import impact_plan, impact_sources, render_impact
+from provenance.analysis.loops import find_loops, render_loops
+from provenance.analysis.report_html import write_audit_html
+from provenance.cli.app import (
+    JsonOpt,
+    StoreOpt,
+    app,
+    err_console,
+    opened_tracker,
+    out_console,
+    print_json,
+)
+from provenance.errors import AnalysisError
+from provenance.store import open_store
+
+__all__ = ["audit_cmd", "erase_cmd", "impact_cmd", "loops_cmd"]
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")]
+
+
+@app.command("audit")
+def audit_cmd(
+    node_id: IdArg,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write a self-contained HTML report here (readable offline).")] = None,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Verdict from recorded seed states only (skip re-reading sources).")
+    ] = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Everything that contributed to a model, with licences, PII flags and a verdict.
+
+    Sources with digests, licences and PII flags; transforms in execution order with code
+    versions, seeds, environments and hyperparameters; the reproducibility verdict.
+    """
+    with opened_tracker(store) as tracker:
+        report = audit(tracker.store, tracker.resolve(node_id),
+                       check_reproducibility=not quick)
+    if out is not None:
+        write_audit_html(report, out)
+        err_console().print(f"wrote {out}")
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    elif out is None:
+        out_console().print(render_audit(report))
+
+
+@app.command("impact")
+def impact_cmd(
+    node_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="ID...", help="Source artifact ids or unique prefixes.", show_default=False)
+    ] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Every version of the source with this logical name.")] = None,
+    uri: Annotated[str | None, typer.Option("--uri", help="The source(s) at this uri.")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What deleting a source touches: must-delete, must-retrain, affected predictions.
+
+    A plan in topological recompute order, with recorded costs and the other inputs each
+    recompute needs. It deletes nothing.
+    """
+    with opened_tracker(store) as tracker:
+        ids = [tracker.resolve(i) for i in node_ids or []]
+        if name is not None or uri is not None:
+            ids += impact_sources(tracker.store, name=name, uri=uri)
+        if not ids:
+            raise AnalysisError("give source ids, --name or --uri")
+        plan = impact_plan(tracker.store, ids)
+    if as_json:
+        print_json(plan.model_dump(mode="json"))
+    else:
+        out_console().print(render_impact(plan))
+
+
+@app.command("erase")
+def erase_cmd(
+    node_id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded with the erasure).")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that an artifact's content was erased (wasInvalidatedBy an Erasure).
+
+    The artifact is marked erased and its uri cleared; its digest and every edge stay, so
+    audits still show that it existed, what it fed, and when and why it was erased. Deletes
+    no file.
+    """
+    with opened_tracker(store) as tracker:  # fails cleanly when there is no store
+        full = tracker.resolve(node_id)
+    writable = open_store(store, create=True)
+    try:
+        record = erase(writable, full, reason=reason)
+    finally:
+        writable.close()
+    if as_json:
+        print_json(record.model_dump(mode="json"))
+    else:
+        out_console().print(render_erasure(record))
+
+
+@app.command("loops")
+def loops_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Feedback loops: model outputs that flow back into training of the same model line,
+    and datasets that feed their own later versions."""
+    with opened_tracker(store) as tracker:
+        report = find_loops(tracker.store)
+    if as_json:
+        print_json({**report.model_dump(mode="json")})
+    else:
+        out_console().print(render_loops(report))

@@ -1,0 +1,164 @@
+"""CLI commands of the lineage analyses: verify, replay, contamination, drift, cost.
+
+Each command takes node ids or unique prefixes, ``--store`` and ``--json`` (the report as
+JSON, the same pydantic model the library returns); without ``--json`` a rich rendering.
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> from provenance.cli.app import app
+    >>> CliRunner().invoke(app, ["cost", "--help"]).exit_code
+    0
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from provenance.analysis.contamination import contamination, render_contamination
+from provenance.analysis.cost import cost, render_cost
+from provenance.analysis.drift import drift, drift_over_versions, render_drift, render_version_drift
+from provenance.analysis.replay import render_replay, replay
+from provenance.analysis.verify import render_verify, verify
+from provenance.cli.app import JsonOpt, StoreOpt, app, opened_tracker, out_console, print_json
+
+__all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_cmd"]
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")]
+
+
+@app.command("verify")
+def verify_cmd(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Can this be reproduced? Verdict exact, seeded or unreproducible, with reasons.
+
+    Checks the whole ancestry: inputs and model weights still where their uri points (digest
+    re-checked), code reachable (source digest or commit), seed state recorded, environment
+    differences from now. Exits 0 whatever the verdict.
+    """
+    with opened_tracker(store) as tracker:
+        report = verify(tracker.store, tracker.resolve(node_id))
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out_console().print(render_verify(report))
+
+
+@app.command("replay")
+def replay_cmd(
+    transform_id: Annotated[
+        str, typer.Argument(metavar="TRANSFORM_ID", help="Transform id or unique prefix.")
+    ],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-execute a recorded Python transform and compare its output digests.
+
+    Uses the recorded inputs, hyperparameters and seed state. Exits 0 on a match, 1 otherwise
+    (including when the transform cannot be replayed; the output says why).
+    """
+    with opened_tracker(store) as tracker:
+        report = replay(tracker.store, tracker.resolve(transform_id))
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out_console().print(render_replay(report))
+    if not report.matched:
+        raise typer.Exit(1)
+
+
+@app.command("contamination")
+def contamination_cmd(
+    train_id: Annotated[str, typer.Argument(metavar="TRAIN_ID", help="Training artifact.")],
+    test_id: Annotated[str, typer.Argument(metavar="TEST_ID", help="Test artifact.")],
+    examples: Annotated[int, typer.Option("--examples", min=0, help="Examples to list.")] = 5,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Shared ancestry and shared rows of a training and a test artifact.
+
+    Shared ancestors by digest, ancestors with one name and different digests (another
+    pipeline version), and test rows whose row fingerprint is a training row's.
+    """
+    with opened_tracker(store) as tracker:
+        report = contamination(
+            tracker.store, tracker.resolve(train_id), tracker.resolve(test_id), examples=examples
+        )
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out_console().print(render_contamination(report))
+
+
+@app.command("drift")
+def drift_cmd(
+    a_id: Annotated[
+        str | None, typer.Argument(metavar="A_ID", help="Reference artifact.", show_default=False)
+    ] = None,
+    b_id: Annotated[
+        str | None, typer.Argument(metavar="B_ID", help="Compared artifact.", show_default=False)
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", "-n", help="Instead of two ids: every version of this data set."),
+    ] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per-feature drift of B against A (PSI, KS, mean and std shift), flagged.
+
+    With --name instead of two ids: between consecutive versions of that data set.
+    Thresholds (minor/major): PSI 0.1/0.2, KS 0.1/0.2, |mean shift| 0.5/1.0 std, std ratio
+    1.5/2.0.
+    """
+    from provenance.errors import ProvenanceError
+
+    if name is not None:
+        if a_id is not None or b_id is not None:
+            raise ProvenanceError("give either two artifact ids or --name, not both")
+        with opened_tracker(store) as tracker:
+            versions = drift_over_versions(tracker.store, name)
+        if as_json:
+            print_json(versions.model_dump(mode="json"))
+        else:
+            out_console().print(render_version_drift(versions))
+        return
+    if a_id is None or b_id is None:
+        raise ProvenanceError("drift needs two artifact ids (A_ID B_ID) or --name NAME")
+    with opened_tracker(store) as tracker:
+        report = drift(tracker.store, tracker.resolve(a_id), tracker.resolve(b_id))
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out_console().print(render_drift(report))
+
+
+class CostByChoice(StrEnum):
+    """How ``provenance cost`` groups."""
+
+    source = "source"
+    team = "team"
+    experiment = "experiment"
+    model = "model"
+
+
+@app.command("cost")
+def cost_cmd(
+    by: Annotated[
+        CostByChoice, typer.Option("--by", "-b", help="Group by source, team, experiment or model.")
+    ] = CostByChoice.source,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Roll up recorded transform costs by source, team, experiment or model.
+
+    By source, a transform's cost is split equally among its source ancestors (lines add up
+    to the total); by model, each transform in a model's ancestry counts once for that model.
+    """
+    with opened_tracker(store) as tracker:
+        report = cost(tracker.store, by.value)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out_console().print(render_cost(report))

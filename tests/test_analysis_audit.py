@@ -1,0 +1,134 @@
+"""Audit ancestry, the HTML report and the ancestry formats, on every backend."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from provenance.analysis import audit, audit_html, seed_verdict, to_mermaid, to_svg
+from provenance.analysis.diagram import layers
+from provenance.cli.app import main
+from provenance.errors import NotFoundError
+from provenance.model import SeedState, Transform
+from provenance.store import Direction, LineageStore, SQLiteStore
+from tests.scenarios import art, diamond_lattice
+from tests.test_analysis_impact import pipeline
+from tests.test_parity import store  # noqa: F401  (the two-backend fixture)
+
+
+def test_audit_of_a_model(store: LineageStore) -> None:
+    g = pipeline(store)
+    report = audit(store, g["churn"].id, check_reproducibility=False)
+    # churn <- train <- clean <- clean <- joined <- join <- users, events (by hand)
+    assert [s.name for s in report.sources] == ["events", "users"]
+    users = report.sources[1]
+    assert (users.id, users.license, users.contains_pii) == (g["users"].id, "CC-BY-4.0", True)
+    assert [s.transform.operation for s in report.steps] == ["join", "clean", "train"]
+    assert [r.name for r in report.steps[0].inputs] == sorted(
+        ["events", "users"], key=lambda n: art(n).id)
+    assert [r.name for r in report.steps[2].outputs] == ["churn"]
+    assert report.steps[2].cost is not None and report.steps[2].cost.amount == 12.5
+    assert [m.name for m in report.models] == ["churn"]
+    assert len(report.code_versions) == 1
+    # no seed state recorded anywhere: the fallback says unreproducible, naming each step
+    assert report.reproducibility.verdict == "unreproducible"
+    assert report.reproducibility.checked_by == "seed_state"
+    assert len(report.reproducibility.reasons) == 3
+    # predictions: the model and everything before it is in their ancestry
+    preds = audit(store, g["summary"].id, check_reproducibility=False)
+    assert [s.name for s in preds.sources] == ["events", "ext", "users"]
+    assert [m.name for m in preds.models] == ["churn"]
+
+
+def test_audit_uses_verify_when_present(store: LineageStore) -> None:
+    g = pipeline(store)
+    report = audit(store, g["churn"].id)
+    assert report.reproducibility.checked_by == "verify"
+    assert report.reproducibility.verdict == "unreproducible"  # no uri can be re-read
+
+
+def test_audit_unknown_id(store: LineageStore) -> None:
+    pipeline(store)
+    with pytest.raises(NotFoundError):
+        audit(store, "blake3:" + "0" * 64)
+
+
+def test_seed_verdict_rules() -> None:
+    def t(level: str | None, n: int) -> Transform:
+        seed = SeedState(reproducibility=level) if level else None  # type: ignore[arg-type]
+        return Transform(id="blake3:" + str(n) * 64, operation=f"op{n}", seed_state=seed)
+
+    assert seed_verdict([t("exact", 1), t("exact", 2)]).verdict == "exact"
+    assert seed_verdict([t("exact", 1), t("seeded", 2)]).verdict == "seeded"
+    bad = seed_verdict([t("seeded", 1), t(None, 2)])
+    assert bad.verdict == "unreproducible" and bad.reasons == ["op2 2222222222: no seed recorded"]
+    assert seed_verdict([]).verdict == "exact"
+
+
+def test_html_report_is_self_contained_and_escaped(store: LineageStore) -> None:
+    g = pipeline(store)
+    hostile = art("x").model_copy(update={"name": "<script>alert(1)</script>"})
+    store.write([hostile], [])
+    report = audit(store, g["summary"].id, check_reproducibility=False)
+    page = audit_html(report)
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert "<script" not in page and "<link" not in page and "src=" not in page
+    assert g["users"].id in page and "CC-BY-4.0" in page
+    # one SVG box per non-code node of the ancestry
+    assert page.count("<rect") == len([n for n in report.graph.nodes
+                                       if n.node_type != "CodeVersion"])
+    solo = audit(store, hostile.id, check_reproducibility=False)
+    html = audit_html(solo)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+
+
+def test_layers_and_mermaid(store: LineageStore) -> None:
+    g = pipeline(store)
+    graph = store.traverse(g["churn"].id, Direction.UP)
+    lv = layers(graph)
+    # users(0) -> join(1) -> joined(2) -> clean(3) -> clean(4) -> train(5) -> churn(6);
+    # the code version feeds every transform: layer 0.
+    assert lv[g["users"].id] == 0 and lv[g["join"].id] == 1 and lv[g["churn"].id] == 6
+    text = to_mermaid(graph)
+    assert text.startswith("flowchart LR")
+    assert len(re.findall(r"^  n\d+[\[{/]", text, flags=re.M)) == len(graph.nodes)
+    # USED: join<-users, join<-events, clean<-joined, train<-clean (4); PRODUCED 3; RAN 3
+    assert len(re.findall(r" (-->|-\.->|==>) ", text)) == 10
+    assert text.count(" -.-> ") == 3
+    assert to_svg(graph).count("<path") == 1 + 7  # arrow marker + data edges (no code)
+
+
+def test_lattice_diagram_is_cheap(store: LineageStore) -> None:
+    diamond_lattice(store, 60)
+    graph = store.traverse(art("lattice-top").id, Direction.UP)
+    assert layers(graph)[art("lattice-top").id] == 2 * 61  # artifact/transform alternate
+
+
+def test_audit_and_ancestry_cli(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    path = f"{tmp_path}/lineage.sqlite"
+    s = SQLiteStore(path)
+    g = pipeline(s)
+    s.close()
+    churn = g["churn"].id
+    out = f"{tmp_path}/report.html"
+    assert main(["audit", churn, "--out", out, "--quick", "--store", path]) == 0
+    with open(out, encoding="utf-8") as fh:
+        assert "Lineage audit: churn" in fh.read()
+    assert main(["audit", churn, "--store", path, "--json", "--quick"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert [x["name"] for x in got["sources"]] == ["events", "users"]
+    assert main(["audit", churn, "--store", path, "--quick"]) == 0
+    assert "Reproducibility" in capsys.readouterr().out
+    for fmt, needle in (("mermaid", "flowchart LR"), ("tree", "churn"), ("table", "Sources")):
+        assert main(["ancestry", churn, "--format", fmt, "--store", path]) == 0
+        assert needle in capsys.readouterr().out
+    assert main(["ancestry", churn, "--format", "json", "--store", path]) == 0
+    as_format = json.loads(capsys.readouterr().out)
+    assert main(["ancestry", churn, "--json", "--store", path]) == 0
+    assert json.loads(capsys.readouterr().out) == as_format
+    assert main(["audit", "ffff0000", "--store", path]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no node with id" in err[0]
+    assert main(["ancestry", churn, "--format", "svg", "--store", path]) == 2
