@@ -2,11 +2,28 @@
 # Set up everything the tests need, from scratch, and run them (README's test command).
 #   ./scripts/test.sh              lint, type-check and the whole suite
 #   ./scripts/test.sh -k parity    extra arguments go to pytest
-# Needs only Python 3.11+ and Java 17 (for the Neo4j server the tests start; Maven comes from
-# the system or is fetched from Maven Central). With CI=true a Neo4j that cannot start fails.
+# Needs Python 3.11+. The tests start a real Neo4j 5.26 (Java 17; Maven is fetched from Maven
+# Central when missing) and drive Neo4j Browser in headless Chromium; when Java or Chromium is
+# missing and this runs as root on Debian/Ubuntu, they are installed with apt-get.
+# With CI=true a Neo4j that cannot start, or a skipped Neo4j test, fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
+
+need_apt=()
+java_ok() { command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; }
+java_ok || need_apt+=(openjdk-17-jre-headless)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "warning: missing ${need_apt[*]} (install them; Neo4j/browser tests need them)" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

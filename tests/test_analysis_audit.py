@@ -13,9 +13,11 @@ from provenance.cli.app import main
 from provenance.errors import NotFoundError
 from provenance.model import SeedState, Transform
 from provenance.store import Direction, LineageStore, SQLiteStore
+from tests import test_parity
 from tests.scenarios import art, diamond_lattice
 from tests.test_analysis_impact import pipeline
-from tests.test_parity import store  # noqa: F401  (the two-backend fixture)
+
+store = test_parity.store  # the two-backend fixture: sqlite and neo4j
 
 
 def test_audit_of_a_model(store: LineageStore) -> None:

@@ -146,8 +146,8 @@ def test_bad_input(store: LineageStore) -> None:
 def test_real_frames_identical_and_shifted() -> None:
     import pandas as pd
 
-    from provenance.capture import feature_stats
     from provenance.analysis.drift import compare_stats
+    from provenance.capture import feature_stats
 
     df = pd.DataFrame({"x": [float(i) for i in range(100)], "c": ["a", "b"] * 50})
     same, _, _ = compare_stats(feature_stats(df), feature_stats(df))

@@ -12,9 +12,11 @@ from provenance.analysis import audit, erase, erasure_of, impact_plan
 from provenance.cli.app import main
 from provenance.errors import AnalysisError, NotFoundError
 from provenance.store import Direction, LineageStore, SQLiteStore
+from tests import test_parity
 from tests.scenarios import CODE
 from tests.test_analysis_impact import pipeline
-from tests.test_parity import store  # noqa: F401  (the two-backend fixture)
+
+store = test_parity.store  # the two-backend fixture: sqlite and neo4j
 
 WHEN = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
 

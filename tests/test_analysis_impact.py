@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 
 import pytest
 
@@ -22,8 +23,10 @@ from provenance.hashing.core import digest_bytes, digest_json
 from provenance.model import Artifact, Cost, Edge, Model, Transform
 from provenance.store import LineageStore, SQLiteStore
 from provenance.store.base import AnyNode
+from tests import test_parity
 from tests.scenarios import CODE, art, diamond_lattice, identity_loop
-from tests.test_parity import store  # noqa: F401  (the two-backend fixture)
+
+store = test_parity.store  # the two-backend fixture: sqlite and neo4j
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -78,11 +81,12 @@ def pipeline(store: LineageStore) -> dict[str, AnyNode]:
     ]
     write(store, parts)
     out: dict[str, AnyNode] = {n.id: n for ns, _ in parts for n in ns}
-    return {getattr(n, "name", None) or getattr(n, "operation", ""): n for n in out.values()}
+    return {str(getattr(n, "name", None) or getattr(n, "operation", "")): n
+            for n in out.values()}
 
 
-def names(items: list[object]) -> list[str]:
-    return [getattr(i, "name", None) or getattr(i, "operation", "") for i in items]
+def names(items: Sequence[object]) -> list[str]:
+    return [str(getattr(i, "name", None) or getattr(i, "operation", "")) for i in items]
 
 
 def test_impact_of_a_source(store: LineageStore) -> None:

@@ -13,6 +13,7 @@ The ranker graph (``ranker``)::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pytest
 
@@ -22,9 +23,11 @@ from provenance.hashing.core import digest_bytes
 from provenance.model import Artifact
 from provenance.store import LineageStore, SQLiteStore
 from provenance.store.base import AnyNode
+from tests import test_parity
 from tests.scenarios import art
 from tests.test_analysis_impact import mdl, step, write
-from tests.test_parity import store  # noqa: F401  (the two-backend fixture)
+
+store = test_parity.store  # the two-backend fixture: sqlite and neo4j
 
 
 def ranker(store: LineageStore) -> dict[str, AnyNode]:
@@ -48,8 +51,8 @@ def ranker(store: LineageStore) -> dict[str, AnyNode]:
     return {"v1": v1, "v2": v2, "v3": v3, "ft": ft, "clicks1": clicks1, "clicks2": clicks2}
 
 
-def labels(refs: list[object]) -> list[str]:
-    return [getattr(r, "operation", None) or getattr(r, "name", "") for r in refs]
+def labels(refs: Sequence[object]) -> list[str]:
+    return [str(getattr(r, "operation", None) or getattr(r, "name", "")) for r in refs]
 
 
 def test_model_and_dataset_loops(store: LineageStore) -> None:

@@ -93,7 +93,8 @@ def test_unseeded_snapshot_and_model_weights(store: LineageStore, tmp_path: Path
     np.save(tmp_path / "w.npy", np.arange(4.0))
     weights = t.log_artifact(tmp_path / "w.npy", name="w", kind="model")
     assert weights.node_type == "Model"
-    x = t.log_artifact(tmp_path / "w.npy", name="input-file")
+    (tmp_path / "in.txt").write_text("input")
+    x = t.log_artifact(tmp_path / "in.txt", name="input-file")
     with t.run("predict", inputs=[x], model=weights, entrypoint=clean) as run:  # unseeded
         out = run.output(b"predictions", name="preds")
     r = verify(store, out.id)

@@ -294,7 +294,7 @@ _register()
 
 
 def one_line(message: str) -> str:
-    """A message folded onto one line (driver errors span several).
+    r"""A message folded onto one line (driver errors span several).
 
     Example:
         >>> one_line("cannot connect:\n  refused\n")

@@ -566,7 +566,14 @@ def canonical_frame(
     obj: Any, *, include_index: bool = False, float_decimals: int | None = None
 ) -> CanonicalFrame:
     """The canonical columns of a pandas DataFrame/Series, pyarrow Table/RecordBatch or polars
-    DataFrame. A pandas Series is a one-column frame named by its ``name``."""
+    DataFrame. A pandas Series is a one-column frame named by its ``name``.
+
+    Example:
+        >>> import pandas as pd
+        >>> cf = canonical_frame(pd.DataFrame({"b": [1, 2], "a": ["x", None]}))
+        >>> cf.rows, [(c.name, c.type) for c in cf.columns]
+        (2, [('b', 'int64'), ('a', 'string')])
+    """
     source = frame_source(obj)
     if source == "pandas":
         import pandas as pd
