@@ -133,13 +133,9 @@ def _lease_dir(home: Path) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from provenance.neo4j_server import _alive
+
+    return _alive(pid)
 
 
 def _take_lease(home: Path) -> Path:

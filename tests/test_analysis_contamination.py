@@ -16,13 +16,17 @@ from provenance.hashing.core import digest_bytes, digest_json
 from provenance.model import Artifact, Edge, Transform
 from provenance.store import LineageStore, SQLiteStore
 from provenance.store.base import AnyNode
-from tests.test_parity import store  # noqa: F401
+from tests import test_parity
+
+#: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
+store = test_parity.store
 
 
 def art(label: str, name: str | None = None, fps: list[int] | None = None) -> Artifact:
     meta = {"row_fingerprints": fps} if fps is not None else {}
-    return Artifact(id=digest_bytes(label.encode()), name=name or label, kind="dataset",
-                    metadata=meta)
+    return Artifact(
+        id=digest_bytes(label.encode()), name=name or label, kind="dataset", metadata=meta
+    )
 
 
 def write(store: LineageStore, steps: list[tuple[str, list[Artifact], list[Artifact]]]) -> None:
@@ -54,13 +58,16 @@ def build(store: LineageStore) -> None:
     raw v2 --prep--> feats --prep2--> test_b   (raw v2: same name "raw", another digest)
     train --subsample--> test_c                (a test set derived from the training set)
     labels --label--> unrelated                (shares nothing with the others)"""
-    write(store, [
-        ("split", [RAW_V1], [TRAIN, TEST_A]),
-        ("prep", [RAW_V2], [FEATS]),
-        ("prep2", [FEATS], [TEST_B]),
-        ("subsample", [TRAIN], [TEST_C]),
-        ("label", [LABELS], [art("unrelated")]),
-    ])
+    write(
+        store,
+        [
+            ("split", [RAW_V1], [TRAIN, TEST_A]),
+            ("prep", [RAW_V2], [FEATS]),
+            ("prep2", [FEATS], [TEST_B]),
+            ("subsample", [TRAIN], [TEST_C]),
+            ("label", [LABELS], [art("unrelated")]),
+        ],
+    )
 
 
 def test_split_shares_source_and_rows(store: LineageStore) -> None:

@@ -15,7 +15,10 @@ from provenance.hashing.core import digest_bytes, digest_json
 from provenance.model import Artifact, Cost, Edge, Model, Transform
 from provenance.store import LineageStore, SQLiteStore
 from provenance.store.base import AnyNode
-from tests.test_parity import store  # noqa: F401
+from tests import test_parity
+
+#: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
+store = test_parity.store
 
 
 def art(label: str) -> Artifact:
@@ -31,7 +34,9 @@ def tx(
 ) -> tuple[list[AnyNode], list[Edge]]:
     tid = digest_json({"op": op}, domain="t")
     t = Transform(id=tid, operation=op, input_ids=[a.id for a in inputs], cost=cost_)
-    edges = [Edge(source=tid, target=a.id, type="USED", role=f"in{i}") for i, a in enumerate(inputs)]
+    edges = [
+        Edge(source=tid, target=a.id, type="USED", role=f"in{i}") for i, a in enumerate(inputs)
+    ]
     edges += [Edge(source=tid, target=a.id, type="PRODUCED") for a in outputs]
     return [t, *inputs, *outputs], edges
 
@@ -43,14 +48,14 @@ def usd(amount: float, team: str | None = None, exp: str | None = None) -> Cost:
 def build(store: LineageStore) -> None:
     """The graph (sources A, B; X is produced twice, once by an identity transform)::
 
-        T1: A -> X        10 USD  team data  exp e1
-        T2: B -> Y         4 USD  team data  exp e2
-        T3: X, Y -> M      6 USD  team ml    exp e1   (M is a model)
-        T4: X -> W         3 EUR  team ml
-        T5: () -> S        2 USD  (no team)           (no inputs: no source ancestor)
-        T6: A -> Z         no cost
-        T7: X -> M2        1 USD  team ml             (M2 is a model)
-        T8: X -> X         5 USD  team data  exp e1   (identity: uses and produces X)
+    T1: A -> X        10 USD  team data  exp e1
+    T2: B -> Y         4 USD  team data  exp e2
+    T3: X, Y -> M      6 USD  team ml    exp e1   (M is a model)
+    T4: X -> W         3 EUR  team ml
+    T5: () -> S        2 USD  (no team)           (no inputs: no source ancestor)
+    T6: A -> Z         no cost
+    T7: X -> M2        1 USD  team ml             (M2 is a model)
+    T8: X -> X         5 USD  team data  exp e1   (identity: uses and produces X)
     """
     a, b, x, y, w, s, z = (art(n) for n in ("A", "B", "X", "Y", "W", "S", "Z"))
     m, m2 = mdl("M"), mdl("M2")
@@ -83,7 +88,11 @@ def test_by_source_splits_shared_cost_equally(store: LineageStore) -> None:
     #   T1 {A}: A +10;  T2 {B}: B +4;  T3 {A, B} (X<-A, Y<-B): A +3, B +3;  T4 {A}: A +3 EUR;
     #   T5 {}: (no source) +2;  T7 {A}: A +1;  T8 {A}: A +5.
     #   A = 10 + 3 + 1 + 5 = 19 USD and 3 EUR; B = 4 + 3 = 7 USD; (no source) = 2 USD.
-    assert amounts(r) == {"A": {"USD": 19.0, "EUR": 3.0}, "B": {"USD": 7.0}, "(no source)": {"USD": 2.0}}
+    assert amounts(r) == {
+        "A": {"USD": 19.0, "EUR": 3.0},
+        "B": {"USD": 7.0},
+        "(no source)": {"USD": 2.0},
+    }
     # every costed transform once: 10 + 4 + 6 + 2 + 1 + 5 = 28 USD, 3 EUR
     assert r.total == {"USD": 28.0, "EUR": 3.0}
     usd_sum = sum(ln.amounts.get("USD", 0.0) for ln in r.lines)
@@ -100,11 +109,15 @@ def test_by_team_and_experiment(store: LineageStore) -> None:
     build(store)
     # data: T1 10 + T2 4 + T8 5 = 19; ml: T3 6 + T7 1 = 7 USD and T4 3 EUR; (none): T5 2
     assert amounts(cost(store, "team")) == {
-        "data": {"USD": 19.0}, "ml": {"USD": 7.0, "EUR": 3.0}, "(none)": {"USD": 2.0},
+        "data": {"USD": 19.0},
+        "ml": {"USD": 7.0, "EUR": 3.0},
+        "(none)": {"USD": 2.0},
     }
     # e1: T1 10 + T3 6 + T8 5 = 21; e2: T2 4; (none): T5 2 + T7 1 = 3 USD, T4 3 EUR
     assert amounts(cost(store, "experiment")) == {
-        "e1": {"USD": 21.0}, "e2": {"USD": 4.0}, "(none)": {"USD": 3.0, "EUR": 3.0},
+        "e1": {"USD": 21.0},
+        "e2": {"USD": 4.0},
+        "(none)": {"USD": 3.0, "EUR": 3.0},
     }
 
 

@@ -25,27 +25,47 @@ from provenance.errors import NotFoundError
 from provenance.hashing.core import digest_bytes
 from provenance.model import Artifact
 from provenance.store import LineageStore, SQLiteStore
-from tests.test_parity import store  # noqa: F401
+from tests import test_parity
+
+#: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
+store = test_parity.store
 
 
 def num(edges: list[float], counts: list[int], mean: float, std: float) -> dict[str, Any]:
-    return {"kind": "numeric", "count": sum(counts), "nulls": 0, "mean": mean, "std": std,
-            "histogram": {"edges": edges, "counts": counts}}
+    return {
+        "kind": "numeric",
+        "count": sum(counts),
+        "nulls": 0,
+        "mean": mean,
+        "std": std,
+        "histogram": {"edges": edges, "counts": counts},
+    }
 
 
 def cat(top: dict[str, int], count: int) -> dict[str, Any]:
-    return {"kind": "string", "count": count, "nulls": 0, "cardinality": len(top),
-            "top_values": [{"value": k, "count": v} for k, v in top.items()]}
+    return {
+        "kind": "string",
+        "count": count,
+        "nulls": 0,
+        "cardinality": len(top),
+        "top_values": [{"value": k, "count": v} for k, v in top.items()],
+    }
 
 
 def stats(**columns: dict[str, Any]) -> dict[str, Any]:
     return {"stats_version": 1, "row_count": 100, "columns": columns}
 
 
-def put(store: LineageStore, label: str, fs: dict[str, Any] | None, *, name: str = "d",
-        day: int = 1) -> Artifact:
-    a = Artifact(id=digest_bytes(label.encode()), name=name, kind="dataset", feature_stats=fs,
-                 created_at=dt.datetime(2026, 1, day, tzinfo=dt.UTC))
+def put(
+    store: LineageStore, label: str, fs: dict[str, Any] | None, *, name: str = "d", day: int = 1
+) -> Artifact:
+    a = Artifact(
+        id=digest_bytes(label.encode()),
+        name=name,
+        kind="dataset",
+        feature_stats=fs,
+        created_at=dt.datetime(2026, 1, day, tzinfo=dt.UTC),
+    )
     store.write([a], [])
     return a
 
@@ -89,8 +109,11 @@ def test_categorical_other_bin_and_epsilon(store: LineageStore) -> None:
     a = put(store, "a", stats(c=cat({"a": 60}, 100)))
     b = put(store, "b", stats(c=cat({"b": 70}, 100)))
     eps = 1e-4
-    want = (eps - 0.6) * math.log(eps / 0.6) + (0.7 - eps) * math.log(0.7 / eps) + (
-        0.3 - 0.4) * math.log(0.3 / 0.4)
+    want = (
+        (eps - 0.6) * math.log(eps / 0.6)
+        + (0.7 - eps) * math.log(0.7 / eps)
+        + (0.3 - 0.4) * math.log(0.3 / 0.4)
+    )
     got = drift(store, a.id, b.id).features[0]
     assert got.psi == pytest.approx(want, abs=1e-9) and got.severity == "major"
 

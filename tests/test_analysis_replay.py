@@ -16,7 +16,10 @@ from provenance.analysis.replay import NotATransformError, replay
 from provenance.cli.app import main
 from provenance.errors import NotFoundError
 from provenance.store import LineageStore, SQLiteStore
-from tests.test_parity import store  # noqa: F401
+from tests import test_parity
+
+#: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
+store = test_parity.store
 
 # A module-level tracker, so a function can be decorated where it is defined (as in a real
 # pipeline module). Each test points it at its own store.
@@ -129,7 +132,9 @@ def test_bad_ids(tracker: Tracker, files: tuple[Path, Path]) -> None:
         replay(tracker.store, "blake3:" + "0" * 64)
 
 
-def test_cli_replay(tmp_path: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_replay(
+    tmp_path: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     uri = f"{tmp_path}/cli.sqlite"
     TRACKER.store = SQLiteStore(uri)
     try:

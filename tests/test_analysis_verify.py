@@ -17,8 +17,11 @@ from provenance.cli.app import main
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.model import CodeVersion
 from provenance.store import LineageStore, SQLiteStore
+from tests import test_parity
 from tests.scenarios import CODE, art, multi_input_join
-from tests.test_parity import store  # noqa: F401
+
+#: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
+store = test_parity.store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -115,7 +118,8 @@ def test_synthetic_graph_is_unreproducible(store: LineageStore) -> None:
     join = next(c for c in r.transforms if c.operation == "join")
     assert join.code.status == "missing" and not join.seed_recorded
     assert {i.name: i.status for i in join.inputs} == {
-        "users": "not_retrievable", "events": "not_retrievable",
+        "users": "not_retrievable",
+        "events": "not_retrievable",
     }
     clean_t = next(c for c in r.transforms if c.operation == "clean")
     assert [i.status for i in clean_t.inputs] == ["regenerable"]  # joined: produced by join
@@ -136,18 +140,24 @@ def test_source_artifact_and_bad_ids(store: LineageStore, tmp_path: Path) -> Non
 
 
 def test_check_code_paths() -> None:
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=False).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
 
     def cv(**kw: object) -> CodeVersion:
         return CodeVersion(id="blake3:" + "1" * 64, **kw)  # type: ignore[arg-type]
 
     if head:
-        assert check_code(cv(git_commit=head, git_dirty=False, repo_root=str(REPO))).status == "commit"
+        assert (
+            check_code(cv(git_commit=head, git_dirty=False, repo_root=str(REPO))).status == "commit"
+        )
         dirty = check_code(cv(git_commit=head, git_dirty=True, repo_root=str(REPO)))
         assert dirty.status == "unknown" and "dirty" in dirty.detail
     assert check_code(cv(git_commit="f" * 40, repo_root=str(REPO))).status == "missing"
-    assert check_code(cv(entrypoint=f"{__name__}:clean", source_digest="blake3:" + "2" * 64)).status == "changed"
+    assert (
+        check_code(cv(entrypoint=f"{__name__}:clean", source_digest="blake3:" + "2" * 64)).status
+        == "changed"
+    )
     assert check_code(capture_code_version(clean)).status == "source"
     gone = check_code(cv(entrypoint="no_such_module_xyz:f", source_digest="blake3:" + "2" * 64))
     assert gone.status == "missing" and "cannot import" in gone.detail
@@ -174,3 +184,40 @@ def test_cli_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "seeded" in capsys.readouterr().out
     assert main(["verify", "abcd1234", "--store", uri]) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_run_blocks_in_nested_functions_and_scripts(store: LineageStore, tmp_path: Path) -> None:
+    from provenance.capture import source_digest
+
+    t = Tracker(store)
+    (tmp_path / "in.txt").write_text("x")
+    src = t.log_artifact(tmp_path / "in.txt", name="in")
+
+    def step() -> str:  # a `with tracker.run` block in a nested function (like the demo's)
+        with t.run("step", inputs=[src], deterministic=True) as run:
+            run.output(b"out", name="out")
+        return run.transform_id
+
+    tid = step()
+    r = verify(store, tid)
+    assert r.transforms[0].code.entrypoint == (
+        f"{__name__}:test_run_blocks_in_nested_functions_and_scripts.<locals>.step"
+    )
+    # found by compiling the module (not importing it) and walking its nested code objects
+    assert r.transforms[0].code.status == "source" and r.verdict == "exact"
+
+    # a script's module-level block: compiled from repo_root/<path>, never executed
+    script = tmp_path / "train.py"
+    script.write_text("print('training')\nx = 1\n")
+    digest = source_digest(compile(script.read_bytes(), str(script), "exec"))
+    cv = CodeVersion(
+        id="blake3:" + "3" * 64,
+        entrypoint="train.py:<module>",
+        source_digest=digest,
+        repo_root=str(tmp_path),
+    )
+    assert check_code(cv).status == "source"
+    script.write_text("print('training')\nx = 22\n")  # another size: linecache
+    assert check_code(cv).status == "changed"
+    script.unlink()
+    assert check_code(cv).status == "missing"

@@ -67,3 +67,55 @@ __all__ = [
 ]
 
 # --- other analyses (verify, replay, contamination, drift, cost) append their exports below --
+
+from provenance.analysis.contamination import (
+    ContaminationReport,
+    contamination,
+    render_contamination,
+)
+from provenance.analysis.cost import CostLine, CostReport, cost, render_cost
+from provenance.analysis.drift import (
+    DriftReport,
+    DriftThresholds,
+    FeatureDrift,
+    MissingStatsError,
+    VersionDrift,
+    drift,
+    drift_over_versions,
+    render_drift,
+    render_version_drift,
+)
+from provenance.analysis.replay import (
+    NotATransformError,
+    ReplayReport,
+    render_replay,
+    replay,
+)
+from provenance.analysis.verify import VerifyReport, render_verify, verify
+
+__all__ += [
+    "ContaminationReport",
+    "CostLine",
+    "CostReport",
+    "DriftReport",
+    "DriftThresholds",
+    "FeatureDrift",
+    "MissingStatsError",
+    "NotATransformError",
+    "ReplayReport",
+    "VerifyReport",
+    "VersionDrift",
+    "contamination",
+    "cost",
+    "drift",
+    "drift_over_versions",
+    "render_contamination",
+    "render_cost",
+    "render_drift",
+    "render_replay",
+    "render_verify",
+    "render_version_drift",
+    "replay",
+    "verify",
+]
+

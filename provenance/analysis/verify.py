@@ -47,11 +47,13 @@ Example:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import shutil
 import subprocess
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from types import CodeType
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -324,6 +326,69 @@ def resolve_entrypoint(entrypoint: str) -> Any:
     return obj
 
 
+def _find_code(code: CodeType, qualname: str) -> CodeType | None:
+    """The code object named ``qualname`` nested in ``code`` (depth first), or None."""
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            if const.co_qualname == qualname:
+                return const
+            found = _find_code(const, qualname)
+            if found is not None:
+                return found
+    return None
+
+
+def _module_code(module: str, repo_root: str | None) -> CodeType:
+    """The compiled (not executed) code of a module or script named by an entrypoint."""
+    if module.endswith(".py") or "/" in module:
+        path = Path(module)
+        if not path.is_absolute():
+            if repo_root is None:
+                raise ProvenanceError(f"script {module!r}: no repository recorded to find it in")
+            path = Path(repo_root) / module
+        try:
+            return compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ProvenanceError(f"cannot read script {path}: {exc}") from exc
+    try:
+        spec = importlib.util.find_spec(module)
+    except Exception as exc:  # parent packages run on import; their errors come in every type
+        raise ProvenanceError(f"cannot import {module!r}: {type(exc).__name__}: {exc}") from exc
+    if spec is None:
+        raise ProvenanceError(f"cannot import {module!r}: no such module")
+    origin = spec.origin
+    if origin and origin.endswith(".py") and Path(origin).is_file():
+        return _module_code(origin, None)
+    get_code = getattr(spec.loader, "get_code", None)
+    try:
+        code = get_code(module) if get_code is not None else None
+    except Exception as exc:  # a loader's own errors
+        raise ProvenanceError(f"cannot read module {module!r}: {exc}") from exc
+    if not isinstance(code, CodeType):
+        raise ProvenanceError(f"cannot find the source of module {module!r}")
+    return code
+
+
+def _source_target(entrypoint: str, repo_root: str | None) -> Any:
+    """What to re-digest for ``entrypoint``: the function itself when it is module-level
+    (imported), else the code object of the block's function (or of the module / script for
+    module-level code), compiled from its file without executing it."""
+    module, sep, qual = entrypoint.partition(":")
+    if not sep or not module or not qual:
+        raise ProvenanceError(f"entrypoint {entrypoint!r} is not of the form module:qualname")
+    if "<" not in qual and not (module.endswith(".py") or "/" in module or module == "__main__"):
+        return resolve_entrypoint(entrypoint)
+    if module == "__main__":
+        raise ProvenanceError(f"entrypoint {entrypoint!r} names no file to re-read")
+    code = _module_code(module, repo_root)
+    if qual == "<module>":
+        return code
+    found = _find_code(code, qual)
+    if found is None:
+        raise ProvenanceError(f"{module!r} has no {qual!r} any more")
+    return found
+
+
 @cache
 def _commit_exists(root: str, commit: str) -> bool | None:
     git = shutil.which("git")
@@ -362,7 +427,7 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
     source_note = ""
     if code.source_digest and code.entrypoint:
         try:
-            target = resolve_entrypoint(code.entrypoint)
+            target = _source_target(code.entrypoint, code.repo_root)
             current = source_digest(target)
         except ProvenanceError as exc:
             source_note = str(exc)
@@ -637,11 +702,17 @@ def verify(
     for c in checks:
         if _RANK[c.verdict] < _RANK[verdict]:
             verdict = c.verdict
-    # Reasons: the blockers first when unreproducible, else what limits the verdict.
+    # Reasons: the blockers when unreproducible; else a summary and what limits the verdict.
+    if verdict != "unreproducible" and checks:
+        n_exact = sum(1 for c in checks if c.verdict == "exact")
+        reasons.append(
+            f"{len(checks)} transform(s) in the ancestry checked: inputs available or "
+            f"regenerable, code reachable, randomness recorded ({n_exact} exact, "
+            f"{len(checks) - n_exact} seeded)"
+        )
     for c in checks:
-        if verdict == "unreproducible" and c.verdict != "unreproducible":
-            continue
-        reasons.extend(c.reasons)
+        if c.verdict == verdict and verdict != "exact":
+            reasons.extend(c.reasons)
     return VerifyReport(
         node_id=node.id,
         node_type=node.node_type,

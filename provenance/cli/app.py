@@ -278,8 +278,7 @@ def sync_cmd(
 
 def _register() -> None:
     # Sub-commands that live in their own modules.
-    from provenance.cli import demo_cmd
-    from provenance.cli import repro_cmds  # noqa: F401
+    from provenance.cli import demo_cmd, repro_cmds  # noqa: F401
 
     app.command("demo")(demo_cmd.demo)
     from provenance.cli import lineage_cmds  # noqa: F401

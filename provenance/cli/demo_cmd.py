@@ -15,6 +15,14 @@ from typing import Annotated
 
 import typer
 
+from provenance.analysis import (
+    find_loops,
+    impact_plan,
+    render_impact,
+    render_loops,
+    render_verify,
+    verify,
+)
 from provenance.cli.app import StoreOpt, err_console, out_console, print_json
 from provenance.demo import run_demo
 from provenance.render import audit_tables, lineage_tree, short_id
@@ -36,6 +44,11 @@ def demo(
         result = run_demo(tracker, workdir)
         up = tracker.ancestry(result.model_v2.id)
         down = tracker.descendants(result.events_source.id)
+        # What an auditor asks next: deleting the users file (it holds PII), the feedback
+        # loop, and whether model v2 can be reproduced.
+        plan = impact_plan(tracker.store, [result.users_source.id])
+        loops = find_loops(tracker.store)
+        check = verify(tracker.store, result.model_v2.id)
         counts = tracker.store.counts()
         uri = tracker.store.uri
     elapsed = time.perf_counter() - started
@@ -63,6 +76,12 @@ def demo(
     c.print(audit_tables(up))
     c.rule("[bold]Descendants of events.csv[/] — what must be revisited if it is deleted?")
     c.print(lineage_tree(down, "down"))
+    c.rule("[bold]Deletion impact of users.csv[/] (GDPR erasure request) — a plan, nothing deleted")
+    c.print(render_impact(plan))
+    c.rule("[bold]Feedback loops[/] — where a model feeds on its own outputs")
+    c.print(render_loops(loops))
+    c.rule("[bold]Can churn_model v2 be reproduced?[/]")
+    c.print(render_verify(check))
     c.rule()
     c.print(f"Store: [bold]{uri}[/]  ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})")
     c.print(
