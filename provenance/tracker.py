@@ -35,7 +35,6 @@ from provenance.capture import (
     isolated_rng,
 )
 from provenance.errors import (
-    AmbiguousIdError,
     NotFoundError,
     TrackingError,
     UnsupportedTypeError,
@@ -56,6 +55,7 @@ from provenance.model import (
     utcnow,
 )
 from provenance.store import AnyNode, Direction, LineageStore, open_store
+from provenance.store.base import resolve_id
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -538,21 +538,7 @@ class Tracker:
 
         Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
         """
-        ref = id_or_prefix.strip()
-        if not ref:
-            raise NotFoundError("empty id")
-        if self.store.get(ref) is not None:
-            return ref
-        hex_part = ref.split(":", 1)[-1]
-        if len(hex_part) < 4 or any(c not in "0123456789abcdef" for c in hex_part.lower()):
-            raise NotFoundError(f"no node with id {ref!r} (give at least 4 hex digits of an id)")
-        matches = self.store.resolve(ref, limit=6)
-        if not matches:
-            raise NotFoundError(f"no node with id {ref!r}")
-        if len(matches) > 1:
-            shown = ", ".join(m[:19] for m in matches[:5])
-            raise AmbiguousIdError(f"id prefix {ref!r} is ambiguous: matches {shown}…")
-        return matches[0]
+        return resolve_id(self.store, id_or_prefix)
 
     def get(self, node_id: str) -> AnyNode:
         """The node with this id (or unique id prefix).

@@ -217,7 +217,8 @@ def test_run_blocks_in_nested_functions_and_scripts(store: LineageStore, tmp_pat
         repo_root=str(tmp_path),
     )
     assert check_code(cv).status == "source"
-    script.write_text("print('training')\nx = 22\n")  # another size: linecache
+    # (inspect.getsource of module code, which the capture digests, reads its first block)
+    script.write_text("print('training v2')\nx = 1\n")
     assert check_code(cv).status == "changed"
     script.unlink()
     assert check_code(cv).status == "missing"

@@ -31,8 +31,9 @@ from provenance.analysis.impact import (
     render_impact,
 )
 from provenance.analysis.loops import FeedbackLoop, LoopReport, find_loops, render_loops
-from provenance.analysis.refs import NodeRef, get_node, resolve_id
+from provenance.analysis.refs import NodeRef, get_node
 from provenance.analysis.report_html import audit_html, write_audit_html
+from provenance.store.base import resolve_id
 
 __all__ = [
     "AuditReport",

@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from provenance.errors import AmbiguousIdError, NotFoundError
+from provenance.errors import NotFoundError
 from provenance.model import Artifact, Model, Transform
-from provenance.store.base import AnyNode, LineageStore
+from provenance.store.base import AnyNode, LineageStore, resolve_id
 
 NodeType = Literal["Artifact", "Model", "Transform", "CodeVersion"]
 
@@ -59,37 +59,6 @@ def ref(node: AnyNode) -> NodeRef:
                        operation=node.operation, created_at=node.started_at)
     return NodeRef(id=node.id, node_type="CodeVersion", name=node.entrypoint,
                    created_at=node.created_at)
-
-
-def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
-    """The full id for an exact id or a unique prefix (``blake3:`` may be left out).
-
-    Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
-
-    Example:
-        >>> import tempfile
-        >>> from provenance.store import SQLiteStore
-        >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
-        >>> resolve_id(s, "abcd")
-        Traceback (most recent call last):
-        ...
-        provenance.errors.NotFoundError: no node with id 'abcd'
-    """
-    given = id_or_prefix.strip()
-    if not given:
-        raise NotFoundError("empty id")
-    if store.get(given) is not None:
-        return given
-    hex_part = given.split(":", 1)[-1]
-    if len(hex_part) < 4 or any(c not in "0123456789abcdef" for c in hex_part.lower()):
-        raise NotFoundError(f"no node with id {given!r} (give at least 4 hex digits of an id)")
-    matches = store.resolve(given, limit=6)
-    if not matches:
-        raise NotFoundError(f"no node with id {given!r}")
-    if len(matches) > 1:
-        shown = ", ".join(m[:19] for m in matches[:5])
-        raise AmbiguousIdError(f"id prefix {given!r} is ambiguous: matches {shown}…")
-    return matches[0]
 
 
 def get_node(store: LineageStore, id_or_prefix: str) -> AnyNode:

@@ -10,10 +10,13 @@ for every transform in it:
   logged from memory) is *not retrievable*; it is still fine when a transform in the ancestry
   produced it (it can be regenerated, and that transform is checked too). Only inputs that
   are neither retrievable nor regenerable, or whose content changed, block a reproduction.
-* **code**: the recorded source digest matches the entrypoint's current source (the module is
-  imported to read it), or the recorded git commit is still in its repository
-  (``git cat-file -e``) and the work tree was clean. A dirty work tree's uncommitted diff is
-  only known by its digest, so it counts only if the source digest still matches.
+* **code**: the recorded source digest matches the entrypoint's current source, or the
+  recorded git commit is still in its repository (``git cat-file -e``) and the work tree was
+  clean. A module-level function entrypoint is imported to re-digest it; a ``with
+  tracker.run`` block in a nested function, at module level or in a script
+  (``scripts/train.py:main``) is found by compiling its file, without executing it, and
+  walking the nested code objects to the recorded qualname. A dirty work tree's uncommitted
+  diff is known only by its digest, so it counts only if the source digest still matches.
 * **seed state**: a master seed or an RNG snapshot was recorded, or the transform declared
   itself deterministic.
 * **environment**: the recorded Python, platform, CUDA and package versions compared with

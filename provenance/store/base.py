@@ -25,6 +25,7 @@ import enum
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
+from provenance.errors import AmbiguousIdError, NotFoundError
 from provenance.model import Artifact, CodeVersion, Edge, LineageGraph, Model, Transform
 
 AnyNode = Artifact | Model | Transform | CodeVersion
@@ -106,3 +107,34 @@ def order_levels(root: str, level: dict[str, int], limit: int | None) -> tuple[l
     ordered = sorted(level, key=lambda i: (i != root, level[i], i))
     truncated = limit is not None and len(ordered) > limit
     return (ordered[:limit] if limit is not None else ordered), truncated
+
+
+def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
+    """The full id for an exact id or a unique prefix (``blake3:`` may be left out).
+
+    Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
+
+    Example:
+        >>> import tempfile
+        >>> from provenance.store import SQLiteStore
+        >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+        >>> resolve_id(s, "abcd")
+        Traceback (most recent call last):
+        ...
+        provenance.errors.NotFoundError: no node with id 'abcd'
+    """
+    given = id_or_prefix.strip()
+    if not given:
+        raise NotFoundError("empty id")
+    if store.get(given) is not None:
+        return given
+    hex_part = given.split(":", 1)[-1]
+    if len(hex_part) < 4 or any(c not in "0123456789abcdef" for c in hex_part.lower()):
+        raise NotFoundError(f"no node with id {given!r} (give at least 4 hex digits of an id)")
+    matches = store.resolve(given, limit=6)
+    if not matches:
+        raise NotFoundError(f"no node with id {given!r}")
+    if len(matches) > 1:
+        shown = ", ".join(m[:19] for m in matches[:5])
+        raise AmbiguousIdError(f"id prefix {given!r} is ambiguous: matches {shown}…")
+    return matches[0]
