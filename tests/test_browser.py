@@ -20,7 +20,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -68,7 +68,7 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if _in_ci():
         pytest.fail(f"the browser test is required with CI=true: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -95,7 +95,7 @@ def _browser_url(server: Neo4jTestServer) -> tuple[str, str]:
     from provenance import neo4j_server
 
     info = neo4j_server.status()
-    if not info.ready:
+    if info is None or not info.ready:
         _unavailable("the local Neo4j server is not running")
     bolt = server.uri.split("://", 1)[1]
     return f"http://{info.host}:{info.http_port}/browser/", bolt
@@ -216,8 +216,15 @@ def test_browser_draws_demo_ancestry(neo4j_clean: Neo4jTestServer, chromium: str
             fills = {str(node["fill"]).lower() for node in drawn}
             assert colours <= fills, (colours, fills)
 
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            # For a readable screenshot: the frame fullscreen, the side panel folded away,
+            # the drawing zoomed to fit the larger canvas.
             frame = page.get_by_test_id("frame").first
+            frame.get_by_title("Fullscreen").first.click()
+            frame.get_by_title("Collapse the node properties display").first.click()
+            page.wait_for_timeout(1000)
+            frame.get_by_label("zoom-to-fit").click()
+            page.wait_for_timeout(1500)
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             frame.screenshot(path=str(SCREENSHOT))
         except Exception:
             # Leave what the Browser showed next to the test's tmp_path, for debugging.
