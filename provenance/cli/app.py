@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from pydantic import BaseModel
+from rich.console import Console, RenderableType
 
 from provenance.errors import ProvenanceError
 from provenance.model import NODE_TYPES, LineageGraph
@@ -71,6 +72,27 @@ def err_console() -> Console:
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to stdout."""
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def emit(result: BaseModel, as_json: bool, render: Callable[[Any], RenderableType]) -> None:
+    """Print a command's result: its JSON with ``--json``, else its rich rendering.
+
+    Example:
+        >>> from provenance.model import Cost
+        >>> emit(Cost(amount=2.5), True, str)
+        {
+          "amount": 2.5,
+          "currency": "USD",
+          "resource": null,
+          "duration_s": null,
+          "team": null,
+          "experiment": null
+        }
+    """
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+    else:
+        out_console().print(render(result))
 
 
 @contextmanager
@@ -129,8 +151,13 @@ def ancestry(
     as_json: JsonOpt = False,
     fmt: Annotated[
         AncestryFormat | None,
-        typer.Option("--format", "-f", help="table, json, tree or mermaid (default: tree and "
-                     "tables); --json is --format json.", show_default=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, tree or mermaid (default: tree and "
+            "tables); --json is --format json.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Everything a node came from: sources, transforms, code versions, seeds, models."""
@@ -145,8 +172,10 @@ def ancestry(
         sys.stdout.write(to_mermaid(graph) + "\n")
         return
     console = out_console()
-    console.print(f"[bold]Ancestry of[/] {graph.root}  "
-                  f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]")
+    console.print(
+        f"[bold]Ancestry of[/] {graph.root}  "
+        f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]"
+    )
     console.print(lineage_tree(graph, "up") if fmt is AncestryFormat.tree else audit_tables(graph))
 
 
@@ -171,10 +200,7 @@ def show(
     """Every recorded field of one node."""
     with opened_tracker(store) as tracker:
         node = tracker.get(node_id)
-    if as_json:
-        print_json(node.model_dump(mode="json"))
-    else:
-        out_console().print(node_table(node))
+    emit(node, as_json, node_table)
 
 
 class ExportFormat(StrEnum):
@@ -282,6 +308,7 @@ def _register() -> None:
 
     app.command("demo")(demo_cmd.demo)
     from provenance.cli import lineage_cmds  # noqa: F401
+
     try:
         from provenance.cli.neo4j_cmd import neo4j_app
     except ImportError:  # pragma: no cover - module always shipped

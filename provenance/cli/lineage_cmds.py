@@ -5,7 +5,7 @@ the same pydantic model the library returns); without ``--json`` a rich renderin
 
 Example:
     >>> from typer.testing import CliRunner
-    >>> from provenance.cli.app import app
+    >>> from provenance.cli.app import emit, app
     >>> CliRunner().invoke(app, ["impact", "--help"]).exit_code
     0
 """
@@ -26,6 +26,7 @@ from provenance.cli.app import (
     JsonOpt,
     StoreOpt,
     app,
+    emit,
     err_console,
     opened_tracker,
     out_console,
@@ -42,10 +43,17 @@ IdArg = Annotated[str, typer.Argument(metavar="ID", help="Node id or unique pref
 @app.command("audit")
 def audit_cmd(
     node_id: IdArg,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write a self-contained HTML report here (readable offline).")] = None,
-    quick: Annotated[bool, typer.Option(
-        "--quick", help="Verdict from recorded seed states only (skip re-reading sources).")
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write a self-contained HTML report here (readable offline)."
+        ),
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="Verdict from recorded seed states only (skip re-reading sources)."
+        ),
     ] = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
@@ -56,8 +64,7 @@ def audit_cmd(
     versions, seeds, environments and hyperparameters; the reproducibility verdict.
     """
     with opened_tracker(store) as tracker:
-        report = audit(tracker.store, tracker.resolve(node_id),
-                       check_reproducibility=not quick)
+        report = audit(tracker.store, tracker.resolve(node_id), check_reproducibility=not quick)
     if out is not None:
         write_audit_html(report, out)
         err_console().print(f"wrote {out}")
@@ -69,11 +76,16 @@ def audit_cmd(
 
 @app.command("impact")
 def impact_cmd(
-    node_ids: Annotated[list[str] | None, typer.Argument(
-        metavar="ID...", help="Source artifact ids or unique prefixes.", show_default=False)
+    node_ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID...", help="Source artifact ids or unique prefixes.", show_default=False
+        ),
     ] = None,
-    name: Annotated[str | None, typer.Option(
-        "--name", help="Every version of the source with this logical name.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Every version of the source with this logical name."),
+    ] = None,
     uri: Annotated[str | None, typer.Option("--uri", help="The source(s) at this uri.")] = None,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
@@ -90,10 +102,7 @@ def impact_cmd(
         if not ids:
             raise AnalysisError("give source ids, --name or --uri")
         plan = impact_plan(tracker.store, ids)
-    if as_json:
-        print_json(plan.model_dump(mode="json"))
-    else:
-        out_console().print(render_impact(plan))
+    emit(plan, as_json, render_impact)
 
 
 @app.command("erase")
@@ -116,10 +125,7 @@ def erase_cmd(
         record = erase(writable, full, reason=reason)
     finally:
         writable.close()
-    if as_json:
-        print_json(record.model_dump(mode="json"))
-    else:
-        out_console().print(render_erasure(record))
+    emit(record, as_json, render_erasure)
 
 
 @app.command("loops")
@@ -128,7 +134,4 @@ def loops_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     and datasets that feed their own later versions."""
     with opened_tracker(store) as tracker:
         report = find_loops(tracker.store)
-    if as_json:
-        print_json({**report.model_dump(mode="json")})
-    else:
-        out_console().print(render_loops(report))
+    emit(report, as_json, render_loops)

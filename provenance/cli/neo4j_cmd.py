@@ -44,8 +44,12 @@ neo4j_app = typer.Typer(
 
 HomeOpt = Annotated[
     Path | None,
-    typer.Option("--home", help=f"State directory (default: ${neo4j_server.HOME_ENV} or"
-                                " ~/.cache/provenance/neo4j-<version>).", show_default=False),
+    typer.Option(
+        "--home",
+        help=f"State directory (default: ${neo4j_server.HOME_ENV} or"
+        " ~/.cache/provenance/neo4j-<version>).",
+        show_default=False,
+    ),
 ]
 
 T = TypeVar("T")
@@ -78,9 +82,11 @@ def _with_spinner(message: str, work: Callable[[Callable[[str], None]], T]) -> T
     if not err.is_terminal:
         return work(lambda msg: err.print(f"[dim]{msg}[/dim]"))
     with err.status(message) as spinner:
+
         def progress(msg: str) -> None:
             err.print(f"[dim]{msg}[/dim]")
             spinner.update(msg)
+
         return work(progress)
 
 
@@ -88,8 +94,12 @@ def _table(info: neo4j_server.ServerInfo) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("state", "[green]running[/green]" if info.ready
-                  else "[yellow]running, Bolt not answering yet[/yellow]")
+    table.add_row(
+        "state",
+        "[green]running[/green]"
+        if info.ready
+        else "[yellow]running, Bolt not answering yet[/yellow]",
+    )
     table.add_row("version", f"Neo4j {info.version} Community")
     table.add_row("pid", str(info.pid))
     table.add_row("bolt", info.bolt_uri)
@@ -104,12 +114,18 @@ def _table(info: neo4j_server.ServerInfo) -> Table:
 @neo4j_app.command()
 def start(
     home: HomeOpt = None,
-    bolt_port: Annotated[int | None, typer.Option("--bolt-port", min=1, max=65535,
-                                                  help="Bolt port (default: picked once).")] = None,
-    http_port: Annotated[int | None, typer.Option("--http-port", min=1, max=65535,
-                                                  help="HTTP port (default: picked once).")] = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", min=1, help="Seconds to wait for the server once launched.")] = 180.0,
+    bolt_port: Annotated[
+        int | None,
+        typer.Option("--bolt-port", min=1, max=65535, help="Bolt port (default: picked once)."),
+    ] = None,
+    http_port: Annotated[
+        int | None,
+        typer.Option("--http-port", min=1, max=65535, help="HTTP port (default: picked once)."),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Seconds to wait for the server once launched."),
+    ] = 180.0,
 ) -> None:
     """Start the server (downloading it once), or reuse the running one; prints the store URI.
 
@@ -118,8 +134,9 @@ def start(
     with _errors():
         info = _with_spinner(
             "starting Neo4j…",
-            lambda progress: neo4j_server.start(home, bolt_port=bolt_port, http_port=http_port,
-                                                timeout=timeout, progress=progress),
+            lambda progress: neo4j_server.start(
+                home, bolt_port=bolt_port, http_port=http_port, timeout=timeout, progress=progress
+            ),
         )
     out = _out()
     verb = "started" if info.started else "already running"
@@ -131,9 +148,12 @@ def start(
 
 
 @neo4j_app.command()
-def stop(home: HomeOpt = None,
-         timeout: Annotated[float, typer.Option("--timeout", min=1,
-                                                help="Seconds before SIGKILL.")] = 60.0) -> None:
+def stop(
+    home: HomeOpt = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds before SIGKILL.")
+    ] = 60.0,
+) -> None:
     """Stop the server if it runs."""
     with _errors():
         before = neo4j_server.status(home, check_bolt=False)
@@ -146,10 +166,10 @@ def stop(home: HomeOpt = None,
 
 
 @neo4j_app.command()
-def status(home: HomeOpt = None,
-           as_json: Annotated[bool, typer.Option("--json",
-                                                 help="Print machine-readable JSON.")] = False,
-           ) -> None:
+def status(
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
     """Say whether the server runs, where, and how to log in."""
     with _errors():
         info = neo4j_server.status(home)

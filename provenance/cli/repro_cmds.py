@@ -5,7 +5,7 @@ JSON, the same pydantic model the library returns); without ``--json`` a rich re
 
 Example:
     >>> from typer.testing import CliRunner
-    >>> from provenance.cli.app import app
+    >>> from provenance.cli.app import emit, app
     >>> CliRunner().invoke(app, ["cost", "--help"]).exit_code
     0
 """
@@ -22,7 +22,7 @@ from provenance.analysis.cost import cost, render_cost
 from provenance.analysis.drift import drift, drift_over_versions, render_drift, render_version_drift
 from provenance.analysis.replay import render_replay, replay
 from provenance.analysis.verify import render_verify, verify
-from provenance.cli.app import JsonOpt, StoreOpt, app, opened_tracker, out_console, print_json
+from provenance.cli.app import JsonOpt, StoreOpt, app, emit, opened_tracker
 
 __all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_cmd"]
 
@@ -39,10 +39,7 @@ def verify_cmd(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False)
     """
     with opened_tracker(store) as tracker:
         report = verify(tracker.store, tracker.resolve(node_id))
-    if as_json:
-        print_json(report.model_dump(mode="json"))
-    else:
-        out_console().print(render_verify(report))
+    emit(report, as_json, render_verify)
 
 
 @app.command("replay")
@@ -60,10 +57,7 @@ def replay_cmd(
     """
     with opened_tracker(store) as tracker:
         report = replay(tracker.store, tracker.resolve(transform_id))
-    if as_json:
-        print_json(report.model_dump(mode="json"))
-    else:
-        out_console().print(render_replay(report))
+    emit(report, as_json, render_replay)
     if not report.matched:
         raise typer.Exit(1)
 
@@ -85,10 +79,7 @@ def contamination_cmd(
         report = contamination(
             tracker.store, tracker.resolve(train_id), tracker.resolve(test_id), examples=examples
         )
-    if as_json:
-        print_json(report.model_dump(mode="json"))
-    else:
-        out_console().print(render_contamination(report))
+    emit(report, as_json, render_contamination)
 
 
 @app.command("drift")
@@ -119,19 +110,13 @@ def drift_cmd(
             raise ProvenanceError("give either two artifact ids or --name, not both")
         with opened_tracker(store) as tracker:
             versions = drift_over_versions(tracker.store, name)
-        if as_json:
-            print_json(versions.model_dump(mode="json"))
-        else:
-            out_console().print(render_version_drift(versions))
+        emit(versions, as_json, render_version_drift)
         return
     if a_id is None or b_id is None:
         raise ProvenanceError("drift needs two artifact ids (A_ID B_ID) or --name NAME")
     with opened_tracker(store) as tracker:
         report = drift(tracker.store, tracker.resolve(a_id), tracker.resolve(b_id))
-    if as_json:
-        print_json(report.model_dump(mode="json"))
-    else:
-        out_console().print(render_drift(report))
+    emit(report, as_json, render_drift)
 
 
 class CostByChoice(StrEnum):
@@ -158,7 +143,4 @@ def cost_cmd(
     """
     with opened_tracker(store) as tracker:
         report = cost(tracker.store, by.value)
-    if as_json:
-        print_json(report.model_dump(mode="json"))
-    else:
-        out_console().print(render_cost(report))
+    emit(report, as_json, render_cost)
