@@ -214,3 +214,36 @@ def test_corrupt_store_is_left_untouched(tmp_path: Path) -> None:
     )
     assert store.read_bytes() == garbage
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.sqlite"]
+
+
+def test_demo_reports_impact_loops_and_verdict(demo_dir: tuple[Path, dict[str, object]]) -> None:
+    """The demo's own answers, worked out from its pipeline by hand."""
+    _, ids = demo_dir
+    impact = ids["impact"]
+    assert isinstance(impact, dict)
+    names = {
+        cat: {n["name"] for n in impact[cat]}
+        for cat in ("must_delete", "must_retrain", "affected_predictions")
+    }
+    # users.csv -> users -> user_features -> clean -> split (train, test) -> augment -> embed:
+    # derived data that holds users' rows.
+    assert names["must_delete"] == {
+        "users",
+        "user_features",
+        "user_features_clean",
+        "train",
+        "test",
+        "train_augmented",
+        "train_embeddings",
+    }
+    assert names["must_retrain"] == {"churn_model"}  # both versions share the name
+    assert len(impact["must_retrain"]) == 2
+    # New users' predictions come from model v1, not from users.csv's rows.
+    assert names["affected_predictions"] == {"churn_predictions"}
+    loops = ids["loops"]
+    assert isinstance(loops, dict)
+    (loop,) = loops["loops"]
+    assert loop["source"]["id"] == ids["model_v1"] and loop["target"]["id"] == ids["model_v2"]
+    verdict = ids["verify"]
+    assert isinstance(verdict, dict)
+    assert verdict["verdict"] == "seeded"  # split, augment and both trains are seeded

@@ -65,6 +65,9 @@ def demo(
                 "predictions": result.predictions.id,
                 "ancestry_nodes": len(up.nodes),
                 "descendant_nodes": len(down.nodes),
+                "impact": plan.model_dump(mode="json"),
+                "loops": loops.model_dump(mode="json"),
+                "verify": check.model_dump(mode="json"),
                 "counts": counts,
                 "seconds": round(elapsed, 3),
             }
