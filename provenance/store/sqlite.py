@@ -18,19 +18,26 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from provenance.errors import StoreCorruptError, StoreError, StoreNotFoundError
 from provenance.model import Artifact, Edge, LineageGraph, node_from_dict
 from provenance.store.base import AnyNode, Direction, order_levels
 from provenance.store.merge import check_edges, merge_node
 
-SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+SCHEMA_VERSION = 2
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
+# Edges refer to nodes by the nodes' integer key, not by their 71-character digest ids: the
+# edge indexes stay a tenth of the size, so at a million nodes they still fit in the page
+# cache and each commit rewrites few pages (ids are digests, so id-keyed inserts land at
+# random places in every index).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS nodes (
+    pk INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     node_type TEXT NOT NULL,
     name TEXT,
@@ -47,17 +54,50 @@ CREATE INDEX IF NOT EXISTS nodes_operation ON nodes(operation);
 CREATE INDEX IF NOT EXISTS nodes_uri ON nodes(uri);
 CREATE INDEX IF NOT EXISTS nodes_created_at ON nodes(created_at);
 CREATE TABLE IF NOT EXISTS edges (
-    source TEXT NOT NULL,
+    source INTEGER NOT NULL REFERENCES nodes(pk),
     type TEXT NOT NULL,
-    target TEXT NOT NULL,
+    target INTEGER NOT NULL REFERENCES nodes(pk),
     role TEXT,
     PRIMARY KEY (source, type, target)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_target ON edges(target, type, source);
 """
+_STATEMENTS = [s.strip() for s in _SCHEMA.split(";") if s.strip()]
+
+# Schema 1 (provenance 0.1) keyed edges by node id; opening such a store upgrades it in place,
+# in one transaction.
+_UPGRADE_FROM_1 = [
+    *(
+        f"DROP INDEX IF EXISTS {i}"
+        for i in (
+            "nodes_name",
+            "nodes_kind",
+            "nodes_operation",
+            "nodes_uri",
+            "nodes_created_at",
+            "edges_target",
+        )
+    ),
+    "ALTER TABLE nodes RENAME TO nodes_v1",
+    "ALTER TABLE edges RENAME TO edges_v1",
+    *_STATEMENTS,
+    "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, created_at, data) "
+    "SELECT rowid, id, node_type, name, kind, operation, uri, status, created_at, data "
+    "FROM nodes_v1 ORDER BY rowid",
+    "INSERT INTO edges(source, type, target, role) SELECT s.pk, e.type, t.pk, e.role "
+    "FROM edges_v1 e JOIN nodes s ON s.id = e.source JOIN nodes t ON t.id = e.target",
+    "DROP TABLE edges_v1",
+    "DROP TABLE nodes_v1",
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+]
+# One edge with its endpoints' ids; callers add the WHERE clause.
+_EDGE_SELECT = (
+    "SELECT s.id, e.type, t.id, e.role FROM edges e "
+    "JOIN nodes s ON s.pk = e.source JOIN nodes t ON t.pk = e.target"
+)
 
 
-def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -69,8 +109,9 @@ def _marks(n: int) -> str:
 class SQLiteStore:
     """A :class:`~provenance.store.base.LineageStore` in one SQLite file.
 
-    ``create=False`` opens an existing store read-only and never modifies the file: a missing
-    file raises :class:`StoreNotFoundError`, a file that is not a provenance store
+    ``create=False`` opens an existing store read-only and never modifies the file, except to
+    upgrade a store written by an older provenance to the current schema (one transaction): a
+    missing file raises :class:`StoreNotFoundError`, a file that is not a provenance store
     :class:`StoreCorruptError`.
     """
 
@@ -82,56 +123,92 @@ class SQLiteStore:
         if create:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-            except (OSError, sqlite3.Error) as exc:
+            except OSError as exc:
                 raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        else:
-            if not self.path.is_file():
-                raise StoreNotFoundError(
-                    f"no provenance store at {self.path} (record something first, "
-                    "e.g. `provenance demo`, or pass --store)"
-                )
-            ro = f"file:{self.path.resolve()}?mode=ro"
-            try:
-                self._db = sqlite3.connect(ro, uri=True, check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        self._db.isolation_level = None  # explicit transactions only
+        elif not self.path.is_file():
+            raise StoreNotFoundError(
+                f"no provenance store at {self.path} (record something first, "
+                "e.g. `provenance demo`, or pass --store)"
+            )
+        self._db = self._connect(create)
         try:
-            self._init(create)
+            version = self._init(create)
+            if version < SCHEMA_VERSION and not create:
+                self._db.close()  # upgrade through a writable connection, then reopen
+                self._db = self._connect(True)
+                self._init(True)
+                self._db.close()
+                self._db = self._connect(False)
+                self._init(False)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StoreCorruptError(
                 f"{self.path} is not a readable provenance store: {exc}"
             ) from exc
 
+    def _connect(self, writable: bool) -> sqlite3.Connection:
+        target, uri = str(self.path), False
+        if not writable:
+            target, uri = f"file:{self.path.resolve()}?mode=ro", True
+        try:
+            db = sqlite3.connect(target, uri=uri, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        db.isolation_level = None  # explicit transactions only
+        return db
+
     # --- setup ---------------------------------------------------------------------------
-    def _init(self, create: bool) -> None:
+    def _init(self, writable: bool) -> int:
+        """Set pragmas; when writable, create or upgrade the schema. The schema version found."""
         db = self._db
         db.execute("PRAGMA busy_timeout = 30000")
-        # Ids are digests, so inserts land at random places in every index: a page cache
-        # that holds the indexes' working set (up to 256 MiB) keeps writes off the disk.
+        # A page cache that holds the indexes' working set (up to 256 MiB) keeps the random
+        # inserts of digest ids off the disk.
         db.execute("PRAGMA cache_size = -262144")
         db.execute("PRAGMA mmap_size = 268435456")
-        if create:
+        if writable:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA wal_autocheckpoint = 8192")  # checkpoint every ~32 MiB
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables and "meta" not in tables:
-                raise sqlite3.DatabaseError("file holds other tables, not a provenance store")
-            db.executescript(_SCHEMA)
-            db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+            # Checkpoints are where WAL mode syncs to disk: one per ~256 MiB of log, not per
+            # ~32 MiB, doubles bulk ingest at a million nodes. The log is trimmed back to
+            # 256 MiB after a checkpoint and removed when the store closes.
+            db.execute("PRAGMA wal_autocheckpoint = 65536")
+            db.execute("PRAGMA journal_size_limit = 268435456")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                self._create_or_upgrade()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             raise sqlite3.DatabaseError("no schema_version")
-        if int(row[0]) > SCHEMA_VERSION:
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
             raise StoreCorruptError(
-                f"{self.path} was written by a newer provenance (schema {row[0]}); upgrade"
+                f"{self.path} was written by a newer provenance (schema {version}); upgrade"
             )
+        return version
+
+    def _create_or_upgrade(self) -> None:
+        db = self._db
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "meta" not in tables:
+            raise sqlite3.DatabaseError("file holds other tables, not a provenance store")
+        row = None
+        if tables:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and row[0] == "1":
+            for stmt in _UPGRADE_FROM_1:
+                db.execute(stmt)
+            return
+        for stmt in _STATEMENTS:
+            db.execute(stmt)
+        db.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
 
     def close(self) -> None:
         """Close the database connection."""
@@ -156,33 +233,43 @@ class SQLiteStore:
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
-                existing = {n.id: n for n in self._fetch(list(by_id))}
+                existing: dict[str, tuple[int, AnyNode]] = {
+                    n.id: (pk, n) for pk, n in self._fetch_keyed(list(by_id))
+                }
+                keys = {i: pk for i, (pk, _) in existing.items()}
                 if edges:
-                    types: dict[str, str] = {i: n.node_type for i, n in existing.items()}
+                    types: dict[str, str] = {i: n.node_type for i, (_, n) in existing.items()}
                     for i, n in by_id.items():
                         if types.get(i) != "Model":
                             types[i] = n.node_type
-                    missing = list({x for e in edges for x in (e.source, e.target)} - types.keys())
-                    types.update(self._types(missing))
+                    ends = {x for e in edges for x in (e.source, e.target)}
+                    for i, (pk, node_type) in self._keys(list(ends - types.keys())).items():
+                        keys[i], types[i] = pk, node_type
                     check_edges(list(edges), types)
-                rows = []
+                (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
+                inserts: list[tuple[Any, ...]] = []
+                updates: list[tuple[Any, ...]] = []
                 for node_id, node in by_id.items():
-                    old = existing.get(node_id)
-                    merged = merge_node(old, node)
-                    if old is not None and merged == old:
-                        continue
-                    rows.append(self._row(merged))
+                    hit = existing.get(node_id)
+                    if hit is None:
+                        top += 1
+                        keys[node_id] = top
+                        inserts.append((top, *self._row(merge_node(None, node))))
+                    elif (merged := merge_node(hit[1], node)) != hit[1]:
+                        updates.append((*self._row(merged)[1:], hit[0]))
                 db.executemany(
-                    "INSERT INTO nodes(id, node_type, name, kind, operation, uri, status, "
-                    "created_at, data) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                    "node_type=excluded.node_type, name=excluded.name, kind=excluded.kind, "
-                    "operation=excluded.operation, uri=excluded.uri, status=excluded.status, "
-                    "created_at=excluded.created_at, data=excluded.data",
-                    rows,
+                    "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
+                    "created_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    inserts,
+                )
+                db.executemany(
+                    "UPDATE nodes SET node_type=?, name=?, kind=?, operation=?, uri=?, status=?, "
+                    "created_at=?, data=? WHERE pk=?",
+                    updates,
                 )
                 db.executemany(
                     "INSERT OR IGNORE INTO edges(source, type, target, role) VALUES (?,?,?,?)",
-                    [(e.source, e.type, e.target, e.role) for e in edges],
+                    [(keys[e.source], e.type, keys[e.target], e.role) for e in edges],
                 )
                 db.execute("COMMIT")
             except BaseException:
@@ -190,14 +277,31 @@ class SQLiteStore:
                     db.execute("ROLLBACK")
                 raise
 
-    def _types(self, ids: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def _keys(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """Integer key and node type of each of these ids that exists."""
+        out: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(ids):
             cur = self._db.execute(
-                f"SELECT id, node_type FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
+                f"SELECT id, pk, node_type FROM nodes WHERE id IN ({_marks(len(chunk))})",
+                tuple(chunk),
             )
-            out.update({r[0]: r[1] for r in cur})
+            out.update({r[0]: (r[1], r[2]) for r in cur})
         return out
+
+    def _ids(self, keys: Sequence[int]) -> dict[int, str]:
+        """Id of each of these integer keys."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(keys):
+            cur = self._db.execute(
+                f"SELECT pk, id FROM nodes WHERE pk IN ({_marks(len(chunk))})", tuple(chunk)
+            )
+            out.update(cur.fetchall())
+        return out
+
+    def _edges(self, where: str, params: Sequence[Any]) -> list[Edge]:
+        """Edges matching ``where`` (over ``e``, ``s`` and ``t``), endpoints as ids."""
+        cur = self._db.execute(f"{_EDGE_SELECT} WHERE {where}", tuple(params))
+        return [Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur]
 
     @staticmethod
     def _row(n: AnyNode) -> tuple[Any, ...]:
@@ -217,12 +321,15 @@ class SQLiteStore:
 
     # --- reads ---------------------------------------------------------------------------
     def _fetch(self, ids: Sequence[str]) -> list[AnyNode]:
-        out: list[AnyNode] = []
+        return [n for _, n in self._fetch_keyed(ids)]
+
+    def _fetch_keyed(self, ids: Sequence[str]) -> list[tuple[int, AnyNode]]:
+        out: list[tuple[int, AnyNode]] = []
         for chunk in _chunks(ids):
             cur = self._db.execute(
-                f"SELECT data FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
+                f"SELECT pk, data FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
             )
-            out.extend(node_from_dict(json.loads(r[0])) for r in cur)
+            out.extend((r[0], node_from_dict(json.loads(r[1]))) for r in cur)
         return out
 
     def get(self, node_id: str) -> AnyNode | None:
@@ -267,11 +374,11 @@ class SQLiteStore:
             a for a in (node_from_dict(json.loads(r[0])) for r in rows) if isinstance(a, Artifact)
         ]
 
-    def _step(self, ids: Sequence[str], direction: Direction) -> tuple[set[str], set[str]]:
-        """One hop from ``ids``: (transforms reached, non-transform nodes reached)."""
-        transforms: set[str] = set()
-        others: set[str] = set()
-        for chunk in _chunks(ids):
+    def _step(self, keys: Sequence[int], direction: Direction) -> tuple[set[int], set[int]]:
+        """One hop from ``keys``: (transforms reached, non-transform nodes reached)."""
+        transforms: set[int] = set()
+        others: set[int] = set()
+        for chunk in _chunks(keys):
             m = _marks(len(chunk))
             if direction is Direction.UP:
                 q_t = f"SELECT source FROM edges WHERE type = 'PRODUCED' AND target IN ({m})"
@@ -294,23 +401,24 @@ class SQLiteStore:
     ) -> LineageGraph:
         """Ancestry (``UP``) or descendants (``DOWN``) of ``node_id``; see :mod:`.base`."""
         with self._lock:
-            root = self.get(node_id)
-            if root is None:
+            found = self._keys([node_id])
+            if node_id not in found:
                 from provenance.errors import NotFoundError
 
                 raise NotFoundError(f"no node with id {node_id}")
-            level: dict[str, int] = {node_id: 0}
-            # Frontier of transforms and of other nodes, each expanded once.
-            frontier = [node_id]
+            root = found[node_id][0]
+            # The walk runs on integer keys; each node is expanded once.
+            level: dict[int, int] = {root: 0}
+            frontier = [root]
             current = 0
             while frontier:
                 transforms, others = self._step(frontier, direction)
-                nxt: list[str] = []
-                for t in sorted(transforms):
+                nxt: list[int] = []
+                for t in transforms:
                     if t not in level and (depth is None or current + 1 <= depth):
                         level[t] = current + 1
                         nxt.append(t)
-                for o in sorted(others):
+                for o in others:
                     if o not in level:
                         level[o] = current
                         nxt.append(o)
@@ -318,21 +426,28 @@ class SQLiteStore:
                 # own expansion reaches transforms one level further.
                 frontier = nxt
                 current = max((level[x] for x in nxt), default=current)
-            return self._subgraph(node_id, level, limit)
+            ids = self._ids(list(level))
+            return self._subgraph(node_id, {ids[k]: v for k, v in level.items()}, ids, limit)
 
-    def _subgraph(self, root: str, level: dict[str, int], limit: int | None) -> LineageGraph:
+    def _subgraph(
+        self, root: str, level: dict[str, int], ids: dict[int, str], limit: int | None = None
+    ) -> LineageGraph:
         ordered, truncated = order_levels(root, level, limit)
-        nodes = self._fetch(ordered)
-        order = {i: k for k, i in enumerate(ordered)}
-        nodes.sort(key=lambda n: order[n.id])
         keep = set(ordered)
+        keyed = self._fetch_keyed(ordered)
+        order = {i: k for k, i in enumerate(ordered)}
+        nodes = sorted((n for _, n in keyed), key=lambda n: order[n.id])
         edges: list[Edge] = []
-        ids = list(keep)
-        for chunk in _chunks(ids):
-            sql = "SELECT source, type, target, role FROM edges WHERE source IN ({})"
-            cur = self._db.execute(sql.format(_marks(len(chunk))), tuple(chunk))
+        for chunk in _chunks([pk for pk, _ in keyed]):
+            cur = self._db.execute(
+                "SELECT source, type, target, role FROM edges "
+                f"WHERE source IN ({_marks(len(chunk))})",
+                tuple(chunk),
+            )
             edges.extend(
-                Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur if g in keep
+                Edge(source=ids[s], type=t, target=ids[g], role=r)
+                for s, t, g, r in cur
+                if ids.get(g) in keep
             )
         edges.sort(key=lambda e: (e.source, e.type, e.target))
         return LineageGraph(root=root, nodes=nodes, edges=edges, truncated=truncated)
@@ -347,18 +462,22 @@ class SQLiteStore:
 
     def iter_edges(self, batch_size: int = 1000) -> Iterator[list[Edge]]:
         """Every edge in (source, type, target) order, in batches."""
-        last = ("", "", "")
+        after = ""
         while True:
             with self._lock:
-                rows = self._db.execute(
-                    "SELECT source, type, target, role FROM edges WHERE (source, type, target) > "
-                    "(?, ?, ?) ORDER BY source, type, target LIMIT ?",
-                    (*last, batch_size),
+                sources = self._db.execute(
+                    "SELECT pk, id FROM nodes n WHERE id > ? AND EXISTS "
+                    "(SELECT 1 FROM edges e WHERE e.source = n.pk) ORDER BY id LIMIT ?",
+                    (after, batch_size),
                 ).fetchall()
-            if not rows:
-                return
-            yield [Edge(source=s, type=t, target=g, role=r) for s, t, g, r in rows]
-            last = (rows[-1][0], rows[-1][1], rows[-1][2])
+                if not sources:
+                    return
+                keys = [pk for pk, _ in sources]
+                edges = self._edges(f"e.source IN ({_marks(len(keys))})", keys)
+            edges.sort(key=lambda e: (e.source, e.type, e.target))
+            for i in range(0, len(edges), batch_size):
+                yield edges[i : i + batch_size]
+            after = sources[-1][1]
 
     def _iter(self, sql: str, batch_size: int, conv: Any) -> Iterator[list[Any]]:
         last = ""
@@ -381,13 +500,9 @@ class SQLiteStore:
         """Every edge starting at these transforms, in (source, type, target) order."""
         out: list[Edge] = []
         with self._lock:
-            for chunk in _chunks(list(dict.fromkeys(transform_ids))):
-                cur = self._db.execute(
-                    "SELECT source, type, target, role FROM edges "
-                    f"WHERE source IN ({_marks(len(chunk))})",
-                    tuple(chunk),
-                )
-                out.extend(Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur)
+            keys = [pk for pk, _ in self._keys(list(dict.fromkeys(transform_ids))).values()]
+            for chunk in _chunks(keys):
+                out.extend(self._edges(f"e.source IN ({_marks(len(chunk))})", chunk))
         out.sort(key=lambda e: (e.source, e.type, e.target))
         return out
 
@@ -395,12 +510,9 @@ class SQLiteStore:
         """The INVALIDATED edges (erasure records) pointing at these artifacts."""
         out: list[Edge] = []
         with self._lock:
-            for chunk in _chunks(list(dict.fromkeys(artifact_ids))):
-                cur = self._db.execute(
-                    "SELECT source, type, target, role FROM edges WHERE type = 'INVALIDATED' "
-                    f"AND target IN ({_marks(len(chunk))})",
-                    tuple(chunk),
-                )
-                out.extend(Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur)
+            keys = [pk for pk, _ in self._keys(list(dict.fromkeys(artifact_ids))).values()]
+            for chunk in _chunks(keys):
+                where = f"e.type = 'INVALIDATED' AND e.target IN ({_marks(len(chunk))})"
+                out.extend(self._edges(where, chunk))
         out.sort(key=lambda e: (e.source, e.target))
         return out

@@ -1,0 +1,123 @@
+"""Embedded-store specifics the parity suite cannot see: the on-disk schema and its upgrade."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from provenance.errors import IntegrityError
+from provenance.model import Edge
+from provenance.store import Direction, SQLiteStore
+from tests.scenarios import art, multi_input_join, random_dag, transform
+
+# The schema provenance 0.1 wrote (schema_version 1): edges keyed by node id. Frozen here as
+# a fixture; the store upgrades such a file when it opens it.
+SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE nodes (
+    id TEXT NOT NULL UNIQUE, node_type TEXT NOT NULL, name TEXT, kind TEXT, operation TEXT,
+    uri TEXT, status TEXT, created_at TEXT, data TEXT NOT NULL
+);
+CREATE INDEX nodes_name ON nodes(name);
+CREATE INDEX nodes_kind ON nodes(kind);
+CREATE INDEX nodes_operation ON nodes(operation);
+CREATE INDEX nodes_uri ON nodes(uri);
+CREATE INDEX nodes_created_at ON nodes(created_at);
+CREATE TABLE edges (
+    source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL, role TEXT,
+    PRIMARY KEY (source, type, target)
+) WITHOUT ROWID;
+CREATE INDEX edges_target ON edges(target, type, source);
+INSERT INTO meta VALUES ('schema_version', '1');
+"""
+
+
+def _schema_1_copy(store: SQLiteStore, path: Path) -> None:
+    """Write ``store``'s graph to ``path`` in the schema-1 layout."""
+    old = sqlite3.connect(path)
+    old.executescript(SCHEMA_1)
+    for batch in store.iter_nodes():
+        for n in batch:
+            f = n.__dict__
+            old.execute(
+                "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    n.id,
+                    n.node_type,
+                    f.get("name"),
+                    f.get("kind"),
+                    f.get("operation"),
+                    f.get("uri"),
+                    f.get("status"),
+                    f["created_at"].isoformat() if f.get("created_at") else None,
+                    n.model_dump_json(),
+                ),
+            )
+    for edges in store.iter_edges():
+        old.executemany(
+            "INSERT INTO edges VALUES (?,?,?,?)",
+            [(e.source, e.type, e.target, e.role) for e in edges],
+        )
+    old.commit()
+    old.close()
+
+
+def _schema_version(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return str(db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+
+
+@pytest.mark.parametrize("create", [False, True], ids=["read-only", "writable"])
+def test_schema_1_store_is_upgraded_on_open(tmp_path: Path, create: bool) -> None:
+    current = SQLiteStore(tmp_path / "current.sqlite")
+    g = random_dag(current, n_transforms=200)
+    multi_input_join(current)
+    leaf = max(g.nodes, key=lambda n: n.id).id
+    expected_up = current.traverse(leaf, Direction.UP)
+    expected_down = current.traverse(g.nodes[0].id, Direction.DOWN)
+    expected_counts = current.counts()
+    _schema_1_copy(current, tmp_path / "old.sqlite")
+    assert _schema_version(tmp_path / "old.sqlite") == "1"
+
+    upgraded = SQLiteStore(tmp_path / "old.sqlite", create=create)
+    assert _schema_version(tmp_path / "old.sqlite") == "2"
+    assert upgraded.counts() == expected_counts
+    assert upgraded.traverse(leaf, Direction.UP) == expected_up
+    assert upgraded.traverse(g.nodes[0].id, Direction.DOWN) == expected_down
+    assert [e.key for b in upgraded.iter_edges() for e in b] == [
+        e.key for b in current.iter_edges() for e in b
+    ]
+    assert upgraded.read_only is not create
+    upgraded.close()
+    # Opening again finds the current schema and changes nothing.
+    before = (tmp_path / "old.sqlite").read_bytes()
+    SQLiteStore(tmp_path / "old.sqlite", create=False).close()
+    assert (tmp_path / "old.sqlite").read_bytes() == before
+
+
+def test_edges_are_stored_by_integer_key(tmp_path: Path) -> None:
+    """Edge rows hold the nodes' integer keys, and every key joins to the node it names."""
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    g = multi_input_join(store)
+    store.close()
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        rows = db.execute(
+            "SELECT s.id, e.type, t.id, typeof(e.source), typeof(e.target) FROM edges e "
+            "JOIN nodes s ON s.pk = e.source JOIN nodes t ON t.pk = e.target"
+        ).fetchall()
+    assert {(s, ty, t) for s, ty, t, _, _ in rows} == {e.key for e in g.edges}
+    assert {(a, b) for *_, a, b in rows} == {("integer", "integer")}
+
+
+def test_rejected_write_leaves_no_keys_behind(tmp_path: Path) -> None:
+    """A write refused for a dangling edge leaves nothing; the next write's keys join correctly."""
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    nodes, edges = transform("op", [art("in")], [art("out")])
+    with pytest.raises(IntegrityError):
+        store.write(nodes, [*edges, Edge(source=nodes[0].id, target=art("ghost").id, type="USED")])
+    assert store.counts() == {}
+    store.write(nodes, edges)
+    got = store.traverse(art("out").id, Direction.UP)
+    assert {e.key for e in got.edges} == {e.key for e in edges}
