@@ -344,8 +344,9 @@ def provision(
     home_path = _resolve_home(home, version)
     java_exe = _find_java(java)
     with _locked(home_path, progress):
-        _provision_locked(home_path, version, browser_version, java_exe, mvn, maven_repo_local,
-                          force, progress)
+        _provision_locked(
+            home_path, version, browser_version, java_exe, mvn, maven_repo_local, force, progress
+        )
     return home_path
 
 
@@ -407,8 +408,14 @@ def start(
                             f" {state[key]}; stop it first to move it to {wanted}"
                         )
                 _say(progress, f"reusing the Neo4j server already running (pid {running})")
-                _wait_until_ready(home_path, state, running, time.monotonic() + timeout,
-                                  timeout, _CHILDREN.get(running))
+                _wait_until_ready(
+                    home_path,
+                    state,
+                    running,
+                    time.monotonic() + timeout,
+                    timeout,
+                    _CHILDREN.get(running),
+                )
                 _write_pid(home_path, running)
                 return _info(home_path, state, running, ready=True, started=False)
             raise Neo4jServerError(
@@ -418,8 +425,9 @@ def start(
         for port in (bolt_port, http_port):
             if port is not None and not _port_free(port):
                 raise Neo4jServerError(f"port {port} on {HOST} is in use by another program")
-        _provision_locked(home_path, version, BROWSER_VERSION, java_exe, mvn, maven_repo_local,
-                          False, progress)
+        _provision_locked(
+            home_path, version, BROWSER_VERSION, java_exe, mvn, maven_repo_local, False, progress
+        )
         state = _read_state(home_path)
         if state is None:  # pragma: no cover - _provision_locked just wrote it
             raise Neo4jServerError(f"{home_path / 'state.json'} is unreadable")
@@ -428,8 +436,11 @@ def start(
         log_since = _log_size(home_path)
         proc = _launch(home_path, java_exe)
         deadline = time.monotonic() + timeout
-        _say(progress, f"launched Neo4j {state['version']} (pid {proc.pid}); waiting for"
-                       f" Bolt on {HOST}:{state['bolt_port']}")
+        _say(
+            progress,
+            f"launched Neo4j {state['version']} (pid {proc.pid}); waiting for"
+            f" Bolt on {HOST}:{state['bolt_port']}",
+        )
         try:
             _wait_until_ready(home_path, state, proc.pid, deadline, timeout, proc, log_since)
         except BaseException:
@@ -439,8 +450,9 @@ def start(
         return _info(home_path, state, proc.pid, ready=True, started=True)
 
 
-def stop(home: str | Path | None = None, *, timeout: float = 60.0,
-         version: str = DEFAULT_VERSION) -> bool:
+def stop(
+    home: str | Path | None = None, *, timeout: float = 60.0, version: str = DEFAULT_VERSION
+) -> bool:
     """Stop the local server; True if one was running. SIGTERM, then SIGKILL after ``timeout``.
 
     Example:
@@ -462,8 +474,9 @@ def stop(home: str | Path | None = None, *, timeout: float = 60.0,
         return True
 
 
-def status(home: str | Path | None = None, *, check_bolt: bool = True,
-           version: str = DEFAULT_VERSION) -> ServerInfo | None:
+def status(
+    home: str | Path | None = None, *, check_bolt: bool = True, version: str = DEFAULT_VERSION
+) -> ServerInfo | None:
     """The running server, or None. ``ready`` says whether Bolt answers (when ``check_bolt``).
 
     Example:
@@ -509,8 +522,11 @@ def _find_java(java: str | None) -> str:
     else:
         java_home = os.environ.get("JAVA_HOME")
         candidate = Path(java_home) / "bin" / "java" if java_home else None
-        exe = str(candidate) if candidate is not None and candidate.is_file() else (
-            shutil.which("java"))
+        exe = (
+            str(candidate)
+            if candidate is not None and candidate.is_file()
+            else (shutil.which("java"))
+        )
     if exe is None or not Path(exe).is_file():
         raise Neo4jServerError(
             f"Java not found ({java or 'no JAVA_HOME, no java on PATH'}): Neo4j 5.26 needs"
@@ -583,9 +599,16 @@ def _bootstrap_maven() -> str:
     return str(exe)
 
 
-def _provision_locked(home: Path, version: str, browser_version: str, java: str,
-                      mvn: str | None, maven_repo_local: str | Path | None, force: bool,
-                      progress: Progress | None) -> None:
+def _provision_locked(
+    home: Path,
+    version: str,
+    browser_version: str,
+    java: str,
+    mvn: str | None,
+    maven_repo_local: str | Path | None,
+    force: bool,
+    progress: Progress | None,
+) -> None:
     for sub in ("conf", "data", "logs", "run", "plugins", "import"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     _ensure_lib(home, version, browser_version, mvn, maven_repo_local, force, progress)
@@ -612,9 +635,15 @@ def _lib_ok(lib: Path, version: str, browser_version: str) -> bool:
     )
 
 
-def _ensure_lib(home: Path, version: str, browser_version: str, mvn: str | None,
-                maven_repo_local: str | Path | None, force: bool,
-                progress: Progress | None) -> None:
+def _ensure_lib(
+    home: Path,
+    version: str,
+    browser_version: str,
+    mvn: str | None,
+    maven_repo_local: str | Path | None,
+    force: bool,
+    progress: Progress | None,
+) -> None:
     lib = home / "lib"
     if not force and _lib_ok(lib, version, browser_version):
         return
@@ -625,7 +654,12 @@ def _ensure_lib(home: Path, version: str, browser_version: str, mvn: str | None,
     partial = home / "lib.partial"
     shutil.rmtree(partial, ignore_errors=True)
     cmd = [
-        mvn_exe, "-B", "-ntp", "-f", str(work / "pom.xml"), "package",
+        mvn_exe,
+        "-B",
+        "-ntp",
+        "-f",
+        str(work / "pom.xml"),
+        "package",
         f"-Dneo4j.version={version}",
         f"-Dneo4j.browser.version={browser_version}",
         f"-Dneo4j.lib.dir={partial}",
@@ -637,8 +671,14 @@ def _ensure_lib(home: Path, version: str, browser_version: str, mvn: str | None,
     began = time.monotonic()
     try:
         with log.open("wb") as out:
-            proc = subprocess.run(cmd, cwd=work, stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, timeout=3600)
+            proc = subprocess.run(
+                cmd,
+                cwd=work,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=3600,
+            )
     except (OSError, subprocess.SubprocessError) as exc:
         raise Neo4jServerError(f"cannot run Maven ({mvn_exe}): {exc}") from exc
     if proc.returncode != 0 or not (partial / f"neo4j-{version}.jar").is_file():
@@ -646,13 +686,21 @@ def _ensure_lib(home: Path, version: str, browser_version: str, mvn: str | None,
             f"Maven could not provision Neo4j {version} (exit {proc.returncode}; log: {log})\n"
             + _tail(log, 30)
         )
-    (partial / _PROVISIONED_MARKER).write_text(json.dumps(
-        {"version": version, "browser_version": browser_version,
-         "provisioned_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
+    (partial / _PROVISIONED_MARKER).write_text(
+        json.dumps(
+            {
+                "version": version,
+                "browser_version": browser_version,
+                "provisioned_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+        )
+    )
     shutil.rmtree(lib, ignore_errors=True)
     partial.rename(lib)
-    _say(progress, f"provisioned {len(list(lib.glob('*.jar')))} jars in"
-                   f" {time.monotonic() - began:.0f}s")
+    _say(
+        progress,
+        f"provisioned {len(list(lib.glob('*.jar')))} jars in {time.monotonic() - began:.0f}s",
+    )
 
 
 def _system_db_exists(home: Path) -> bool:
@@ -678,11 +726,26 @@ def _ensure_password(home: Path, java: str, progress: Progress | None) -> str:
     _say(progress, "setting the initial password (neo4j-admin dbms set-initial-password)")
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
     env.pop("JAVA_OPTS", None)
-    cmd = [java, "-cp", str(home / "lib" / "*"), "-Xmx256m", _ADMIN_CLASS,
-           "dbms", "set-initial-password", password]
+    cmd = [
+        java,
+        "-cp",
+        str(home / "lib" / "*"),
+        "-Xmx256m",
+        _ADMIN_CLASS,
+        "dbms",
+        "set-initial-password",
+        password,
+    ]
     try:
-        proc = subprocess.run(cmd, cwd=home, env=env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=300)
+        proc = subprocess.run(
+            cmd,
+            cwd=home,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         raise Neo4jServerError(f"cannot run neo4j-admin: {exc}") from exc
     if proc.returncode != 0 or not (home / "data" / "dbms" / "auth.ini").is_file():
@@ -708,8 +771,7 @@ def _read_state(home: Path) -> dict[str, Any] | None:
         data = json.loads((home / "state.json").read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or not {"bolt_port", "http_port", "user", "version"} <= set(
-            data):
+    if not isinstance(data, dict) or not {"bolt_port", "http_port", "user", "version"} <= set(data):
         return None
     return data
 
@@ -802,8 +864,9 @@ def _cmdline(pid: int) -> list[str] | None:
         except OSError:
             return None
     try:  # macOS & co.
-        out = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True,
-                             text=True, timeout=10)
+        out = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.split() if out.returncode == 0 else None
@@ -877,8 +940,13 @@ def _two_free_ports() -> tuple[int, int]:
             sock.close()
 
 
-def _settle_ports(home: Path, state: dict[str, Any], bolt_port: int | None,
-                  http_port: int | None, progress: Progress | None) -> dict[str, Any]:
+def _settle_ports(
+    home: Path,
+    state: dict[str, Any],
+    bolt_port: int | None,
+    http_port: int | None,
+    progress: Progress | None,
+) -> dict[str, Any]:
     """Apply explicit ports; replace stored ports another program has taken meanwhile."""
     new = dict(state)
     if bolt_port is not None:
@@ -902,9 +970,16 @@ def _settle_ports(home: Path, state: dict[str, Any], bolt_port: int | None,
 def _launch(home: Path, java: str) -> subprocess.Popen[bytes]:
     heap_initial, heap_max, _ = _memory()
     cmd = [
-        java, "-cp", str(home / "lib" / "*"), "-Dfile.encoding=UTF-8",
-        f"-Xms{heap_initial}", f"-Xmx{heap_max}", *_JVM_ADDITIONAL,
-        _MAIN_CLASS, f"--home-dir={home}", f"--config-dir={home / 'conf'}",
+        java,
+        "-cp",
+        str(home / "lib" / "*"),
+        "-Dfile.encoding=UTF-8",
+        f"-Xms{heap_initial}",
+        f"-Xmx{heap_max}",
+        *_JVM_ADDITIONAL,
+        _MAIN_CLASS,
+        f"--home-dir={home}",
+        f"--config-dir={home / 'conf'}",
     ]
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
     for var in ("JAVA_OPTS", "JAVA_TOOL_OPTIONS", "NEO4J_AUTH"):
@@ -912,9 +987,16 @@ def _launch(home: Path, java: str) -> subprocess.Popen[bytes]:
     log = home / "logs" / "console.log"
     try:
         with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, cwd=home, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True, close_fds=True)
+            proc = subprocess.Popen(
+                cmd,
+                cwd=home,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+            )
     except OSError as exc:
         raise Neo4jServerError(f"cannot launch {java}: {exc}") from exc
     _CHILDREN[proc.pid] = proc
@@ -952,8 +1034,10 @@ def _bolt_answers(home: Path, state: dict[str, Any], timeout: float) -> bool:
             "the neo4j Python driver is not installed: pip install 'provenance[neo4j]'"
         ) from exc
     driver = GraphDatabase.driver(
-        f"bolt://{HOST}:{port}", auth=(str(state["user"]), _read_password(home) or ""),
-        connection_timeout=timeout, connection_acquisition_timeout=timeout,
+        f"bolt://{HOST}:{port}",
+        auth=(str(state["user"]), _read_password(home) or ""),
+        connection_timeout=timeout,
+        connection_acquisition_timeout=timeout,
         max_connection_pool_size=1,
     )
     try:
@@ -970,9 +1054,15 @@ def _bolt_answers(home: Path, state: dict[str, Any], timeout: float) -> bool:
         driver.close()
 
 
-def _wait_until_ready(home: Path, state: dict[str, Any], pid: int, deadline: float,
-                   timeout: float, proc: subprocess.Popen[bytes] | None,
-                   log_since: int = 0) -> None:
+def _wait_until_ready(
+    home: Path,
+    state: dict[str, Any],
+    pid: int,
+    deadline: float,
+    timeout: float,
+    proc: subprocess.Popen[bytes] | None,
+    log_since: int = 0,
+) -> None:
     while True:
         if proc is not None and proc.poll() is not None:
             raise Neo4jServerError(
@@ -981,8 +1071,10 @@ def _wait_until_ready(home: Path, state: dict[str, Any], pid: int, deadline: flo
                 + _log_tail(home, since=log_since)
             )
         if proc is None and not _alive(pid):
-            raise Neo4jServerError(f"the Neo4j server (pid {pid}) exited; see"
-                                   f" {home / 'logs' / 'neo4j.log'}\n" + _log_tail(home))
+            raise Neo4jServerError(
+                f"the Neo4j server (pid {pid}) exited; see"
+                f" {home / 'logs' / 'neo4j.log'}\n" + _log_tail(home)
+            )
         if _bolt_answers(home, state, timeout=5.0) and _http_answers(int(state["http_port"])):
             return
         if time.monotonic() >= deadline:
@@ -1014,15 +1106,20 @@ def _terminate(pid: int, timeout: float, proc: subprocess.Popen[bytes] | None) -
             proc.wait(timeout=1)
 
 
-def _info(home: Path, state: dict[str, Any], pid: int, *, ready: bool,
-          started: bool) -> ServerInfo:
+def _info(home: Path, state: dict[str, Any], pid: int, *, ready: bool, started: bool) -> ServerInfo:
     password = _read_password(home)
     if password is None:
         raise Neo4jServerError(f"{home / 'password'} is missing")
     return ServerInfo(
-        bolt_port=int(state["bolt_port"]), http_port=int(state["http_port"]),
-        user=str(state["user"]), password=password, pid=pid, home=home,
-        version=str(state["version"]), ready=ready, started=started,
+        bolt_port=int(state["bolt_port"]),
+        http_port=int(state["http_port"]),
+        user=str(state["user"]),
+        password=password,
+        pid=pid,
+        home=home,
+        version=str(state["version"]),
+        ready=ready,
+        started=started,
     )
 
 

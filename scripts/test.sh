@@ -29,7 +29,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
-echo "== ruff"; .venv/bin/ruff check provenance tests bench
+echo "== ruff"; .venv/bin/ruff check provenance tests bench && .venv/bin/ruff format --check provenance tests bench
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

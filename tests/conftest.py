@@ -77,8 +77,9 @@ def _neo4j_unavailable(reason: str) -> NoReturn:
     """Fail (CI) or skip (elsewhere): a Neo4j test without a server."""
     _NEO4J.how = f"unavailable: {reason.splitlines()[0]}"
     if _in_ci():
-        pytest.fail(f"Neo4j is required with CI=true but could not be provided: {reason}",
-                    pytrace=False)
+        pytest.fail(
+            f"Neo4j is required with CI=true but could not be provided: {reason}", pytrace=False
+        )
     pytest.skip(f"no Neo4j server: {reason.splitlines()[0]}")
 
 
@@ -91,8 +92,9 @@ def _bolt_ready(uri: str, user: str, password: str) -> bool:
     from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
     try:
-        with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=5,
-                                  connection_acquisition_timeout=5) as driver:
+        with GraphDatabase.driver(
+            uri, auth=(user, password), connection_timeout=5, connection_acquisition_timeout=5
+        ) as driver:
             driver.verify_connectivity()
         return True
     except AuthError:
@@ -109,8 +111,7 @@ def _docker_available() -> tuple[bool, str]:
         info = subprocess.run(["docker", "info"], capture_output=True, timeout=30)
         if info.returncode != 0:
             return False, "no Docker daemon answers `docker info`"
-        compose = subprocess.run(["docker", "compose", "version"], capture_output=True,
-                                 timeout=30)
+        compose = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30)
         if compose.returncode != 0:
             return False, "Docker daemon answers but `docker compose` is missing"
     except (OSError, subprocess.SubprocessError) as exc:
@@ -212,7 +213,9 @@ def _neo4j_from_env() -> Neo4jTestServer:
     if not ready:
         _neo4j_unavailable(f"NEO4J_URI={uri} does not answer")
     return Neo4jTestServer(
-        uri=f"{parts.scheme}://{host}:{port}", user=user, password=password,
+        uri=f"{parts.scheme}://{host}:{port}",
+        user=user,
+        password=password,
         store_uri=_store_uri(parts.scheme, user, password, host, port),
         how=f"$NEO4J_URI {parts.scheme}://{host}:{port}",
     )
@@ -235,9 +238,13 @@ def _neo4j_from_docker(request: pytest.FixtureRequest) -> Neo4jTestServer:
         services.wait_until_responsive(check=check, timeout=_NEO4J_START_TIMEOUT, pause=1.0)
     except Exception as exc:
         _neo4j_unavailable(f"Docker backend ({NEO4J_COMPOSE_FILE}): {exc}")
-    return Neo4jTestServer(uri=uri, user="neo4j", password=password,
-                           store_uri=_store_uri("neo4j", "neo4j", password, host, port),
-                           how="docker (pytest-docker, neo4j:5.26-community)")
+    return Neo4jTestServer(
+        uri=uri,
+        user="neo4j",
+        password=password,
+        store_uri=_store_uri("neo4j", "neo4j", password, host, port),
+        how="docker (pytest-docker, neo4j:5.26-community)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -258,9 +265,14 @@ def neo4j_server(request: pytest.FixtureRequest) -> Neo4jTestServer:
     else:
         info: ServerInfo = request.getfixturevalue("local_neo4j")
         server = Neo4jTestServer(
-            uri=info.bolt_uri, user=info.user, password=info.password, store_uri=info.uri,
-            how=("local provenance.neo4j_server "
-                 f"({'started by this session' if info.started else 'reused'}, {info.home})"),
+            uri=info.bolt_uri,
+            user=info.user,
+            password=info.password,
+            store_uri=info.uri,
+            how=(
+                "local provenance.neo4j_server "
+                f"({'started by this session' if info.started else 'reused'}, {info.home})"
+            ),
         )
     _NEO4J.how = server.how
     return server
@@ -293,8 +305,9 @@ class _Neo4jTallyPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.nodeid not in _NEO4J.marked:
             return
-        if report.when == "call" and (report.passed or report.failed
-                                      or hasattr(report, "wasxfail")):
+        if report.when == "call" and (
+            report.passed or report.failed or hasattr(report, "wasxfail")
+        ):
             _NEO4J.ran += 1
         elif report.skipped and not hasattr(report, "wasxfail"):
             longrepr = report.longrepr
@@ -313,7 +326,8 @@ class _Neo4jTallyPlugin:
             ci = _in_ci()
             verdict = "this FAILS the session (CI=true)" if ci else "allowed outside CI"
             terminalreporter.write_line(
-                f"neo4j tests skipped: {len(_NEO4J.skipped)} ({verdict})", red=ci, yellow=not ci)
+                f"neo4j tests skipped: {len(_NEO4J.skipped)} ({verdict})", red=ci, yellow=not ci
+            )
             for nodeid, reason in sorted(_NEO4J.skipped.items()):
                 terminalreporter.write_line(f"  {nodeid}: {reason}")
 

@@ -29,7 +29,8 @@ def test_audit_of_a_model(store: LineageStore) -> None:
     assert (users.id, users.license, users.contains_pii) == (g["users"].id, "CC-BY-4.0", True)
     assert [s.transform.operation for s in report.steps] == ["join", "clean", "train"]
     assert [r.name for r in report.steps[0].inputs] == sorted(
-        ["events", "users"], key=lambda n: art(n).id)
+        ["events", "users"], key=lambda n: art(n).id
+    )
     assert [r.name for r in report.steps[2].outputs] == ["churn"]
     assert report.steps[2].cost is not None and report.steps[2].cost.amount == 12.5
     assert [m.name for m in report.models] == ["churn"]
@@ -79,8 +80,9 @@ def test_html_report_is_self_contained_and_escaped(store: LineageStore) -> None:
     assert "<script" not in page and "<link" not in page and "src=" not in page
     assert g["users"].id in page and "CC-BY-4.0" in page
     # one SVG box per non-code node of the ancestry
-    assert page.count("<rect") == len([n for n in report.graph.nodes
-                                       if n.node_type != "CodeVersion"])
+    assert page.count("<rect") == len(
+        [n for n in report.graph.nodes if n.node_type != "CodeVersion"]
+    )
     solo = audit(store, hostile.id, check_reproducibility=False)
     html = audit_html(solo)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html

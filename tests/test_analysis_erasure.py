@@ -88,8 +88,10 @@ def test_erase_cli(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None
     s = SQLiteStore(path)
     g = pipeline(s)
     s.close()
-    assert main(["erase", g["users"].id[7:19], "--reason", "request 7", "--store", path,
-                 "--json"]) == 0
+    assert (
+        main(["erase", g["users"].id[7:19], "--reason", "request 7", "--store", path, "--json"])
+        == 0
+    )
     got = json.loads(capsys.readouterr().out)
     assert got["reason"] == "request 7" and got["artifact"]["erased"] is True
     assert main(["erase", g["users"].id, "--reason", "again", "--store", path]) == 0

@@ -31,14 +31,24 @@ store = test_parity.store  # the two-backend fixture: sqlite and neo4j
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def step(op: str, inputs: list[Artifact], outputs: list[Artifact], *, at: int,
-         model: Model | None = None, cost: float | None = None,
-         ) -> tuple[list[AnyNode], list[Edge]]:
+def step(
+    op: str,
+    inputs: list[Artifact],
+    outputs: list[Artifact],
+    *,
+    at: int,
+    model: Model | None = None,
+    cost: float | None = None,
+) -> tuple[list[AnyNode], list[Edge]]:
     """One transform started at T0 + ``at`` minutes, ran for ``at`` seconds."""
     tid = digest_json({"op": op, "in": sorted(a.id for a in inputs), "at": at}, domain="t")
     t = Transform(
-        id=tid, operation=op, input_ids=[a.id for a in inputs], code_version_id=CODE.id,
-        model_id=model.id if model else None, started_at=T0 + dt.timedelta(minutes=at),
+        id=tid,
+        operation=op,
+        input_ids=[a.id for a in inputs],
+        code_version_id=CODE.id,
+        model_id=model.id if model else None,
+        started_at=T0 + dt.timedelta(minutes=at),
         ended_at=T0 + dt.timedelta(minutes=at, seconds=at),
         cost=Cost(amount=cost, currency="USD") if cost is not None else None,
     )
@@ -81,8 +91,7 @@ def pipeline(store: LineageStore) -> dict[str, AnyNode]:
     ]
     write(store, parts)
     out: dict[str, AnyNode] = {n.id: n for ns, _ in parts for n in ns}
-    return {str(getattr(n, "name", None) or getattr(n, "operation", "")): n
-            for n in out.values()}
+    return {str(getattr(n, "name", None) or getattr(n, "operation", "")): n for n in out.values()}
 
 
 def names(items: Sequence[object]) -> list[str]:
@@ -102,7 +111,14 @@ def test_impact_of_a_source(store: LineageStore) -> None:
     # Topological order, ties by start: train before both inferences; infer (4) before
     # infer2 (5); report depends on infer only, summarize on report.
     assert [s.transform.operation for s in plan.steps] == [
-        "join", "clean", "train", "infer", "infer2", "report", "summarize"]
+        "join",
+        "clean",
+        "train",
+        "infer",
+        "infer2",
+        "report",
+        "summarize",
+    ]
     infer = plan.steps[3]
     # infer needs ext (untouched) and its code version; churn is affected (retrained).
     assert {r.name for r in infer.other_inputs} == {"ext", "scenarios:build"}
@@ -132,8 +148,14 @@ def test_impact_of_several_sources_and_by_name(store: LineageStore) -> None:
     g = pipeline(store)
     both = impact_plan(store, [g["users"].id, g["ext"].id])
     # preds holds ext's data: must-delete now wins over affected-predictions.
-    assert names(both.must_delete) == ["joined", "clean", "preds", "scored_users", "report",
-                                       "summary"]
+    assert names(both.must_delete) == [
+        "joined",
+        "clean",
+        "preds",
+        "scored_users",
+        "report",
+        "summary",
+    ]
     assert impact_sources(store, name="users") == [g["users"].id]
     assert impact_sources(store, uri="file:///data/users.csv") == [g["users"].id]
     with pytest.raises(NotFoundError):

@@ -64,11 +64,21 @@ def test_model_and_dataset_loops(store: LineageStore) -> None:
     # and v3 through v2's outputs too; v2's reach v3. finetune is not a loop (no output of
     # v1 between), ranker-ft is in the line by weights but nothing flows into it, and
     # "other" is trained on preds1 but is another line.
-    assert set(by_pair) == {(g["v1"].id, g["v2"].id), (g["v1"].id, g["v3"].id),
-                            (g["v2"].id, g["v3"].id)}
+    assert set(by_pair) == {
+        (g["v1"].id, g["v2"].id),
+        (g["v1"].id, g["v3"].id),
+        (g["v2"].id, g["v3"].id),
+    }
     one_two = by_pair[(g["v1"].id, g["v2"].id)]
-    assert labels(one_two.path) == ["ranker", "infer1", "preds1", "mix", "clicks", "train2",
-                                    "ranker"]
+    assert labels(one_two.path) == [
+        "ranker",
+        "infer1",
+        "preds1",
+        "mix",
+        "clicks",
+        "train2",
+        "ranker",
+    ]
     assert one_two.length == 3 and one_two.line == "ranker/ranker-ft"
     one_three = by_pair[(g["v1"].id, g["v3"].id)]
     assert one_three.length == 5
@@ -86,9 +96,14 @@ def test_self_training_is_a_loop(store: LineageStore) -> None:
     # selftrain starts from v1's weights AND learns from v1's own predictions -> v2.
     data, preds = art("pool"), art("pseudo_labels")
     v1, v2 = mdl("s1", "student"), mdl("s2", "student")
-    write(store, [step("train", [data], [v1], at=1),
-                  step("label", [data], [preds], at=2, model=v1),
-                  step("selftrain", [preds], [v2], at=3, model=v1)])
+    write(
+        store,
+        [
+            step("train", [data], [v1], at=1),
+            step("label", [data], [preds], at=2, model=v1),
+            step("selftrain", [preds], [v2], at=3, model=v1),
+        ],
+    )
     (loop,) = find_loops(store).model_loops
     assert labels(loop.path) == ["student", "label", "pseudo_labels", "selftrain", "student"]
     assert loop.length == 2
@@ -97,8 +112,10 @@ def test_self_training_is_a_loop(store: LineageStore) -> None:
 def test_no_loops_and_fine_tuning_alone(store: LineageStore) -> None:
     data = art("d")
     base, tuned = mdl("b", "bert"), mdl("t", "bert")
-    write(store, [step("train", [data], [base], at=1),
-                  step("finetune", [data], [tuned], at=2, model=base)])
+    write(
+        store,
+        [step("train", [data], [base], at=1), step("finetune", [data], [tuned], at=2, model=base)],
+    )
     report = find_loops(store)
     assert report.loops == [] and report.models_checked == 2
 

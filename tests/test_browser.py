@@ -53,15 +53,30 @@ VIEWPORT = {"width": 1600, "height": 1000}
 TIMEOUT_MS = 60_000
 # The demo names the ancestry of churn_model v2 must show (v2 trains on v1's predictions).
 EXPECTED_NAMES = {
-    "churn_model", "users.csv", "events.csv", "new_users.csv", "users", "events",
-    "new_users", "user_features", "new_user_features", "user_features_clean", "train",
-    "train_augmented", "train_embeddings", "new_users_embeddings", "churn_predictions",
+    "churn_model",
+    "users.csv",
+    "events.csv",
+    "new_users.csv",
+    "users",
+    "events",
+    "new_users",
+    "user_features",
+    "new_user_features",
+    "user_features_clean",
+    "train",
+    "train_augmented",
+    "train_embeddings",
+    "new_users_embeddings",
+    "churn_predictions",
 }
-EXPECTED_OPERATIONS = {"ingest", "join", "clean", "split", "augment", "embed", "train",
-                       "inference"}
+EXPECTED_OPERATIONS = {"ingest", "join", "clean", "split", "augment", "embed", "train", "inference"}
 # node.<Label> colours of cypher/browser-style.grass, as the Browser writes them (fill).
-LABEL_COLOURS = {"Artifact": "#4C8EDA", "Model": "#C990C0", "Transform": "#F79767",
-                 "CodeVersion": "#57C7E3"}
+LABEL_COLOURS = {
+    "Artifact": "#4C8EDA",
+    "Model": "#C990C0",
+    "Transform": "#F79767",
+    "CodeVersion": "#57C7E3",
+}
 
 
 def _in_ci() -> bool:
@@ -158,8 +173,9 @@ def _drawn(page: Page) -> list[dict[str, Any]]:
     return drawn
 
 
-def test_browser_draws_demo_ancestry(neo4j_clean: Neo4jTestServer, chromium: str,
-                                     tmp_path: Path) -> None:
+def test_browser_draws_demo_ancestry(
+    neo4j_clean: Neo4jTestServer, chromium: str, tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     url, bolt = _browser_url(neo4j_clean)
@@ -167,13 +183,15 @@ def test_browser_draws_demo_ancestry(neo4j_clean: Neo4jTestServer, chromium: str
     model_id = demo.model_v2.id
     expected_ids, labels = _expected(neo4j_clean, model_id)
     assert len(expected_ids) <= 300, "more nodes than the Browser draws (initialNodeDisplay)"
-    colours = {LABEL_COLOURS["Model" if "Model" in ls else ls[0]].lower()
-               for ls in labels.values()}
+    colours = {LABEL_COLOURS["Model" if "Model" in ls else ls[0]].lower() for ls in labels.values()}
 
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=chromium, args=CHROMIUM_ARGS,
-            headless=True, viewport=VIEWPORT,  # type: ignore[arg-type]
+            str(tmp_path / "chromium-profile"),
+            executable_path=chromium,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=VIEWPORT,  # type: ignore[arg-type]
             permissions=["clipboard-read", "clipboard-write"],
         )
         try:

@@ -39,5 +39,3 @@ def test_every_public_module_has_examples() -> None:
         if examples == 0:
             missing.append(name)
     assert not missing, f"modules without a docstring example: {missing}"
-
-

@@ -50,8 +50,9 @@ def _cli_main(args: list[str]) -> tuple[int, str, str]:
 
 # --- no server needed ----------------------------------------------------------------------
 def test_server_info_uris() -> None:
-    info = ServerInfo(bolt_port=7999, http_port=7998, user="neo4j", password="Ab1", pid=1,
-                      home=Path("/h"))
+    info = ServerInfo(
+        bolt_port=7999, http_port=7998, user="neo4j", password="Ab1", pid=1, home=Path("/h")
+    )
     assert info.uri == "neo4j://neo4j:Ab1@127.0.0.1:7999"
     assert info.bolt_uri == "bolt://127.0.0.1:7999"
     assert info.browser_url == "http://127.0.0.1:7998/browser/"
@@ -62,8 +63,10 @@ def test_embedded_pom_is_the_docker_pom() -> None:
     pom = REPO_ROOT / "docker" / "neo4j-provision" / "pom.xml"
     assert pom.read_text() == neo4j_server.POM_XML
     assert f"<neo4j.version>{neo4j_server.DEFAULT_VERSION}</neo4j.version>" in pom.read_text()
-    assert (f"<neo4j.browser.version>{neo4j_server.BROWSER_VERSION}</neo4j.browser.version>"
-            in pom.read_text())
+    assert (
+        f"<neo4j.browser.version>{neo4j_server.BROWSER_VERSION}</neo4j.browser.version>"
+        in pom.read_text()
+    )
 
 
 def test_compose_file() -> None:
@@ -92,8 +95,7 @@ def test_explicit_port_in_use_is_a_clear_error(tmp_path: Path, busy_port: int) -
 
 
 def test_cli_error_is_one_line_exit_1(tmp_path: Path, busy_port: int) -> None:
-    code, out, err = _cli_main(["start", "--home", str(tmp_path), "--bolt-port",
-                                str(busy_port)])
+    code, out, err = _cli_main(["start", "--home", str(tmp_path), "--bolt-port", str(busy_port)])
     assert code == 1
     assert err.strip() == f"error: port {busy_port} on 127.0.0.1 is in use by another program"
     assert "Traceback" not in out + err
@@ -113,9 +115,14 @@ def _run_pytest_with_our_conftest(tmp_path: Path, test_body: str, ci: bool) -> t
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
     if ci:
         env["CI"] = "true"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -148,29 +155,35 @@ def test_summary_counts_neo4j_tests_that_ran(tmp_path: Path) -> None:
 @pytest.mark.neo4j
 def test_bolt_answers_with_the_generated_password(local_neo4j: ServerInfo) -> None:
     assert re.fullmatch(r"[A-Za-z0-9]{32}", local_neo4j.password)
-    with GraphDatabase.driver(local_neo4j.bolt_uri, auth=(local_neo4j.user,
-                                                          local_neo4j.password)) as driver:
+    with GraphDatabase.driver(
+        local_neo4j.bolt_uri, auth=(local_neo4j.user, local_neo4j.password)
+    ) as driver:
         records, _, _ = driver.execute_query(
             "CALL dbms.components() YIELD name, versions, edition "
-            "RETURN versions[0] AS version, edition")
+            "RETURN versions[0] AS version, edition"
+        )
     assert records[0]["edition"] == "community"
     assert records[0]["version"].startswith("5.26.")
 
 
 @pytest.mark.neo4j
 def test_store_uri_carries_the_credentials(local_neo4j: ServerInfo) -> None:
-    assert local_neo4j.uri == (f"neo4j://neo4j:{local_neo4j.password}@127.0.0.1:"
-                               f"{local_neo4j.bolt_port}")
-    with GraphDatabase.driver(f"neo4j://127.0.0.1:{local_neo4j.bolt_port}",
-                              auth=(local_neo4j.user, local_neo4j.password)) as driver:
+    assert local_neo4j.uri == (
+        f"neo4j://neo4j:{local_neo4j.password}@127.0.0.1:{local_neo4j.bolt_port}"
+    )
+    with GraphDatabase.driver(
+        f"neo4j://127.0.0.1:{local_neo4j.bolt_port}", auth=(local_neo4j.user, local_neo4j.password)
+    ) as driver:
         driver.verify_connectivity()
 
 
 @pytest.mark.neo4j
 def test_default_password_is_rejected(local_neo4j: ServerInfo) -> None:
     assert local_neo4j.password != "neo4j"
-    with GraphDatabase.driver(local_neo4j.bolt_uri, auth=("neo4j", "neo4j")) as driver, \
-            pytest.raises(AuthError):
+    with (
+        GraphDatabase.driver(local_neo4j.bolt_uri, auth=("neo4j", "neo4j")) as driver,
+        pytest.raises(AuthError),
+    ):
         driver.verify_connectivity()
 
 
@@ -179,7 +192,10 @@ def test_status_reports_running(local_neo4j: ServerInfo) -> None:
     info = neo4j_server.status(local_neo4j.home)
     assert info is not None and info.ready
     assert (info.pid, info.bolt_port, info.http_port) == (
-        local_neo4j.pid, local_neo4j.bolt_port, local_neo4j.http_port)
+        local_neo4j.pid,
+        local_neo4j.bolt_port,
+        local_neo4j.http_port,
+    )
     code, out, _ = _cli_main(["status", "--home", str(local_neo4j.home), "--json"])
     data = json.loads(out)
     assert code == 0 and data["running"] and data["ready"] and data["pid"] == local_neo4j.pid
@@ -198,8 +214,9 @@ def test_start_again_reuses_the_server(local_neo4j: ServerInfo) -> None:
 
 
 @pytest.mark.neo4j
-def test_start_with_other_ports_than_the_running_server(local_neo4j: ServerInfo,
-                                                        busy_port: int) -> None:
+def test_start_with_other_ports_than_the_running_server(
+    local_neo4j: ServerInfo, busy_port: int
+) -> None:
     with pytest.raises(Neo4jServerError, match=r"already runs .* stop it first"):
         neo4j_server.start(local_neo4j.home, bolt_port=busy_port)
 
@@ -267,8 +284,7 @@ def test_lifecycle_in_fresh_home(tmp_path: Path, local_neo4j: ServerInfo) -> Non
         assert second.started and second.pid != first.pid
         assert second.bolt_port != first.bolt_port
         assert second.password == first.password  # data and password survive a restart
-        with GraphDatabase.driver(second.bolt_uri,
-                                  auth=(second.user, second.password)) as driver:
+        with GraphDatabase.driver(second.bolt_uri, auth=(second.user, second.password)) as driver:
             records, _, _ = driver.execute_query("MATCH (p:Probe) RETURN p.v AS v")
         assert [r["v"] for r in records] == [42]
     finally:
@@ -284,7 +300,12 @@ def test_maven_is_fetched_from_maven_central_when_missing(
     monkeypatch.setenv("PATH", "/usr/bin/nonexistent")
     exe = neo4j_server._find_mvn(None)
     assert exe.startswith(str(tmp_path))
-    out = subprocess.run([exe, "-v"], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PATH": os.defpath})
+    out = subprocess.run(
+        [exe, "-v"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PATH": os.defpath},
+    )
     assert f"Apache Maven {neo4j_server.MAVEN_VERSION}" in out.stdout
     assert neo4j_server._find_mvn(None) == exe  # second call reuses it

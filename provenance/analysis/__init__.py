@@ -119,4 +119,3 @@ __all__ += [
     "replay",
     "verify",
 ]
-

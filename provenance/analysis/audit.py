@@ -136,15 +136,17 @@ def seed_verdict(transforms: list[Transform], erased: list[str] | None = None) -
     return Reproducibility(verdict=verdict, reasons=[], checked_by="seed_state")
 
 
-def _verdict(store: LineageStore, node_id: str, graph: LineageGraph,
-             erased: list[str]) -> Reproducibility:
+def _verdict(
+    store: LineageStore, node_id: str, graph: LineageGraph, erased: list[str]
+) -> Reproducibility:
     try:
         from provenance.analysis.verify import verify
     except ImportError:
         return seed_verdict(graph.transforms, erased)
     report = verify(store, node_id)
-    return Reproducibility(verdict=report.verdict, reasons=list(report.reasons),
-                           checked_by="verify")
+    return Reproducibility(
+        verdict=report.verdict, reasons=list(report.reasons), checked_by="verify"
+    )
 
 
 def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = True) -> AuditReport:
@@ -174,8 +176,9 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
         elif e.type == "USED":
             ins[e.source].append(e.target)
     sources = graph.sources()
-    if isinstance(node, Artifact) and not any(e.type == "PRODUCED" for e in graph.edges
-                                              if e.target == node.id):
+    if isinstance(node, Artifact) and not any(
+        e.type == "PRODUCED" for e in graph.edges if e.target == node.id
+    ):
         sources = [node, *sources]  # a node with no producer is its own source
     steps: list[AuditStep] = []
     envs: dict[str, Environment] = {}
@@ -183,34 +186,58 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
         if t.environment is not None:
             envs.setdefault(t.environment.digest, t.environment)
         model = nodes.get(t.model_id) if t.model_id else None
-        steps.append(AuditStep(
-            index=i, transform=ref(t), status=t.status,
-            inputs=[ref(nodes[x]) for x in sorted(ins[t.id]) if x in nodes],
-            outputs=[ref(nodes[x]) for x in sorted(outs[t.id]) if x in nodes],
-            model=ref(model) if model is not None else None,
-            code_version=code.get(t.code_version_id or ""),
-            hyperparameters=t.hyperparameters, seed_state=t.seed_state,
-            environment=t.environment, started_at=t.started_at, ended_at=t.ended_at,
-            duration_s=t.duration_s, cost=t.cost,
-        ))
+        steps.append(
+            AuditStep(
+                index=i,
+                transform=ref(t),
+                status=t.status,
+                inputs=[ref(nodes[x]) for x in sorted(ins[t.id]) if x in nodes],
+                outputs=[ref(nodes[x]) for x in sorted(outs[t.id]) if x in nodes],
+                model=ref(model) if model is not None else None,
+                code_version=code.get(t.code_version_id or ""),
+                hyperparameters=t.hyperparameters,
+                seed_state=t.seed_state,
+                environment=t.environment,
+                started_at=t.started_at,
+                ended_at=t.ended_at,
+                duration_s=t.duration_s,
+                cost=t.cost,
+            )
+        )
     erased = [a for a in graph.artifacts if a.erased]
     erasures = [r for r in (erasure_of(store, a.id) for a in erased) if r is not None]
     erased_sources = [a.name for a in sources if a.erased]
-    verdict = (_verdict(store, node.id, graph, erased_sources) if check_reproducibility
-               else seed_verdict(graph.transforms, erased_sources))
+    verdict = (
+        _verdict(store, node.id, graph, erased_sources)
+        if check_reproducibility
+        else seed_verdict(graph.transforms, erased_sources)
+    )
     return AuditReport(
         root=ref(node),
-        sources=[SourceInfo(
-            id=a.id, name=a.name, kind=a.kind, uri=a.uri, row_count=a.row_count,
-            size_bytes=a.size_bytes, license=a.license, contains_pii=a.contains_pii,
-            owner=a.owner, erased=a.erased, erased_at=a.erased_at,
-            erasure_reason=a.erasure_reason)
-            for a in sorted(sources, key=lambda a: (a.name, a.id))],
+        sources=[
+            SourceInfo(
+                id=a.id,
+                name=a.name,
+                kind=a.kind,
+                uri=a.uri,
+                row_count=a.row_count,
+                size_bytes=a.size_bytes,
+                license=a.license,
+                contains_pii=a.contains_pii,
+                owner=a.owner,
+                erased=a.erased,
+                erased_at=a.erased_at,
+                erasure_reason=a.erasure_reason,
+            )
+            for a in sorted(sources, key=lambda a: (a.name, a.id))
+        ],
         steps=steps,
         models=[ref(m) for m in sorted(graph.models, key=lambda m: (m.name, m.id))],
         code_versions=sorted(code.values(), key=lambda c: c.id),
         environments=[envs[k] for k in sorted(envs)],
-        erasures=erasures, reproducibility=verdict, graph=graph,
+        erasures=erasures,
+        reproducibility=verdict,
+        graph=graph,
     )
 
 
@@ -228,19 +255,23 @@ def render_audit(report: AuditReport) -> Group:
         >>> isinstance(render_audit(r), Group)
         True
     """
-    parts: list[Any] = [f"[bold]Audit of[/] {report.root.label} [dim]{report.root.id}[/]",
-                        audit_tables(report.graph)]
+    parts: list[Any] = [
+        f"[bold]Audit of[/] {report.root.label} [dim]{report.root.id}[/]",
+        audit_tables(report.graph),
+    ]
     if report.erasures:
         t = Table(title="Erasures", title_justify="left")
         for col in ("artifact", "digest", "erased at", "reason"):
             t.add_column(col)
         for r in report.erasures:
-            t.add_row(r.artifact.label, r.artifact.id, r.erased_at.isoformat(timespec="seconds"),
-                      r.reason)
+            t.add_row(
+                r.artifact.label, r.artifact.id, r.erased_at.isoformat(timespec="seconds"), r.reason
+            )
         parts.append(t)
     v = report.reproducibility
-    parts.append(f"[bold]Reproducibility:[/] [{_VERDICT_STYLE[v.verdict]}]{v.verdict}[/] "
-                 f"[dim](checked by {v.checked_by})[/]")
+    parts.append(
+        f"[bold]Reproducibility:[/] [{_VERDICT_STYLE[v.verdict]}]{v.verdict}[/] "
+        f"[dim](checked by {v.checked_by})[/]"
+    )
     parts.extend(f"  • {reason}" for reason in v.reasons)
     return Group(*parts)
-

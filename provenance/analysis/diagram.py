@@ -45,8 +45,7 @@ def layers(graph: LineageGraph) -> dict[str, int]:
     pos = {n: i for i, n in enumerate(order)}
     level: dict[str, int] = {}
     for n in order:
-        level[n] = max((level[p] + 1 for p in preds[n] if pos.get(p, len(pos)) < pos[n]),
-                       default=0)
+        level[n] = max((level[p] + 1 for p in preds[n] if pos.get(p, len(pos)) < pos[n]), default=0)
     return level
 
 
@@ -68,8 +67,9 @@ def _sub(n: AnyNode) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
-            .replace(">", "#gt;"))
+    return (
+        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    )
 
 
 def to_mermaid(graph: LineageGraph) -> str:
@@ -122,8 +122,12 @@ def to_mermaid(graph: LineageGraph) -> str:
     return "\n".join(lines)
 
 
-_FILL = {"Artifact": ("#e0f7fa", "#00838f"), "Model": ("#f3e5f5", "#6a1b9a"),
-         "Transform": ("#fff8e1", "#f9a825"), "CodeVersion": ("#e3f2fd", "#1565c0")}
+_FILL = {
+    "Artifact": ("#e0f7fa", "#00838f"),
+    "Model": ("#f3e5f5", "#6a1b9a"),
+    "Transform": ("#fff8e1", "#f9a825"),
+    "CodeVersion": ("#e3f2fd", "#1565c0"),
+}
 _W, _H, _GX, _GY = 170, 42, 70, 18
 
 
@@ -175,9 +179,11 @@ def to_svg(graph: LineageGraph, *, include_code: bool = False) -> str:
             tx, ty = x2 + _W // 2, y2 + _H
         mid = (sx + tx) // 2
         dash = ' stroke-dasharray="5 3"' if etype == "USED_MODEL" else ""
-        parts.append(f'<path d="M{sx},{sy} C{mid},{sy} {mid},{ty} {tx},{ty}" fill="none" '
-                     f'stroke="#607d8b" stroke-width="1.2"{dash} marker-end="url(#arrow)">'
-                     f"<title>{html.escape(etype)}</title></path>")
+        parts.append(
+            f'<path d="M{sx},{sy} C{mid},{sy} {mid},{ty} {tx},{ty}" fill="none" '
+            f'stroke="#607d8b" stroke-width="1.2"{dash} marker-end="url(#arrow)">'
+            f"<title>{html.escape(etype)}</title></path>"
+        )
     for n in nodes:
         x, y = pos[n.id]
         fill, stroke = _FILL[n.node_type]
@@ -188,12 +194,13 @@ def to_svg(graph: LineageGraph, *, include_code: bool = False) -> str:
         width_px = 3 if n.id == graph.root else 1.5
         dash = ' stroke-dasharray="4 3"' if erased else ""
         parts.append(
-            f'<g><title>{html.escape(n.node_type)} {html.escape(n.id)}</title>'
+            f"<g><title>{html.escape(n.node_type)} {html.escape(n.id)}</title>"
             f'<rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="{rx}" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{width_px}"{dash}/>'
             f'<text x="{x + 8}" y="{y + 17}" font-weight="bold">'
             f"{html.escape(_clip(_label(n)))}</text>"
             f'<text x="{x + 8}" y="{y + 33}" fill="#555">{html.escape(_clip(_sub(n), 28))}</text>'
-            "</g>")
+            "</g>"
+        )
     parts.append("</svg>")
     return "\n".join(parts)

@@ -47,8 +47,9 @@ class ErasureRecord(BaseModel):
     already_erased: bool = False
 
 
-def erase(store: LineageStore, artifact_id: str, *, reason: str,
-          at: _dt.datetime | None = None) -> ErasureRecord:
+def erase(
+    store: LineageStore, artifact_id: str, *, reason: str, at: _dt.datetime | None = None
+) -> ErasureRecord:
     """Record the erasure of an artifact (id or unique prefix); see the module docstring.
 
     It deletes no file: it records that the content is gone. Raises
@@ -72,16 +73,26 @@ def erase(store: LineageStore, artifact_id: str, *, reason: str,
             return existing.model_copy(update={"already_erased": True})
     when = at or utcnow()
     tid = Transform.make_id(
-        operation=ERASE_OPERATION, input_ids=[artifact.id], code_version_id=None,
-        model_id=None, hyperparameters={"reason": reason}, seed={"erased_at": when.isoformat()},
+        operation=ERASE_OPERATION,
+        input_ids=[artifact.id],
+        code_version_id=None,
+        model_id=None,
+        hyperparameters={"reason": reason},
+        seed={"erased_at": when.isoformat()},
     )
-    t = Transform(id=tid, operation=ERASE_OPERATION, name="Erasure", started_at=when,
-                  ended_at=when, hyperparameters={"reason": reason},
-                  metadata={"invalidated": artifact.id})
-    erased = artifact.model_copy(update={"erased_at": when, "erasure_reason": reason,
-                                         "uri": None})
-    store.write([t, erased], [Edge(source=tid, target=artifact.id, type="INVALIDATED",
-                                   role="erased")])
+    t = Transform(
+        id=tid,
+        operation=ERASE_OPERATION,
+        name="Erasure",
+        started_at=when,
+        ended_at=when,
+        hyperparameters={"reason": reason},
+        metadata={"invalidated": artifact.id},
+    )
+    erased = artifact.model_copy(update={"erased_at": when, "erasure_reason": reason, "uri": None})
+    store.write(
+        [t, erased], [Edge(source=tid, target=artifact.id, type="INVALIDATED", role="erased")]
+    )
     stored = store.get(artifact.id) or erased
     return ErasureRecord(artifact=ref(stored), transform_id=tid, erased_at=when, reason=reason)
 
@@ -106,9 +117,14 @@ def erasure_of(store: LineageStore, artifact_id: str) -> ErasureRecord | None:
     first = min(transforms, key=lambda t: str(t.started_at), default=None)
     when = artifact.erased_at or (first.started_at if first else None) or utcnow()
     reason = artifact.erasure_reason or (
-        str(first.hyperparameters.get("reason", "")) if first else "")
-    return ErasureRecord(artifact=ref(artifact), transform_id=first.id if first else "",
-                         erased_at=when, reason=reason)
+        str(first.hyperparameters.get("reason", "")) if first else ""
+    )
+    return ErasureRecord(
+        artifact=ref(artifact),
+        transform_id=first.id if first else "",
+        erased_at=when,
+        reason=reason,
+    )
 
 
 def render_erasure(record: ErasureRecord) -> Text:
@@ -123,7 +139,8 @@ def render_erasure(record: ErasureRecord) -> Text:
     """
     verb = "already erased" if record.already_erased else "erased"
     return Text.assemble(
-        (verb, "bold red"), f" {record.artifact.label} ",
+        (verb, "bold red"),
+        f" {record.artifact.label} ",
         (record.artifact.id, "dim"),
         f" at {record.erased_at.isoformat(timespec='seconds')}: {record.reason} ",
         ("(content marked erased, uri cleared; skeleton and digests kept)", "dim"),

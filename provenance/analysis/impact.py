@@ -145,6 +145,7 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
     deps: dict[str, set[str]] = {
         t: {p for e in inputs.get(t, ()) for p in producers.get(e.target, ())} for t in transforms
     }
+
     def start(t: str) -> str:
         at = transforms[t].started_at
         return f"{at.isoformat() if at else ''}|{t}"
@@ -158,8 +159,12 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
     steps: list[RecomputeStep] = []
     total: dict[str, float] = defaultdict(float)
     duration = 0.0
-    extra = [e.target for es in inputs.values() for e in es
-             if e.target not in affected and e.target not in sources]
+    extra = [
+        e.target
+        for es in inputs.values()
+        for e in es
+        if e.target not in affected and e.target not in sources
+    ]
     outside = {n.id: n for n in store.get_many(sorted(set(extra)))}
     for i, t in enumerate(order, 1):
         tr = transforms[t]
@@ -176,13 +181,24 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
         if tr.cost is not None:
             total[tr.cost.currency] += tr.cost.amount
         duration += dur or 0.0
-        steps.append(RecomputeStep(index=i, transform=ref(tr), outputs=outs,
-                                   affected_inputs=touched, other_inputs=others,
-                                   cost=tr.cost, duration_s=dur))
+        steps.append(
+            RecomputeStep(
+                index=i,
+                transform=ref(tr),
+                outputs=outs,
+                affected_inputs=touched,
+                other_inputs=others,
+                cost=tr.cost,
+                duration_s=dur,
+            )
+        )
 
     def first_step(a: str) -> tuple[int, str, str]:
-        return (min((position[p] for p in producers.get(a, ()) if p in position), default=-1),
-                affected[a].name, a)
+        return (
+            min((position[p] for p in producers.get(a, ()) if p in position), default=-1),
+            affected[a].name,
+            a,
+        )
 
     buckets: dict[Category, list[ImpactedNode]] = defaultdict(list)
     for a in sorted(affected, key=first_step):
@@ -190,14 +206,18 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
         buckets[node.category].append(node)
     return ImpactPlan(
         sources=[ref(a) for a in sources.values()],
-        must_delete=buckets["must_delete"], must_retrain=buckets["must_retrain"],
-        affected_predictions=buckets["affected_predictions"], steps=steps,
-        total_cost=dict(total), total_duration_s=duration,
+        must_delete=buckets["must_delete"],
+        must_retrain=buckets["must_retrain"],
+        affected_predictions=buckets["affected_predictions"],
+        steps=steps,
+        total_cost=dict(total),
+        total_duration_s=duration,
     )
 
 
-def impact_sources(store: LineageStore, *, name: str | None = None,
-                   uri: str | None = None) -> list[str]:
+def impact_sources(
+    store: LineageStore, *, name: str | None = None, uri: str | None = None
+) -> list[str]:
     """Ids of the artifacts with this logical name or uri (every version), newest first.
 
     Example:
@@ -240,20 +260,32 @@ def render_impact(plan: ImpactPlan) -> Group:
     cats = Table(title=f"Deletion impact of {_names(plan.sources)}", title_justify="left")
     for col in ("category", "count", "artifacts"):
         cats.add_column(col)
-    for title, items, style in (("must delete", plan.must_delete, "red"),
-                                ("must retrain", plan.must_retrain, "magenta"),
-                                ("affected predictions", plan.affected_predictions, "yellow")):
+    for title, items, style in (
+        ("must delete", plan.must_delete, "red"),
+        ("must retrain", plan.must_retrain, "magenta"),
+        ("affected predictions", plan.affected_predictions, "yellow"),
+    ):
         cats.add_row(f"[{style}]{title}[/]", str(len(items)), _names(items))
-    steps = Table(title="Recompute plan (topological order; nothing was deleted)",
-                  title_justify="left")
-    for col in ("#", "transform", "affected inputs", "other inputs needed", "outputs", "cost",
-                "s"):
+    steps = Table(
+        title="Recompute plan (topological order; nothing was deleted)", title_justify="left"
+    )
+    for col in ("#", "transform", "affected inputs", "other inputs needed", "outputs", "cost", "s"):
         steps.add_column(col)
     for s in plan.steps:
         cost = f"{s.cost.amount:g} {s.cost.currency}" if s.cost else "—"
-        steps.add_row(str(s.index), _label(s.transform), _names(s.affected_inputs),
-                      _names(s.other_inputs), _names(s.outputs), cost,
-                      f"{s.duration_s:.2f}" if s.duration_s is not None else "—")
+        steps.add_row(
+            str(s.index),
+            _label(s.transform),
+            _names(s.affected_inputs),
+            _names(s.other_inputs),
+            _names(s.outputs),
+            cost,
+            f"{s.duration_s:.2f}" if s.duration_s is not None else "—",
+        )
     total = ", ".join(f"{v:g} {k}" for k, v in sorted(plan.total_cost.items())) or "none recorded"
-    return Group(cats, steps, f"[bold]Recorded recompute cost:[/] {total}; "
-                 f"{plan.total_duration_s:.2f} s of recorded run time")
+    return Group(
+        cats,
+        steps,
+        f"[bold]Recorded recompute cost:[/] {total}; "
+        f"{plan.total_duration_s:.2f} s of recorded run time",
+    )

@@ -103,7 +103,10 @@ def _flow(graph: LineageGraph) -> dict[str, list[str]]:
 
 
 def _walk(
-    graph: LineageGraph, root: str, parents: dict[str, str], frontier: list[str],
+    graph: LineageGraph,
+    root: str,
+    parents: dict[str, str],
+    frontier: list[str],
     is_target: Callable[[AnyNode], bool],
 ) -> list[list[str]]:
     """Breadth-first from ``frontier`` (``parents`` already links it back to ``root``), each
@@ -174,8 +177,11 @@ def find_loops(store: LineageStore) -> LoopReport:
         producers = {e.source for e in up.edges if e.type == "PRODUCED" and e.target == m.id}
         up_nodes = {n.id: n for n in up.nodes}
         for e in up.edges:
-            if e.source in producers and e.type in ("USED", "USED_MODEL") and isinstance(
-                    up_nodes.get(e.target), Model):
+            if (
+                e.source in producers
+                and e.type in ("USED", "USED_MODEL")
+                and isinstance(up_nodes.get(e.target), Model)
+            ):
                 lines.union(m.id, e.target)
     names: dict[str, set[str]] = defaultdict(set)
     for m in models:
@@ -186,13 +192,19 @@ def find_loops(store: LineageStore) -> LoopReport:
         line = lines.find(m.id)
         down = store.traverse(m.id, Direction.DOWN)
         nodes = {n.id: n for n in down.nodes}
-        users = {e.source for e in down.edges
-                 if e.target == m.id and e.type in ("USED", "USED_MODEL")}
+        users = {
+            e.source for e in down.edges if e.target == m.id and e.type in ("USED", "USED_MODEL")
+        }
         parents = {t: m.id for t in users}
         frontier: list[str] = []
         for e in down.edges:
-            if (e.type == "PRODUCED" and e.source in users and e.target not in parents
-                    and e.target != m.id and not isinstance(nodes.get(e.target), Model)):
+            if (
+                e.type == "PRODUCED"
+                and e.source in users
+                and e.target not in parents
+                and e.target != m.id
+                and not isinstance(nodes.get(e.target), Model)
+            ):
                 parents[e.target] = e.source
                 frontier.append(e.target)
         line_name = "/".join(sorted(names[line]))
@@ -209,8 +221,12 @@ def find_loops(store: LineageStore) -> LoopReport:
         nodes = {n.id: n for n in down.nodes}
 
         def same_name(n: AnyNode, name: str = a.name, me: str = a.id) -> bool:
-            return (isinstance(n, Artifact) and not isinstance(n, Model) and n.name == name
-                    and n.id != me)
+            return (
+                isinstance(n, Artifact)
+                and not isinstance(n, Model)
+                and n.name == name
+                and n.id != me
+            )
 
         def version(n: AnyNode, name: str = a.name) -> bool:
             return isinstance(n, Artifact) and not isinstance(n, Model) and n.name == name
@@ -219,16 +235,33 @@ def find_loops(store: LineageStore) -> LoopReport:
         for path in _walk(down, a.id, dict.fromkeys(a_users, a.id), list(a_users), same_name):
             loops.append(_loop("dataset", a.name, path, nodes, version))
 
-    loops.sort(key=lambda x: (x.kind, x.line, str(x.source.created_at), x.source.id,
-                              str(x.target.created_at), x.target.id))
+    loops.sort(
+        key=lambda x: (
+            x.kind,
+            x.line,
+            str(x.source.created_at),
+            x.source.id,
+            str(x.target.created_at),
+            x.target.id,
+        )
+    )
     return LoopReport(loops=loops, models_checked=len(models), datasets_checked=len(datasets))
 
 
-def _loop(kind: Literal["model", "dataset"], line: str, path: list[str],
-          nodes: dict[str, AnyNode], member: Callable[[AnyNode], bool]) -> FeedbackLoop:
+def _loop(
+    kind: Literal["model", "dataset"],
+    line: str,
+    path: list[str],
+    nodes: dict[str, AnyNode],
+    member: Callable[[AnyNode], bool],
+) -> FeedbackLoop:
     refs = [ref(nodes[i]) for i in path]
     return FeedbackLoop(
-        kind=kind, line=line, source=refs[0], target=refs[-1], path=refs,
+        kind=kind,
+        line=line,
+        source=refs[0],
+        target=refs[-1],
+        path=refs,
         length=sum(1 for i in path if isinstance(nodes[i], Transform)),
         versions=[r for i, r in zip(path, refs, strict=True) if member(nodes[i])],
     )
@@ -241,16 +274,22 @@ def render_loops(report: LoopReport) -> Table:
         >>> render_loops(LoopReport()).row_count
         1
     """
-    table = Table(title=f"Feedback loops ({report.models_checked} models, "
-                        f"{report.datasets_checked} dataset versions checked)",
-                  title_justify="left")
+    table = Table(
+        title=f"Feedback loops ({report.models_checked} models, "
+        f"{report.datasets_checked} dataset versions checked)",
+        title_justify="left",
+    )
     for col in ("kind", "line", "from", "to", "length", "versions", "path"):
         table.add_column(col)
     if not report.loops:
         table.add_row("—", "no feedback loops found", "", "", "", "", "")
     for x in report.loops:
         table.add_row(
-            x.kind, x.line, _short(x.source), _short(x.target), str(x.length),
+            x.kind,
+            x.line,
+            _short(x.source),
+            _short(x.target),
+            str(x.length),
             " → ".join(_short(v) for v in x.versions),
             " → ".join(p.label for p in x.path),
         )

@@ -51,14 +51,25 @@ def ref(node: AnyNode) -> NodeRef:
     """
     if isinstance(node, Artifact):
         return NodeRef(
-            id=node.id, node_type=node.node_type, name=node.name, kind=node.kind,
-            erased=node.erased, erased_at=node.erased_at, created_at=node.created_at,
+            id=node.id,
+            node_type=node.node_type,
+            name=node.name,
+            kind=node.kind,
+            erased=node.erased,
+            erased_at=node.erased_at,
+            created_at=node.created_at,
         )
     if isinstance(node, Transform):
-        return NodeRef(id=node.id, node_type="Transform", name=node.name,
-                       operation=node.operation, created_at=node.started_at)
-    return NodeRef(id=node.id, node_type="CodeVersion", name=node.entrypoint,
-                   created_at=node.created_at)
+        return NodeRef(
+            id=node.id,
+            node_type="Transform",
+            name=node.name,
+            operation=node.operation,
+            created_at=node.started_at,
+        )
+    return NodeRef(
+        id=node.id, node_type="CodeVersion", name=node.entrypoint, created_at=node.created_at
+    )
 
 
 def get_node(store: LineageStore, id_or_prefix: str) -> AnyNode:

@@ -207,7 +207,8 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
     # parameter's name) or a hyperparameter. Anything else was recorded by a `with
     # tracker.run` block inside the function, and calling the function is not a replay.
     wanted = {
-        p.name for p in sig.parameters.values()
+        p.name
+        for p in sig.parameters.values()
         if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     }
     recorded_names = {r for _, r in used if r} | set(t.hyperparameters)

@@ -55,9 +55,13 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _refs(refs: Sequence[NodeRef]) -> str:
-    return ", ".join(
-        f"{escape(r.label)}{' <span class=erased>(erased)</span>' if r.erased else ''}"
-        for r in refs) or "—"
+    return (
+        ", ".join(
+            f"{escape(r.label)}{' <span class=erased>(erased)</span>' if r.erased else ''}"
+            for r in refs
+        )
+        or "—"
+    )
 
 
 def _json(value: Any) -> str:
@@ -71,48 +75,120 @@ def audit_html(report: AuditReport) -> str:
     root = report.root
     sources = _table(
         ["name", "digest", "kind", "uri", "rows", "licence", "PII", "owner", "erased"],
-        ([_e(s.name), f"<span class=id>{_e(s.id)}</span>", _e(s.kind), _e(s.uri),
-          _e(s.row_count), _e(s.license),
-          {True: "<span class=pii>yes</span>", False: "no", None: "unknown"}[s.contains_pii],
-          _e(s.owner),
-          (f"<span class=erased>erased {_e(s.erased_at)}</span>: {_e(s.erasure_reason)}"
-           if s.erased else "no")]
-         for s in report.sources))
+        (
+            [
+                _e(s.name),
+                f"<span class=id>{_e(s.id)}</span>",
+                _e(s.kind),
+                _e(s.uri),
+                _e(s.row_count),
+                _e(s.license),
+                {True: "<span class=pii>yes</span>", False: "no", None: "unknown"}[s.contains_pii],
+                _e(s.owner),
+                (
+                    f"<span class=erased>erased {_e(s.erased_at)}</span>: {_e(s.erasure_reason)}"
+                    if s.erased
+                    else "no"
+                ),
+            ]
+            for s in report.sources
+        ),
+    )
     steps = _table(
-        ["#", "operation", "inputs", "model", "outputs", "code", "seed", "hyperparameters",
-         "environment", "started", "s", "status"],
-        ([str(st.index),
-          f"{_e(st.transform.operation)}<br><span class=id>{_e(st.transform.id)}</span>",
-          _refs(st.inputs), _refs([st.model]) if st.model else "—", _refs(st.outputs),
-          (_e(f"git {st.code_version.git_commit[:12]}" + (" (dirty)" if st.code_version.git_dirty
-                                                          else ""))
-           if st.code_version and st.code_version.git_commit
-           else _e(st.code_version.entrypoint if st.code_version else None)),
-          (_e(f"{st.seed_state.reproducibility}"
-              + (f", seed {st.seed_state.master_seed}"
-                 if st.seed_state.master_seed is not None else ""))
-           if st.seed_state else "unseeded"),
-          _json(st.hyperparameters),
-          _e(f"Python {st.environment.python}, {st.environment.platform}")
-          if st.environment else "—",
-          _e(st.started_at.isoformat(timespec="seconds") if st.started_at else None),
-          _e(f"{st.duration_s:.2f}" if st.duration_s is not None else None), _e(st.status)]
-         for st in report.steps))
-    models = _table(["name", "digest"], ([_e(m.name), f"<span class=id>{_e(m.id)}</span>"]
-                                          for m in report.models))
-    code = _table(["id", "entrypoint", "commit", "dirty", "source digest"],
-                  ([f"<span class=id>{_e(c.id)}</span>", _e(c.entrypoint), _e(c.git_commit),
-                    _e(c.git_dirty), f"<span class=id>{_e(c.source_digest)}</span>"]
-                   for c in report.code_versions))
-    envs = _table(["digest", "python", "platform", "packages"],
-                  ([f"<span class=id>{_e(e.digest)}</span>", _e(e.python), _e(e.platform),
-                    _e(", ".join(f"{k}=={v}" for k, v in sorted(e.packages.items())))]
-                   for e in report.environments))
-    erasures = _table(["artifact", "digest", "erased at", "reason", "erasure record"],
-                      ([_e(r.artifact.label), f"<span class=id>{_e(r.artifact.id)}</span>",
-                        _e(r.erased_at.isoformat(timespec="seconds")), _e(r.reason),
-                        f"<span class=id>{_e(r.transform_id)}</span>"]
-                       for r in report.erasures))
+        [
+            "#",
+            "operation",
+            "inputs",
+            "model",
+            "outputs",
+            "code",
+            "seed",
+            "hyperparameters",
+            "environment",
+            "started",
+            "s",
+            "status",
+        ],
+        (
+            [
+                str(st.index),
+                f"{_e(st.transform.operation)}<br><span class=id>{_e(st.transform.id)}</span>",
+                _refs(st.inputs),
+                _refs([st.model]) if st.model else "—",
+                _refs(st.outputs),
+                (
+                    _e(
+                        f"git {st.code_version.git_commit[:12]}"
+                        + (" (dirty)" if st.code_version.git_dirty else "")
+                    )
+                    if st.code_version and st.code_version.git_commit
+                    else _e(st.code_version.entrypoint if st.code_version else None)
+                ),
+                (
+                    _e(
+                        f"{st.seed_state.reproducibility}"
+                        + (
+                            f", seed {st.seed_state.master_seed}"
+                            if st.seed_state.master_seed is not None
+                            else ""
+                        )
+                    )
+                    if st.seed_state
+                    else "unseeded"
+                ),
+                _json(st.hyperparameters),
+                _e(f"Python {st.environment.python}, {st.environment.platform}")
+                if st.environment
+                else "—",
+                _e(st.started_at.isoformat(timespec="seconds") if st.started_at else None),
+                _e(f"{st.duration_s:.2f}" if st.duration_s is not None else None),
+                _e(st.status),
+            ]
+            for st in report.steps
+        ),
+    )
+    models = _table(
+        ["name", "digest"],
+        ([_e(m.name), f"<span class=id>{_e(m.id)}</span>"] for m in report.models),
+    )
+    code = _table(
+        ["id", "entrypoint", "commit", "dirty", "source digest"],
+        (
+            [
+                f"<span class=id>{_e(c.id)}</span>",
+                _e(c.entrypoint),
+                _e(c.git_commit),
+                _e(c.git_dirty),
+                f"<span class=id>{_e(c.source_digest)}</span>",
+            ]
+            for c in report.code_versions
+        ),
+    )
+    envs = _table(
+        ["digest", "python", "platform", "packages"],
+        (
+            [
+                f"<span class=id>{_e(e.digest)}</span>",
+                _e(e.python),
+                _e(e.platform),
+                _e(", ".join(f"{k}=={v}" for k, v in sorted(e.packages.items()))),
+            ]
+            for e in report.environments
+        ),
+    )
+    erasures = _table(
+        ["artifact", "digest", "erased at", "reason", "erasure record"],
+        (
+            [
+                _e(r.artifact.label),
+                f"<span class=id>{_e(r.artifact.id)}</span>",
+                _e(r.erased_at.isoformat(timespec="seconds")),
+                _e(r.reason),
+                f"<span class=id>{_e(r.transform_id)}</span>",
+            ]
+            for r in report.erasures
+        ),
+    )
     v = report.reproducibility
     reasons = "".join(f"<li>{escape(r)}</li>" for r in v.reasons)
     return f"""<!DOCTYPE html>

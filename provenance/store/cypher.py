@@ -44,5 +44,5 @@ def load_query(name: str) -> str:
 
 
 def load_statements(name: str) -> list[str]:
-    """The ``;``-separated statements of a file (for schema.cypher)."""
+    """The ``;``-separated statements of a file (schema.cypher, clear.cypher)."""
     return [s.strip() for s in load_query(name).split(";") if s.strip()]

@@ -43,6 +43,11 @@ _UPSERTS = {
     "CodeVersion": "upsert_code_versions",
 }
 BATCH = 5000
+# The edge types a walk follows from a transform to the next frontier, per direction.
+_ONWARD = {
+    Direction.UP: frozenset({"USED", "USED_MODEL", "RAN"}),
+    Direction.DOWN: frozenset({"PRODUCED"}),
+}
 
 
 def to_props(node: AnyNode) -> dict[str, Any]:
@@ -245,11 +250,13 @@ class Neo4jStore:
                 raise NotFoundError(f"no node with id {node_id}")
             root = roots[0]
             level: dict[str, int] = {node_id: 0}
-            transforms: set[str] = set()
             step = "ancestry_step" if direction is Direction.UP else "descendants_step"
             key = "artifact_ids" if direction is Direction.UP else "node_ids"
+            onward = _ONWARD[direction]
+            out_edges: dict[str, list[dict[str, Any]]] = {}
             # A transform root is expanded at its own level; otherwise each call walks one
-            # transform further: the transforms reached, and what they used (or produced).
+            # transform further: the transforms reached, with their edges; those of the walk's
+            # direction lead to the next frontier.
             frontier, roots_t, current = [], [node_id], 0
             if root.node_type != "Transform":
                 frontier, roots_t, current = [node_id], [], 1
@@ -260,11 +267,15 @@ class Neo4jStore:
                 nxt: set[str] = set()
                 for r in rows:
                     t = r["transform"]
-                    if t in transforms or (t in level and t != node_id):
+                    if t in out_edges or (t in level and t != node_id):
                         continue
-                    transforms.add(t)
+                    out_edges[t] = r["edges"]
                     level.setdefault(t, current)
-                    nxt.update(x for x in r["next"] if x not in level)
+                    nxt.update(
+                        e["target"]
+                        for e in r["edges"]
+                        if e["type"] in onward and e["target"] not in level
+                    )
                 for x in nxt:
                     level[x] = current
                 frontier, roots_t = sorted(nxt), []
@@ -272,19 +283,12 @@ class Neo4jStore:
             ordered, truncated = order_levels(node_id, level, limit)
             keep = set(ordered)
             nodes = {n.id: n for n in self._fetch(tx, ordered)}
-            t_ids = [i for i in ordered if i in transforms]
-            edges: list[Edge] = []
-            for i in range(0, len(t_ids), BATCH):
-                for r in self._rows("subgraph_edges", tx, transform_ids=t_ids[i : i + BATCH]):
-                    if r["target"] in keep:
-                        edges.append(
-                            Edge(
-                                source=r["source"],
-                                type=r["type"],
-                                target=r["target"],
-                                role=r["role"],
-                            )
-                        )
+            edges = [
+                Edge(source=t, type=e["type"], target=e["target"], role=e["role"])
+                for t in ordered
+                for e in out_edges.get(t, ())
+                if e["target"] in keep
+            ]
             edges.sort(key=lambda e: (e.source, e.type, e.target))
             return LineageGraph(
                 root=node_id,
@@ -328,7 +332,8 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every lineage node and relationship (for tests and benchmarks)."""
         with self._session() as s:
-            s.run(load_query("clear")).consume()
+            for stmt in load_statements("clear"):
+                s.run(stmt).consume()
 
     def _edge_rows(self, query: str, key: str, ids: Sequence[str]) -> list[Edge]:
         unique = list(dict.fromkeys(ids))
