@@ -39,22 +39,8 @@ def _schema_1_copy(store: SQLiteStore, path: Path) -> None:
     old = sqlite3.connect(path)
     old.executescript(SCHEMA_1)
     for batch in store.iter_nodes():
-        for n in batch:
-            f = n.__dict__
-            old.execute(
-                "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    n.id,
-                    n.node_type,
-                    f.get("name"),
-                    f.get("kind"),
-                    f.get("operation"),
-                    f.get("uri"),
-                    f.get("status"),
-                    f["created_at"].isoformat() if f.get("created_at") else None,
-                    n.model_dump_json(),
-                ),
-            )
+        # Schema 1 had the same node columns, in the same order, less the integer key.
+        old.executemany("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?)", map(store._row, batch))
     for edges in store.iter_edges():
         old.executemany(
             "INSERT INTO edges VALUES (?,?,?,?)",
@@ -121,3 +107,19 @@ def test_rejected_write_leaves_no_keys_behind(tmp_path: Path) -> None:
     store.write(nodes, edges)
     got = store.traverse(art("out").id, Direction.UP)
     assert {e.key for e in got.edges} == {e.key for e in edges}
+
+
+@pytest.mark.parametrize("field", ["name", "kind", "uri"])
+def test_artifact_lookups_use_an_index(tmp_path: Path, field: str) -> None:
+    """find_artifacts' filters are index searches (kind and uri indexes are partial)."""
+    store = SQLiteStore(tmp_path / "s.sqlite")
+    a = art("a", uri="file:///a")
+    store.write([a, art("b")], [])
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)  # the SQL it runs, values filled in
+    found = store.find_artifacts(**{field: getattr(a, field)})
+    store._db.set_trace_callback(None)
+    assert sorted(x.name for x in found) == (["a", "b"] if field == "kind" else ["a"])
+    (query,) = [q for q in statements if q.startswith("SELECT")]
+    plan = store._db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall()
+    assert any(f"USING INDEX nodes_{field} ({field}=?)" in row[-1] for row in plan), plan

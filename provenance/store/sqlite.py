@@ -30,6 +30,7 @@ T = TypeVar("T")
 SCHEMA_VERSION = 2
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
+# Indexes on columns most nodes leave empty are partial (a lookup `col = ?` still uses them).
 # Edges refer to nodes by the nodes' integer key, not by their 71-character digest ids: the
 # edge indexes stay a tenth of the size, so at a million nodes they still fit in the page
 # cache and each commit rewrites few pages (ids are digests, so id-keyed inserts land at
@@ -49,9 +50,9 @@ CREATE TABLE IF NOT EXISTS nodes (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS nodes_name ON nodes(name);
-CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind);
-CREATE INDEX IF NOT EXISTS nodes_operation ON nodes(operation);
-CREATE INDEX IF NOT EXISTS nodes_uri ON nodes(uri);
+CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind) WHERE kind IS NOT NULL;
+CREATE INDEX IF NOT EXISTS nodes_operation ON nodes(operation) WHERE operation IS NOT NULL;
+CREATE INDEX IF NOT EXISTS nodes_uri ON nodes(uri) WHERE uri IS NOT NULL;
 CREATE INDEX IF NOT EXISTS nodes_created_at ON nodes(created_at);
 CREATE TABLE IF NOT EXISTS edges (
     source INTEGER NOT NULL REFERENCES nodes(pk),
