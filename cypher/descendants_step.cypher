@@ -1,8 +1,8 @@
 // One level of a descendants walk. From the frontier (artifacts, models, code versions): the
 // transforms that used or ran them; with each transform, its edges (what it produced is the
-// next frontier; what it used completes the answer's edges). A root that
-// is a transform comes in through $transform_ids. Called once per level with the unvisited
-// frontier: each node is expanded once.
+// next frontier; what it used completes the answer's edges). A root that is a transform
+// comes in through $transform_ids. Called once per level with the unvisited frontier: each
+// node is expanded once.
 :param node_ids => ["blake3:0000000000000000000000000000000000000000000000000000000000000000"]
 :param transform_ids => []
 CALL () {

@@ -28,6 +28,7 @@ from rich.table import Table
 
 from provenance.analysis.erasure import ErasureRecord, erasure_of
 from provenance.analysis.refs import NodeRef, get_node, ref
+from provenance.analysis.verify import Verdict, verify
 from provenance.model import (
     Artifact,
     CodeVersion,
@@ -40,8 +41,6 @@ from provenance.model import (
 )
 from provenance.render import audit_tables, transforms_in_order
 from provenance.store.base import Direction, LineageStore
-
-VerdictName = Literal["exact", "seeded", "unreproducible"]
 
 
 class SourceInfo(BaseModel):
@@ -83,10 +82,10 @@ class AuditStep(BaseModel):
 class Reproducibility(BaseModel):
     """The reproducibility verdict and why; ``checked_by`` says which check produced it."""
 
-    verdict: VerdictName
+    verdict: Verdict
     reasons: list[str] = Field(default_factory=list)
     #: "verify": the full check of provenance.analysis.verify; "seed_state": the recorded
-    #: seed states only (the fallback when verify is unavailable).
+    #: seed states only (when the audit skips the full check).
     checked_by: Literal["verify", "seed_state"]
 
 
@@ -132,17 +131,11 @@ def seed_verdict(transforms: list[Transform], erased: list[str] | None = None) -
     reasons += [f"source {name} was erased" for name in (erased or [])]
     if reasons:
         return Reproducibility(verdict="unreproducible", reasons=reasons, checked_by="seed_state")
-    verdict: VerdictName = "exact" if levels <= {"exact"} else "seeded"
+    verdict: Verdict = "exact" if levels <= {"exact"} else "seeded"
     return Reproducibility(verdict=verdict, reasons=[], checked_by="seed_state")
 
 
-def _verdict(
-    store: LineageStore, node_id: str, graph: LineageGraph, erased: list[str]
-) -> Reproducibility:
-    try:
-        from provenance.analysis.verify import verify
-    except ImportError:
-        return seed_verdict(graph.transforms, erased)
+def _verdict(store: LineageStore, node_id: str) -> Reproducibility:
     report = verify(store, node_id)
     return Reproducibility(
         verdict=report.verdict, reasons=list(report.reasons), checked_by="verify"
@@ -208,7 +201,7 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
     erasures = [r for r in (erasure_of(store, a.id) for a in erased) if r is not None]
     erased_sources = [a.name for a in sources if a.erased]
     verdict = (
-        _verdict(store, node.id, graph, erased_sources)
+        _verdict(store, node.id)
         if check_reproducibility
         else seed_verdict(graph.transforms, erased_sources)
     )

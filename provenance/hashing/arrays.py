@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,10 +104,7 @@ class ArrayParts:
     @property
     def size(self) -> int:
         """Number of elements."""
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 def _le_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
@@ -185,10 +183,7 @@ class ArraySignature:
     @property
     def size(self) -> int:
         """Number of elements."""
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 def array_signature(obj: Any) -> ArraySignature:

@@ -20,7 +20,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from provenance.errors import StoreCorruptError, StoreError, StoreNotFoundError
+from provenance.errors import (
+    NotFoundError,
+    StoreCorruptError,
+    StoreError,
+    StoreNotFoundError,
+)
 from provenance.model import Artifact, Edge, LineageGraph, node_from_dict
 from provenance.store.base import AnyNode, Direction, order_levels
 from provenance.store.merge import check_edges, merge_node
@@ -404,8 +409,6 @@ class SQLiteStore:
         with self._lock:
             found = self._keys([node_id])
             if node_id not in found:
-                from provenance.errors import NotFoundError
-
                 raise NotFoundError(f"no node with id {node_id}")
             root = found[node_id][0]
             # The walk runs on integer keys; each node is expanded once.
