@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from provenance.errors import (
     AmbiguousIdError,
+    AnalysisError,
     CaptureError,
     ContentChangedError,
     HashingError,
     IntegrityError,
     InvalidStoreURIError,
+    MissingStatsError,
+    NotATransformError,
     NotFoundError,
     ProvenanceError,
     StoreCorruptError,
@@ -50,6 +53,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousIdError",
+    "AnalysisError",
     "Artifact",
     "CaptureError",
     "CodeVersion",
@@ -63,7 +67,9 @@ __all__ = [
     "InvalidStoreURIError",
     "LineageGraph",
     "LineageStore",
+    "MissingStatsError",
     "Model",
+    "NotATransformError",
     "NotFoundError",
     "ProvenanceError",
     "Run",

@@ -161,60 +161,92 @@ def predict(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
 
 
 ARCHITECTURE = "logistic-regression(features=5+16 embedding, sigmoid)"
+#: Governance of the three CSV sources, in the order :func:`_make_sources` writes them:
+#: (licence, contains PII, owner).
+_SOURCE_GOVERNANCE = (
+    ("CC-BY-4.0", True, "crm-team"),
+    ("internal", False, "analytics-team"),
+    ("CC-BY-4.0", True, "crm-team"),
+)
+_HYPERPARAMETERS: dict[str, float] = {"lr": 0.5, "epochs": 300, "l2": 0.01}
 
 
 def run_demo(tracker: Tracker, workdir: str | Path = ".") -> DemoResult:
-    """Run the demo pipeline, recording every step with ``tracker``."""
+    """Run the demo pipeline, recording every step with ``tracker`` (see the module docs)."""
     workdir = Path(workdir)
-    users_csv, events_csv, new_csv = _make_sources(workdir)
     t = tracker
-    users_src = t.log_artifact(
-        users_csv,
-        name="users.csv",
-        kind="dataset",
-        license="CC-BY-4.0",
-        contains_pii=True,
-        owner="crm-team",
+    users_src, events_src, new_src = (
+        t.log_artifact(
+            path, name=path.name, kind="dataset", license=lic, contains_pii=pii, owner=owner
+        )
+        for path, (lic, pii, owner) in zip(_make_sources(workdir), _SOURCE_GOVERNANCE, strict=True)
     )
-    events_src = t.log_artifact(
-        events_csv,
-        name="events.csv",
-        kind="dataset",
-        license="internal",
-        contains_pii=False,
-        owner="analytics-team",
+    users, users_a = _ingest(t, users_src, "users")
+    events, events_a = _ingest(t, events_src, "events")
+    new_users, new_a = _ingest(t, new_src, "new_users")
+    joined, joined_a = _join(t, users, users_a, events, events_a, "user_features")
+    new_feat, new_feat_a = _join(t, new_users, new_a, events, events_a, "new_user_features")
+    clean, clean_a = _clean(t, joined, joined_a)
+    (train, train_a), (_, test_a) = _split(t, clean, clean_a)
+    aug, aug_a = _augment(t, train, train_a)
+    train_emb, train_emb_a = _embed(t, aug, aug_a, "train_embeddings")
+    new_emb, new_emb_a = _embed(t, new_feat, new_feat_a, "new_users_embeddings")
+
+    w1, model_v1 = _train(
+        t,
+        {"features": aug_a, "embeddings": train_emb_a},
+        {},
+        _design(aug, train_emb),
+        aug["churned"].to_numpy(float),
+        cost=0.42,
+        experiment="churn-v1",
     )
-    new_src = t.log_artifact(
-        new_csv,
-        name="new_users.csv",
-        kind="dataset",
-        license="CC-BY-4.0",
-        contains_pii=True,
-        owner="crm-team",
+    preds, preds_a = _infer(t, w1, model_v1, new_feat, new_feat_a, new_emb, new_emb_a)
+    # Feedback loop: v1's predictions become pseudo-labels in v2's training data.
+    pseudo = new_feat.assign(churned=preds["churned"].to_numpy())
+    _, model_v2 = _train(
+        t,
+        {
+            "features": aug_a,
+            "embeddings": train_emb_a,
+            "pseudo_labels": preds_a,
+            "pseudo_features": new_feat_a,
+            "pseudo_embeddings": new_emb_a,
+        },
+        {"pseudo_label_weight": 1.0},
+        np.vstack([_design(aug, train_emb), _design(pseudo, new_emb)]),
+        pd.concat([aug, pseudo], ignore_index=True)["churned"].to_numpy(float),
+        cost=0.57,
+        experiment="churn-v2",
     )
+    return DemoResult(users_src, events_src, train_a, test_a, model_v1, preds_a, model_v2, workdir)
 
-    def ingest(src: Artifact, name: str) -> tuple[pd.DataFrame, Artifact]:
-        with t.run("ingest", inputs=[src], params={"format": "csv"}, deterministic=True) as run:
-            frame = pd.read_csv(uri_to_path(src.uri or ""))
-            return frame, run.output(frame, name=name, kind="dataset")
 
-    users, users_a = ingest(users_src, "users")
-    events, events_a = ingest(events_src, "events")
-    new_users, new_a = ingest(new_src, "new_users")
+def _ingest(t: Tracker, src: Artifact, name: str) -> tuple[pd.DataFrame, Artifact]:
+    with t.run("ingest", inputs=[src], params={"format": "csv"}, deterministic=True) as run:
+        frame = pd.read_csv(uri_to_path(src.uri or ""))
+        return frame, run.output(frame, name=name, kind="dataset")
 
-    def join(frame: pd.DataFrame, art: Artifact, name: str) -> tuple[pd.DataFrame, Artifact]:
-        with t.run(
-            "join",
-            inputs={"users": art, "events": events_a},
-            params={"on": "user_id", "how": "left", "aggregate": "count,sum"},
-            deterministic=True,
-        ) as run:
-            out = _features(frame, events)
-            return out, run.output(out, name=name, kind="dataset")
 
-    joined, joined_a = join(users, users_a, "user_features")
-    new_feat, new_feat_a = join(new_users, new_a, "new_user_features")
+def _join(
+    t: Tracker,
+    users: pd.DataFrame,
+    users_a: Artifact,
+    events: pd.DataFrame,
+    events_a: Artifact,
+    name: str,
+) -> tuple[pd.DataFrame, Artifact]:
+    with t.run(
+        "join",
+        inputs={"users": users_a, "events": events_a},
+        params={"on": "user_id", "how": "left", "aggregate": "count,sum"},
+        deterministic=True,
+    ) as run:
+        out = _features(users, events)
+        return out, run.output(out, name=name, kind="dataset")
 
+
+def _clean(t: Tracker, joined: pd.DataFrame, joined_a: Artifact) -> tuple[pd.DataFrame, Artifact]:
     with t.run(
         "clean",
         inputs=[joined_a],
@@ -225,8 +257,13 @@ def run_demo(tracker: Tracker, workdir: str | Path = ".") -> DemoResult:
         clean["total_spend"] = clean["total_spend"].clip(
             upper=float(clean["total_spend"].quantile(0.99))
         )
-        clean_a = run.output(clean, name="user_features_clean", kind="dataset")
+        return clean, run.output(clean, name="user_features_clean", kind="dataset")
 
+
+def _split(
+    t: Tracker, clean: pd.DataFrame, clean_a: Artifact
+) -> tuple[tuple[pd.DataFrame, Artifact], tuple[pd.DataFrame, Artifact]]:
+    """A seeded 80/20 split: (train, test)."""
     with t.run("split", inputs=[clean_a], params={"test_fraction": 0.2}, seed=7) as run:
         order = np.random.permutation(len(clean))
         n_test = int(len(clean) * 0.2)
@@ -234,7 +271,10 @@ def run_demo(tracker: Tracker, workdir: str | Path = ".") -> DemoResult:
         train = clean.iloc[order[n_test:]].reset_index(drop=True)
         train_a = run.output(train, name="train", kind="dataset", role="train")
         test_a = run.output(test, name="test", kind="dataset", role="test")
+    return (train, train_a), (test, test_a)
 
+
+def _augment(t: Tracker, train: pd.DataFrame, train_a: Artifact) -> tuple[pd.DataFrame, Artifact]:
     with t.run(
         "augment", inputs=[train_a], params={"noise_std": 0.05, "oversample_churned": 2}, seed=42
     ) as run:
@@ -242,92 +282,81 @@ def run_demo(tracker: Tracker, workdir: str | Path = ".") -> DemoResult:
         aug = pd.concat([train, churned], ignore_index=True)
         for col in ("total_spend", "tenure_days"):
             aug[col] = aug[col] * (1 + np.random.normal(0, 0.05, len(aug)))
-        aug_a = run.output(aug, name="train_augmented", kind="dataset")
+        return aug, run.output(aug, name="train_augmented", kind="dataset")
 
-    def embed(frame: pd.DataFrame, art: Artifact, name: str) -> tuple[np.ndarray, Artifact]:
-        with t.run(
-            "embed",
-            inputs=[art],
-            params={"column": "bio", "method": "hashing-trick", "dim": EMBED_DIM},
-            deterministic=True,
-        ) as run:
-            emb = embed_texts(frame["bio"].tolist())
-            return emb, run.output(emb, name=name, kind="embeddings")
 
-    train_emb, train_emb_a = embed(aug, aug_a, "train_embeddings")
-    new_emb, new_emb_a = embed(new_feat, new_feat_a, "new_users_embeddings")
+def _embed(
+    t: Tracker, frame: pd.DataFrame, art: Artifact, name: str
+) -> tuple[np.ndarray, Artifact]:
+    with t.run(
+        "embed",
+        inputs=[art],
+        params={"column": "bio", "method": "hashing-trick", "dim": EMBED_DIM},
+        deterministic=True,
+    ) as run:
+        emb = embed_texts(frame["bio"].tolist())
+        return emb, run.output(emb, name=name, kind="embeddings")
 
-    hp = {"lr": 0.5, "epochs": 300, "l2": 0.01}
+
+def _train(
+    t: Tracker,
+    inputs: dict[str, Artifact],
+    extra_params: dict[str, float],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    cost: float,
+    experiment: str,
+) -> tuple[dict[str, np.ndarray], Model]:
+    """Train a churn model (seeded) on ``x``, ``y``; the run records ``inputs``."""
+    hp = _HYPERPARAMETERS
     with t.run(
         "train",
-        inputs={"features": aug_a, "embeddings": train_emb_a},
-        params=hp,
+        inputs=inputs,
+        params={**hp, **extra_params},
         seed=1234,
         cost={
-            "amount": 0.42,
+            "amount": cost,
             "currency": "USD",
             "resource": "cpu",
             "team": "growth",
-            "experiment": "churn-v1",
+            "experiment": experiment,
         },
     ) as run:
-        w1 = train_logreg(_design(aug, train_emb), aug["churned"].to_numpy(float), **hp)  # type: ignore[arg-type]
-        model_v1 = run.output(
-            w1,
+        weights = train_logreg(x, y, lr=hp["lr"], epochs=int(hp["epochs"]), l2=hp["l2"])
+        model = run.output(
+            weights,
             name="churn_model",
             kind="model",
             architecture_hash=digest_bytes(ARCHITECTURE.encode()),
             framework="numpy",
         )
+    assert isinstance(model, Model)
+    return weights, model
 
+
+def _infer(
+    t: Tracker,
+    weights: dict[str, np.ndarray],
+    model: Model,
+    feat: pd.DataFrame,
+    feat_a: Artifact,
+    emb: np.ndarray,
+    emb_a: Artifact,
+) -> tuple[pd.DataFrame, Artifact]:
     with t.run(
         "inference",
-        inputs={"features": new_feat_a, "embeddings": new_emb_a},
+        inputs={"features": feat_a, "embeddings": emb_a},
         params={"threshold": 0.5},
-        model=model_v1,
+        model=model,
         deterministic=True,
     ) as run:
-        proba = predict(w1, _design(new_feat, new_emb))
+        proba = predict(weights, _design(feat, emb))
         preds = pd.DataFrame(
             {
-                "user_id": new_feat["user_id"],
+                "user_id": feat["user_id"],
                 "p_churn": proba,
                 "churned": (proba >= 0.5).astype(int),
             }
         )
-        preds_a = run.output(preds, name="churn_predictions", kind="predictions")
-
-    # Feedback loop: v1's predictions become pseudo-labels in v2's training data.
-    with t.run(
-        "train",
-        inputs={
-            "features": aug_a,
-            "embeddings": train_emb_a,
-            "pseudo_labels": preds_a,
-            "pseudo_features": new_feat_a,
-            "pseudo_embeddings": new_emb_a,
-        },
-        params={**hp, "pseudo_label_weight": 1.0},
-        seed=1234,
-        cost={
-            "amount": 0.57,
-            "currency": "USD",
-            "resource": "cpu",
-            "team": "growth",
-            "experiment": "churn-v2",
-        },
-    ) as run:
-        pseudo = new_feat.assign(churned=preds["churned"].to_numpy())
-        full = pd.concat([aug, pseudo], ignore_index=True)
-        x = np.vstack([_design(aug, train_emb), _design(pseudo, new_emb)])
-        w2 = train_logreg(x, full["churned"].to_numpy(float), **hp)  # type: ignore[arg-type]
-        model_v2 = run.output(
-            w2,
-            name="churn_model",
-            kind="model",
-            architecture_hash=digest_bytes(ARCHITECTURE.encode()),
-            framework="numpy",
-        )
-
-    assert isinstance(model_v1, Model) and isinstance(model_v2, Model)
-    return DemoResult(users_src, events_src, train_a, test_a, model_v1, preds_a, model_v2, workdir)
+        return preds, run.output(preds, name="churn_predictions", kind="predictions")

@@ -42,6 +42,10 @@ class CaptureError(ProvenanceError):
     """Reproducibility context (seeds, code version, environment) could not be captured."""
 
 
+class GitCommandError(CaptureError):
+    """A git command failed or timed out (code capture then falls back to the source digest)."""
+
+
 # --- store ---------------------------------------------------------------------------------
 class StoreError(ProvenanceError):
     """A lineage store could not be opened, read or written."""
@@ -90,3 +94,16 @@ class Neo4jServerError(ProvenanceError):
 # --- analysis ------------------------------------------------------------------------------
 class AnalysisError(ProvenanceError):
     """An analysis was asked something it cannot answer (e.g. impact of a code version)."""
+
+
+class MissingStatsError(ProvenanceError):
+    """An artifact has no recorded feature statistics to compare (drift)."""
+
+
+class NotATransformError(ProvenanceError):
+    """The id given to replay names a node that is not a transform."""
+
+
+# --- OpenLineage ---------------------------------------------------------------------------
+class OpenLineageEventError(ProvenanceError, ValueError):
+    """An OpenLineage event that breaks the spec's JSON schema or cannot be mapped."""

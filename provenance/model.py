@@ -27,6 +27,21 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
+def short_id(node_id: str, n: int = 12) -> str:
+    """The first ``n`` hex digits of an id, without the algorithm (for display only).
+
+    The one short form of an id: the CLI, reports, error messages and Neo4j Browser
+    captions (``n=8``) all use it. Re-exported as :func:`provenance.render.short_id`.
+
+    Example:
+        >>> short_id("blake3:" + "ab" * 32)
+        'abababababab'
+        >>> short_id("sha256:" + "0f" * 32, 8)
+        '0f0f0f0f'
+    """
+    return node_id.split(":", 1)[-1][:n]
+
+
 def utcnow() -> _dt.datetime:
     """The current time, timezone-aware UTC, to the microsecond.
 

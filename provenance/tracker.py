@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 
@@ -56,6 +56,10 @@ from provenance.model import (
 )
 from provenance.store import AnyNode, Direction, LineageStore, open_store
 from provenance.store.base import resolve_id
+
+if TYPE_CHECKING:
+    from openlineage.client.client import OpenLineageClient
+    from openlineage.client.transport.transport import Transport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -239,6 +243,10 @@ class Run:
                 edges.append(Edge(source=transform.id, target=art.id, type="PRODUCED", role=role))
         self._tracker.store.write(nodes, edges)
         self.transform = transform
+        if self._tracker.openlineage is not None:  # never raises: a failure is a warning
+            from provenance.openlineage.export import emit_transform
+
+            emit_transform(self._tracker.store, self._tracker.openlineage, [transform.id])
 
 
 class Tracker:
@@ -251,6 +259,10 @@ class Tracker:
         algo: digest algorithm for artifacts and ids (``blake3`` or ``sha256``).
         row_fingerprints: store per-row fingerprints with DataFrame artifacts.
         packages: which package versions runs record: ``imported`` or ``all``.
+        openlineage: an OpenLineage transport (HTTP, file, console, Kafka...) or client: after
+            each run is recorded its START and COMPLETE/FAIL events are sent through it (see
+            :mod:`provenance.openlineage.export`); a failure to send is logged as a warning
+            and never fails the run.
     """
 
     def __init__(
@@ -260,6 +272,7 @@ class Tracker:
         algo: str = DEFAULT_ALGORITHM,
         row_fingerprints: bool = False,
         packages: str = "imported",
+        openlineage: Transport | OpenLineageClient | None = None,
     ) -> None:
         self.algo = check_algorithm(algo)
         self.store: LineageStore = (
@@ -271,6 +284,12 @@ class Tracker:
         #: Outputs of the last call of a function decorated with :meth:`transform`.
         self.last_outputs: list[Artifact] = []
         self._cache: DigestCache | None = None
+        #: The OpenLineage client every recorded run's events go through (None: no events).
+        self.openlineage: OpenLineageClient | None = None
+        if openlineage is not None:
+            from provenance.openlineage.export import as_client
+
+            self.openlineage = as_client(openlineage)
 
     # --- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:

@@ -134,7 +134,7 @@ def _lease_dir(home: Path) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
-    from provenance.neo4j_server import _alive
+    from provenance.neo4j_server.process import _alive
 
     return _alive(pid)
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from provenance.analysis import audit, audit_html, seed_verdict, to_mermaid, to_svg
-from provenance.analysis.diagram import layers
+from provenance.analysis import audit, seed_verdict
 from provenance.cli.app import main
 from provenance.errors import NotFoundError
 from provenance.model import SeedState, Transform
+from provenance.render import audit_html, layers, to_mermaid, to_svg
 from provenance.store import Direction, LineageStore, SQLiteStore
 from tests import test_parity
 from tests.scenarios import art, diamond_lattice

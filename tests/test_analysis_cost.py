@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from provenance.analysis.cost import cost, render_cost
+from provenance.analysis.cost import cost
 from provenance.cli.app import main
 from provenance.errors import ProvenanceError
 from provenance.hashing.core import digest_bytes, digest_json
 from provenance.model import Artifact, Cost, Edge, Model, Transform
+from provenance.render import render_cost
 from provenance.store import LineageStore, SQLiteStore
 from provenance.store.base import AnyNode
 from tests import test_parity

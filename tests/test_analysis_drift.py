@@ -13,17 +13,16 @@ import pytest
 
 from provenance.analysis.drift import (
     DriftThresholds,
-    MissingStatsError,
     drift,
     drift_over_versions,
     histogram_ks,
     histogram_psi,
-    render_drift,
 )
 from provenance.cli.app import main
-from provenance.errors import NotFoundError
+from provenance.errors import MissingStatsError, NotFoundError
 from provenance.hashing.core import digest_bytes
 from provenance.model import Artifact
+from provenance.render import render_drift
 from provenance.store import LineageStore, SQLiteStore
 from tests import test_parity
 

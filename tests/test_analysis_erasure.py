@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from provenance.analysis import audit, erase, erasure_of, impact_plan
+from provenance.analysis import audit, erase, erasure_of, impact
 from provenance.cli.app import main
 from provenance.errors import AnalysisError, NotFoundError
 from provenance.store import Direction, LineageStore, SQLiteStore
@@ -60,7 +60,7 @@ def test_erase_twice_is_a_noop(store: LineageStore) -> None:
 def test_queries_show_erased(store: LineageStore) -> None:
     g = pipeline(store)
     erase(store, g["users"].id, reason="request", at=WHEN)
-    plan = impact_plan(store, [g["users"].id])
+    plan = impact(store, [g["users"].id])
     assert plan.sources[0].erased
     report = audit(store, g["churn"].id, check_reproducibility=False)
     assert [(s.name, s.erased) for s in report.sources] == [("events", False), ("users", True)]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from provenance.analysis import impact_plan, impact_sources
+from provenance.analysis import impact, impact_sources
 from provenance.cli.app import main
 from provenance.errors import AnalysisError, NotFoundError
 from provenance.hashing.core import digest_bytes, digest_json
@@ -100,7 +100,7 @@ def names(items: Sequence[object]) -> list[str]:
 
 def test_impact_of_a_source(store: LineageStore) -> None:
     g = pipeline(store)
-    plan = impact_plan(store, [g["users"].id])
+    plan = impact(store, [g["users"].id])
     # Data walk from users via USED only: join -> joined, clean -> clean, clean -> train ->
     # churn (a model: stop), clean -> infer2 -> scored_users. So must-delete = joined, clean,
     # scored_users (holds users' rows even though a model was used: must-delete wins).
@@ -133,12 +133,12 @@ def test_impact_of_a_source(store: LineageStore) -> None:
 
 def test_impact_of_an_unrelated_input_and_of_a_model(store: LineageStore) -> None:
     g = pipeline(store)
-    plan = impact_plan(store, [g["ext"].id])
+    plan = impact(store, [g["ext"].id])
     # ext -> infer -> preds -> report -> summary, all by data flow: must-delete.
     assert names(plan.must_delete) == ["preds", "report", "summary"]
     assert plan.must_retrain == [] and plan.affected_predictions == []
     assert {r.name for r in plan.steps[0].other_inputs} == {"churn", "scenarios:build"}
-    plan = impact_plan(store, [g["churn"].id])
+    plan = impact(store, [g["churn"].id])
     # A model as the source: nothing holds its data; everything after it is predictions.
     assert plan.must_delete == [] and plan.must_retrain == []
     assert names(plan.affected_predictions) == ["preds", "scored_users", "report", "summary"]
@@ -146,7 +146,7 @@ def test_impact_of_an_unrelated_input_and_of_a_model(store: LineageStore) -> Non
 
 def test_impact_of_several_sources_and_by_name(store: LineageStore) -> None:
     g = pipeline(store)
-    both = impact_plan(store, [g["users"].id, g["ext"].id])
+    both = impact(store, [g["users"].id, g["ext"].id])
     # preds holds ext's data: must-delete now wins over affected-predictions.
     assert names(both.must_delete) == [
         "joined",
@@ -165,16 +165,16 @@ def test_impact_of_several_sources_and_by_name(store: LineageStore) -> None:
 def test_impact_bad_input(store: LineageStore) -> None:
     g = pipeline(store)
     with pytest.raises(NotFoundError):
-        impact_plan(store, ["blake3:" + "0" * 64])
+        impact(store, ["blake3:" + "0" * 64])
     with pytest.raises(AnalysisError):
-        impact_plan(store, [g["join"].id])
+        impact(store, [g["join"].id])
     with pytest.raises(AnalysisError):
-        impact_plan(store, [CODE.id])
+        impact(store, [CODE.id])
 
 
 def test_impact_identity_loop_terminates(store: LineageStore) -> None:
     identity_loop(store)
-    plan = impact_plan(store, [art("raw").id])
+    plan = impact(store, [art("raw").id])
     # raw -> ingest -> x; noop uses and produces x; use: x -> y.
     assert names(plan.must_delete) == ["x", "y"]
     # use depends on both producers of x (ingest, noop): noop first.
@@ -183,7 +183,7 @@ def test_impact_identity_loop_terminates(store: LineageStore) -> None:
 
 def test_impact_diamond_lattice_is_cheap(store: LineageStore) -> None:
     diamond_lattice(store, 60)  # 2^60 paths from lattice-0-a to the top
-    plan = impact_plan(store, [art("lattice-0-a").id])
+    plan = impact(store, [art("lattice-0-a").id])
     # Both artifacts of levels 1..60 plus the top; 60 x 2 mix transforms plus merge.
     assert len(plan.must_delete) == 121
     assert len(plan.steps) == 121 and plan.steps[-1].transform.operation == "merge"

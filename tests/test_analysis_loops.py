@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from provenance.analysis import find_loops
+from provenance.analysis import loops
 from provenance.cli.app import main
 from provenance.hashing.core import digest_bytes
 from provenance.model import Artifact
@@ -57,7 +57,7 @@ def labels(refs: Sequence[object]) -> list[str]:
 
 def test_model_and_dataset_loops(store: LineageStore) -> None:
     g = ranker(store)
-    report = find_loops(store)
+    report = loops(store)
     assert report.models_checked == 5 and report.datasets_checked == 2
     by_pair = {(x.source.id, x.target.id): x for x in report.model_loops}
     # Hand-derived: v1's outputs (preds1, via infer1) reach v2 through mix/clicks2/train2,
@@ -104,7 +104,7 @@ def test_self_training_is_a_loop(store: LineageStore) -> None:
             step("selftrain", [preds], [v2], at=3, model=v1),
         ],
     )
-    (loop,) = find_loops(store).model_loops
+    (loop,) = loops(store).model_loops
     assert labels(loop.path) == ["student", "label", "pseudo_labels", "selftrain", "student"]
     assert loop.length == 2
 
@@ -116,7 +116,7 @@ def test_no_loops_and_fine_tuning_alone(store: LineageStore) -> None:
         store,
         [step("train", [data], [base], at=1), step("finetune", [data], [tuned], at=2, model=base)],
     )
-    report = find_loops(store)
+    report = loops(store)
     assert report.loops == [] and report.models_checked == 2
 
 
@@ -128,7 +128,7 @@ def test_dataset_loop_over_a_60_level_lattice(store: LineageStore) -> None:
     top = art("lattice-top")
     again = Artifact(id=digest_bytes(b"lattice-0-a again"), name="lattice-0-a")
     write(store, [step("refresh", [top], [again], at=99)])
-    (loop,) = find_loops(store).dataset_loops
+    (loop,) = loops(store).dataset_loops
     # 60 mixes + merge + refresh transforms on the shortest path.
     assert loop.length == 62 and loop.target.id == again.id
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from provenance import Tracker
-from provenance.analysis.replay import NotATransformError, replay
+from provenance.analysis.replay import replay
 from provenance.cli.app import main
-from provenance.errors import NotFoundError
+from provenance.errors import NotATransformError, NotFoundError
 from provenance.store import LineageStore, SQLiteStore
 from tests import test_parity
 

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 
 from provenance import Tracker
-from provenance.analysis.verify import check_code, render_verify, verify
+from provenance.analysis.verify import check_code, verify
 from provenance.capture import capture_code_version
 from provenance.cli.app import main
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.model import CodeVersion
+from provenance.render import render_verify
 from provenance.store import LineageStore, SQLiteStore
 from tests import test_parity
 from tests.scenarios import CODE, art, multi_input_join

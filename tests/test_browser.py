@@ -2,9 +2,10 @@
 
 The test records the demo pipeline into the session's Neo4j, opens the Neo4j Browser that
 server serves (``http://127.0.0.1:<http_port>/browser/``), logs in, applies
-``cypher/browser-style.grass`` with the ``:style <grass>`` command, sets ``$id`` with
-``:param id => '<model v2 id>'``, runs ``cypher/ancestry.cypher`` and checks that the graph
-view draws exactly the nodes the query returns, with the captions and colours of the style.
+``provenance/cypher/browser-style.grass`` with the ``:style <grass>`` command, sets ``$id``
+with ``:param id => '<model v2 id>'``, runs ``provenance/cypher/ancestry.cypher`` and checks
+that the graph view draws exactly the nodes the query returns, with the captions and colours
+of the style.
 It saves ``docs/neo4j-browser-demo.png`` (the screenshot in the README).
 
 Chromium is Debian's ``chromium`` package (Playwright's own browser download is not used):
@@ -26,7 +27,7 @@ import pytest
 
 from provenance.demo import run_demo
 from provenance.store import open_store
-from provenance.store.cypher import load_query
+from provenance.store.cypher import cypher_dir, load_query
 from provenance.tracker import Tracker
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.neo4j, pytest.mark.browser]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-GRASS = REPO_ROOT / "cypher" / "browser-style.grass"
+GRASS = cypher_dir() / "browser-style.grass"
 SCREENSHOT = REPO_ROOT / "docs" / "neo4j-browser-demo.png"
 CHROMIUM_ARGS = [
     "--headless",
@@ -70,7 +71,7 @@ EXPECTED_NAMES = {
     "churn_predictions",
 }
 EXPECTED_OPERATIONS = {"ingest", "join", "clean", "split", "augment", "embed", "train", "inference"}
-# node.<Label> colours of cypher/browser-style.grass, as the Browser writes them (fill).
+# node.<Label> colours of provenance/cypher/browser-style.grass, as the Browser writes them (fill).
 LABEL_COLOURS = {
     "Artifact": "#4C8EDA",
     "Model": "#C990C0",
@@ -140,7 +141,7 @@ def _shown(name: str, words: set[str]) -> bool:
 
 
 def _grass_selectors() -> list[str]:
-    """The selectors of cypher/browser-style.grass (``node``, ``node.Artifact``, ...)."""
+    """The selectors of provenance/cypher/browser-style.grass (``node``, ``node.Artifact``)."""
     return re.findall(r"^([\w.]+)\s*\{", GRASS.read_text(), flags=re.MULTILINE)
 
 

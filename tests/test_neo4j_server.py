@@ -26,6 +26,7 @@ from neo4j.exceptions import AuthError
 from provenance import neo4j_server
 from provenance.errors import Neo4jServerError
 from provenance.neo4j_server import ServerInfo
+from provenance.neo4j_server.provisioning import _find_mvn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,7 @@ def busy_port() -> Iterator[int]:
 def _cli_main(args: list[str]) -> tuple[int, str, str]:
     from typer.testing import CliRunner
 
-    from provenance.cli.neo4j_cmd import neo4j_app
+    from provenance.cli.neo4j import neo4j_app
 
     result = CliRunner().invoke(neo4j_app, args)
     return result.exit_code, result.stdout, result.stderr
@@ -298,7 +299,7 @@ def test_maven_is_fetched_from_maven_central_when_missing(
     """No mvn on PATH: provisioning fetches Maven itself (checksum-verified) into the cache."""
     monkeypatch.setenv("PROVENANCE_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("PATH", "/usr/bin/nonexistent")
-    exe = neo4j_server._find_mvn(None)
+    exe = _find_mvn(None)
     assert exe.startswith(str(tmp_path))
     out = subprocess.run(
         [exe, "-v"],
@@ -308,4 +309,4 @@ def test_maven_is_fetched_from_maven_central_when_missing(
         env={**os.environ, "PATH": os.defpath},
     )
     assert f"Apache Maven {neo4j_server.MAVEN_VERSION}" in out.stdout
-    assert neo4j_server._find_mvn(None) == exe  # second call reuses it
+    assert _find_mvn(None) == exe  # second call reuses it

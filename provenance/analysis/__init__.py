@@ -1,121 +1,122 @@
-"""Analyses written once against the store protocol: audit ancestry, deletion impact,
-erasure, feedback loops (and, from their own modules, verify / replay / contamination /
-drift / cost).
+"""Analyses written once against the store protocol, each returning a typed report.
+
+=================================  ==============================================================
+:func:`audit`                      everything that contributed to a node, and its verdict
+:func:`impact`                     what deleting sources touches, and the recompute order
+:func:`erase` / :func:`erasure_of` record (or look up) that an artifact's content is gone
+:func:`loops`                      feedback loops: a model (or data set) upstream of itself
+:func:`verify`                     can this be reproduced? every check over the ancestry
+:func:`replay`                     re-execute a recorded transform and compare digests
+:func:`contamination`              shared ancestry and shared rows of a train and a test set
+:func:`cost`                       recorded cost rolled up by source, team, experiment, model
+:func:`drift`                      per-feature drift of two artifacts' recorded statistics
+=================================  ==============================================================
+
+Renderings of these reports (rich tables, HTML, diagrams) live in :mod:`provenance.render`.
 
 Example:
     >>> import tempfile
     >>> from provenance.store import SQLiteStore
-    >>> find_loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")).loops
+    >>> loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")).loops
     []
 """
 
 from __future__ import annotations
 
+from provenance.analysis.artifacts import ArtifactCheck, check_artifact, load_artifact
 from provenance.analysis.audit import (
     AuditReport,
     AuditStep,
     Reproducibility,
     SourceInfo,
     audit,
-    render_audit,
     seed_verdict,
 )
-from provenance.analysis.diagram import layers, to_mermaid, to_svg
-from provenance.analysis.erasure import ErasureRecord, erase, erasure_of, render_erasure
-from provenance.analysis.impact import (
-    ImpactedNode,
-    ImpactPlan,
-    RecomputeStep,
-    impact_plan,
-    impact_sources,
-    render_impact,
-)
-from provenance.analysis.loops import FeedbackLoop, LoopReport, find_loops, render_loops
-from provenance.analysis.refs import NodeRef, get_node
-from provenance.analysis.report_html import audit_html, write_audit_html
-from provenance.store.base import resolve_id
-
-__all__ = [
-    "AuditReport",
-    "AuditStep",
-    "ErasureRecord",
-    "FeedbackLoop",
-    "ImpactPlan",
-    "ImpactedNode",
-    "LoopReport",
-    "NodeRef",
-    "RecomputeStep",
-    "Reproducibility",
-    "SourceInfo",
-    "audit",
-    "audit_html",
-    "erase",
-    "erasure_of",
-    "find_loops",
-    "get_node",
-    "impact_plan",
-    "impact_sources",
-    "layers",
-    "render_audit",
-    "render_erasure",
-    "render_impact",
-    "render_loops",
-    "resolve_id",
-    "seed_verdict",
-    "to_mermaid",
-    "to_svg",
-    "write_audit_html",
-]
-
-# --- other analyses (verify, replay, contamination, drift, cost) append their exports below --
-
 from provenance.analysis.contamination import (
     ContaminationReport,
+    NameMatch,
+    RowOverlap,
+    SharedAncestor,
     contamination,
-    render_contamination,
 )
-from provenance.analysis.cost import CostLine, CostReport, cost, render_cost
+from provenance.analysis.cost import CostLine, CostReport, cost
 from provenance.analysis.drift import (
     DriftReport,
     DriftThresholds,
     FeatureDrift,
-    MissingStatsError,
     VersionDrift,
     drift,
     drift_over_versions,
-    render_drift,
-    render_version_drift,
 )
-from provenance.analysis.replay import (
-    NotATransformError,
-    ReplayReport,
-    render_replay,
-    replay,
+from provenance.analysis.erasure import ErasureRecord, erase, erasure_of
+from provenance.analysis.impact import (
+    ImpactedNode,
+    ImpactPlan,
+    RecomputeStep,
+    impact,
+    impact_sources,
 )
-from provenance.analysis.verify import VerifyReport, render_verify, verify
+from provenance.analysis.loops import FeedbackLoop, LoopReport, loops
+from provenance.analysis.order import topological_order, transforms_in_order
+from provenance.analysis.refs import NodeRef, get_node
+from provenance.analysis.replay import OutputMatch, ReplayReport, replay
+from provenance.analysis.verify import (
+    CodeCheck,
+    TransformCheck,
+    Verdict,
+    VerifyReport,
+    check_code,
+    verify,
+)
+from provenance.store.base import resolve_id
 
-__all__ += [
+__all__ = [
+    "ArtifactCheck",
+    "AuditReport",
+    "AuditStep",
+    "CodeCheck",
     "ContaminationReport",
     "CostLine",
     "CostReport",
     "DriftReport",
     "DriftThresholds",
+    "ErasureRecord",
     "FeatureDrift",
-    "MissingStatsError",
-    "NotATransformError",
+    "FeedbackLoop",
+    "ImpactPlan",
+    "ImpactedNode",
+    "LoopReport",
+    "NameMatch",
+    "NodeRef",
+    "OutputMatch",
+    "RecomputeStep",
     "ReplayReport",
+    "Reproducibility",
+    "RowOverlap",
+    "SharedAncestor",
+    "SourceInfo",
+    "TransformCheck",
+    "Verdict",
     "VerifyReport",
     "VersionDrift",
+    "audit",
+    "check_artifact",
+    "check_code",
     "contamination",
     "cost",
     "drift",
     "drift_over_versions",
-    "render_contamination",
-    "render_cost",
-    "render_drift",
-    "render_replay",
-    "render_verify",
-    "render_version_drift",
+    "erase",
+    "erasure_of",
+    "get_node",
+    "impact",
+    "impact_sources",
+    "load_artifact",
+    "loops",
     "replay",
+    "resolve_id",
+    "seed_verdict",
+    "topological_order",
+    "transforms_in_order",
     "verify",
 ]

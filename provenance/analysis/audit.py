@@ -23,10 +23,9 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from rich.console import Group
-from rich.table import Table
 
 from provenance.analysis.erasure import ErasureRecord, erasure_of
+from provenance.analysis.order import transforms_in_order
 from provenance.analysis.refs import NodeRef, get_node, ref
 from provenance.analysis.verify import Verdict, verify
 from provenance.model import (
@@ -37,26 +36,21 @@ from provenance.model import (
     LineageGraph,
     SeedState,
     Transform,
+    short_id,
     utcnow,
 )
-from provenance.render import audit_tables, transforms_in_order
 from provenance.store.base import Direction, LineageStore
 
 
-class SourceInfo(BaseModel):
-    """A raw source of the ancestry (no producer recorded), with its governance fields."""
+class SourceInfo(NodeRef):
+    """A raw source of the ancestry (no producer recorded): its :class:`NodeRef` fields plus
+    its size and governance fields (copied from the artifact by :meth:`NodeRef.of`)."""
 
-    id: str
-    name: str
-    kind: str
-    uri: str | None = None
     row_count: int | None = None
     size_bytes: int | None = None
     license: str | None = None
     contains_pii: bool | None = None
     owner: str | None = None
-    erased: bool = False
-    erased_at: _dt.datetime | None = None
     erasure_reason: str | None = None
 
 
@@ -123,7 +117,7 @@ def seed_verdict(transforms: list[Transform], erased: list[str] | None = None) -
     for t in transforms:
         level = t.seed_state.reproducibility if t.seed_state else "unseeded"
         levels.add(level)
-        label = f"{t.operation} {t.id.split(':', 1)[-1][:10]}"
+        label = f"{t.operation} {short_id(t.id, 10)}"
         if level == "unseeded":
             reasons.append(f"{label}: no seed recorded")
         if t.status != "succeeded":
@@ -207,23 +201,7 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
     )
     return AuditReport(
         root=ref(node),
-        sources=[
-            SourceInfo(
-                id=a.id,
-                name=a.name,
-                kind=a.kind,
-                uri=a.uri,
-                row_count=a.row_count,
-                size_bytes=a.size_bytes,
-                license=a.license,
-                contains_pii=a.contains_pii,
-                owner=a.owner,
-                erased=a.erased,
-                erased_at=a.erased_at,
-                erasure_reason=a.erasure_reason,
-            )
-            for a in sorted(sources, key=lambda a: (a.name, a.id))
-        ],
+        sources=[SourceInfo.of(a) for a in sorted(sources, key=lambda a: (a.name, a.id))],
         steps=steps,
         models=[ref(m) for m in sorted(graph.models, key=lambda m: (m.name, m.id))],
         code_versions=sorted(code.values(), key=lambda c: c.id),
@@ -232,39 +210,3 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
         reproducibility=verdict,
         graph=graph,
     )
-
-
-_VERDICT_STYLE = {"exact": "bold green", "seeded": "bold yellow", "unreproducible": "bold red"}
-
-
-def render_audit(report: AuditReport) -> Group:
-    """The audit as rich tables: sources, transforms in order, models, then the verdict.
-
-    Example:
-        >>> from provenance.model import Artifact
-        >>> a = Artifact(id="blake3:" + "a" * 64, name="users")
-        >>> r = AuditReport(root=ref(a), reproducibility=Reproducibility(verdict="exact",
-        ...                 checked_by="seed_state"), graph=LineageGraph(root=a.id, nodes=[a]))
-        >>> isinstance(render_audit(r), Group)
-        True
-    """
-    parts: list[Any] = [
-        f"[bold]Audit of[/] {report.root.label} [dim]{report.root.id}[/]",
-        audit_tables(report.graph),
-    ]
-    if report.erasures:
-        t = Table(title="Erasures", title_justify="left")
-        for col in ("artifact", "digest", "erased at", "reason"):
-            t.add_column(col)
-        for r in report.erasures:
-            t.add_row(
-                r.artifact.label, r.artifact.id, r.erased_at.isoformat(timespec="seconds"), r.reason
-            )
-        parts.append(t)
-    v = report.reproducibility
-    parts.append(
-        f"[bold]Reproducibility:[/] [{_VERDICT_STYLE[v.verdict]}]{v.verdict}[/] "
-        f"[dim](checked by {v.checked_by})[/]"
-    )
-    parts.extend(f"  • {reason}" for reason in v.reasons)
-    return Group(*parts)

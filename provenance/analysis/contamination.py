@@ -37,10 +37,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
+from provenance.analysis.refs import NodeRef
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.model import Artifact, LineageGraph
 from provenance.store.base import Direction, LineageStore
@@ -51,16 +49,12 @@ __all__ = [
     "RowOverlap",
     "SharedAncestor",
     "contamination",
-    "render_contamination",
 ]
 
 
-class SharedAncestor(BaseModel):
-    """An artifact in both ancestries."""
+class SharedAncestor(NodeRef):
+    """An artifact in both ancestries: its :class:`NodeRef` fields, and where it stands."""
 
-    id: str
-    name: str
-    kind: str
     #: No recorded producer: a raw source.
     source: bool
     #: No other shared ancestor is derived from it: where the two lineages split.
@@ -209,16 +203,10 @@ def contamination(
         below |= upstream.get(sid, set()) & shared_ids
     shared = sorted(
         (
-            SharedAncestor(
-                id=sid,
-                name=arts_train[sid].name,
-                kind=arts_train[sid].kind,
-                source=sid not in produced,
-                nearest=sid not in below,
-            )
+            SharedAncestor.of(arts_train[sid], source=sid not in produced, nearest=sid not in below)
             for sid in shared_ids
         ),
-        key=lambda s: (not s.nearest, s.name, s.id),
+        key=lambda s: (not s.nearest, s.label, s.id),
     )
     by_name_train: dict[str, set[str]] = {}
     by_name_test: dict[str, set[str]] = {}
@@ -254,56 +242,3 @@ def contamination(
         name_matches=matches,
         rows=rows,
     )
-
-
-def render_contamination(report: ContaminationReport) -> RenderableType:
-    """A rich rendering of a :class:`ContaminationReport`.
-
-    Example:
-        >>> from rich.console import Console
-        >>> r = ContaminationReport(train_id="t", test_id="u", train_name="train",
-        ...     test_name="test", verdict="disjoint", shared_count=0, shared_source_count=0,
-        ...     rows=RowOverlap(compared=False, reason="no row fingerprints"))
-        >>> Console(width=100).print(render_contamination(r))  # doctest: +ELLIPSIS
-        Contamination train -> test: disjoint
-        ...
-    """
-    style = {"disjoint": "bold green", "shared_ancestry": "bold yellow", "shared_rows": "bold red"}
-    parts: list[RenderableType] = [
-        Text.assemble(
-            f"Contamination {report.train_name} -> {report.test_name}: ",
-            (report.verdict, style[report.verdict]),
-        )
-    ]
-    parts.append(
-        Text(f"  shared ancestors: {report.shared_count} ({report.shared_source_count} sources)")
-    )
-    if report.shared_ancestors:
-        table = Table(title="Shared ancestors (nearest first)")
-        for col in ("name", "kind", "source", "nearest", "id"):
-            table.add_column(col, overflow="fold")
-        for s in report.shared_ancestors:
-            table.add_row(
-                s.name, s.kind, "yes" if s.source else "", "yes" if s.nearest else "", s.id
-            )
-        parts.append(table)
-    if report.name_matches:
-        table = Table(title="Same name, different versions")
-        for col in ("name", "train side", "test side"):
-            table.add_column(col, overflow="fold")
-        for m in report.name_matches:
-            table.add_row(m.name, "\n".join(m.train_ids), "\n".join(m.test_ids))
-        parts.append(table)
-    r = report.rows
-    if not r.compared:
-        parts.append(Text(f"  rows not compared: {r.reason}", "yellow"))
-    else:
-        parts.append(
-            Text(
-                f"  rows: {r.test_rows_in_train} of {r.test_rows} test rows are training rows "
-                f"({(r.fraction_of_test or 0):.1%}); {r.distinct_shared} distinct shared"
-                + (f"; e.g. (test row, train row) {r.examples}" if r.examples else ""),
-                "red" if r.test_rows_in_train else "green",
-            )
-        )
-    return Group(*parts)

@@ -44,15 +44,12 @@ from collections import defaultdict
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from provenance.errors import ProvenanceError
 from provenance.model import Artifact, Model, Transform
 from provenance.store.base import LineageStore
 
-__all__ = ["CostBy", "CostLine", "CostReport", "cost", "render_cost"]
+__all__ = ["CostBy", "CostLine", "CostReport", "cost"]
 
 CostBy = Literal["source", "team", "experiment", "model"]
 NO_SOURCE = "(no source)"
@@ -220,39 +217,3 @@ def cost(store: LineageStore, by: str = "source") -> CostReport:
         lines.values(), key=lambda ln: (-sum(ln.amounts.values()), ln.label, ln.key)
     )
     return report
-
-
-def _money(amounts: dict[str, float]) -> str:
-    return " + ".join(f"{v:,.2f} {k}" for k, v in sorted(amounts.items())) or "0"
-
-
-def render_cost(report: CostReport) -> RenderableType:
-    """A rich table of a :class:`CostReport`.
-
-    Example:
-        >>> from rich.console import Console
-        >>> r = CostReport(by="team", rule="r")
-        >>> Console(width=100).print(render_cost(r))  # doctest: +ELLIPSIS
-        Cost by team...
-    """
-    table = Table(title=None)
-    for col in (report.by, "cost", "transforms", "duration (s)", "id"):
-        table.add_column(col, overflow="fold")
-    for ln in report.lines:
-        table.add_row(
-            ln.label,
-            _money(ln.amounts),
-            str(ln.transforms),
-            f"{ln.duration_s:,.1f}",
-            ln.key if ln.key != ln.label else "",
-        )
-    return Group(
-        Text.assemble(
-            f"Cost by {report.by}: ",
-            (_money(report.total), "bold"),
-            f"  ({report.costed_transforms} costed transforms, "
-            f"{report.uncosted_transforms} without cost)",
-        ),
-        Text(f"  attribution: {report.rule}", "dim"),
-        table,
-    )

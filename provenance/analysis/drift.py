@@ -52,35 +52,25 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
-from provenance.errors import NotFoundError, ProvenanceError
-from provenance.model import Artifact
+from provenance.errors import MissingStatsError, NotFoundError, ProvenanceError
+from provenance.model import Artifact, short_id
 from provenance.store.base import LineageStore
 
 __all__ = [
     "DriftReport",
     "DriftThresholds",
     "FeatureDrift",
-    "MissingStatsError",
     "VersionDrift",
     "drift",
     "drift_over_versions",
     "histogram_ks",
     "histogram_psi",
-    "render_drift",
-    "render_version_drift",
 ]
 
 #: Smallest proportion a bin is given in PSI (epsilon smoothing).
 PSI_EPSILON = 1e-4
 Severity = Literal["none", "minor", "major"]
-
-
-class MissingStatsError(ProvenanceError):
-    """An artifact has no recorded feature statistics to compare."""
 
 
 class DriftThresholds(BaseModel):
@@ -314,7 +304,7 @@ def _stats(store: LineageStore, node_id: str) -> tuple[Artifact, dict[str, Any]]
     stats = node.feature_stats
     if not stats or not isinstance(stats.get("columns"), dict):
         raise MissingStatsError(
-            f"artifact {node.name} ({node.id[:19]}…) has no feature statistics recorded "
+            f"artifact {node.name} ({short_id(node.id)}) has no feature statistics recorded "
             "(only tables logged with stats=True have them)"
         )
     return node, stats
@@ -412,91 +402,3 @@ def drift_over_versions(
     for prev, cur in itertools.pairwise(with_stats):
         out.steps.append(drift(store, prev.id, cur.id, thresholds=thresholds))
     return out
-
-
-# --- rendering ---------------------------------------------------------------------------------
-_SEV = {"none": "green", "minor": "yellow", "major": "bold red"}
-
-
-def _fmt(x: float | None, spec: str = ".3f") -> str:
-    return "-" if x is None else format(x, spec)
-
-
-def render_drift(report: DriftReport) -> RenderableType:
-    """A rich table of a :class:`DriftReport`, one row per feature.
-
-    Example:
-        >>> from rich.console import Console
-        >>> r = DriftReport(a_id="a", b_id="b", a_name="v1", b_name="v2")
-        >>> Console(width=100).print(render_drift(r))  # doctest: +ELLIPSIS
-        Drift v1 -> v2: no feature flagged...
-    """
-    summary = (
-        f"{len(report.drifted)} of {len(report.features)} features flagged"
-        if report.drifted
-        else "no feature flagged"
-    )
-    th = report.thresholds
-    parts: list[RenderableType] = [
-        Text.assemble(
-            f"Drift {report.a_name} -> {report.b_name}: ",
-            (summary, "bold red" if report.drifted else "bold green"),
-        ),
-        Text(
-            f"  thresholds: PSI >{th.psi_minor}/{th.psi_major}, KS >{th.ks_minor}/{th.ks_major}, "
-            f"|mean shift| >{th.mean_shift_minor}/{th.mean_shift_major} std, std ratio "
-            f">{th.std_ratio_minor}/{th.std_ratio_major} (minor/major)",
-            "dim",
-        ),
-    ]
-    if report.features:
-        table = Table()
-        for col in (
-            "feature",
-            "kind",
-            "PSI",
-            "KS",
-            "mean shift (std)",
-            "std ratio",
-            "severity",
-            "flags",
-        ):
-            table.add_column(col, overflow="fold")
-        for f in report.features:
-            table.add_row(
-                f.feature,
-                f.kind,
-                _fmt(f.psi),
-                _fmt(f.ks),
-                _fmt(f.mean_shift, "+.2f"),
-                _fmt(f.std_ratio, ".2f"),
-                Text(f.severity, _SEV[f.severity]),
-                ", ".join(f.flags) or (f.note or ""),
-            )
-        parts.append(table)
-    if report.added:
-        parts.append(Text(f"  added features: {', '.join(report.added)}", "yellow"))
-    if report.removed:
-        parts.append(Text(f"  removed features: {', '.join(report.removed)}", "yellow"))
-    return Group(*parts)
-
-
-def render_version_drift(report: VersionDrift) -> RenderableType:
-    """A rich rendering of :class:`VersionDrift`: one drift table per consecutive pair.
-
-    Example:
-        >>> from rich.console import Console
-        >>> Console(width=100).print(render_version_drift(VersionDrift(name="d")))
-        Drift along the versions of d: 0 versions with statistics
-    """
-    parts: list[RenderableType] = [
-        Text(
-            f"Drift along the versions of {report.name}: "
-            f"{len(report.versions)} versions with statistics"
-            + (f", {len(report.skipped)} without (skipped)" if report.skipped else "")
-        )
-    ]
-    for i, step in enumerate(report.steps, 1):
-        parts.append(Text(f"\nstep {i}: {step.a_id[:19]}… -> {step.b_id[:19]}…", "bold"))
-        parts.append(render_drift(step))
-    return Group(*parts)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as _dt
 
 from pydantic import BaseModel
-from rich.text import Text
 
 from provenance.analysis.refs import NodeRef, get_artifact, ref
 from provenance.errors import AnalysisError
@@ -124,24 +123,4 @@ def erasure_of(store: LineageStore, artifact_id: str) -> ErasureRecord | None:
         transform_id=first.id if first else "",
         erased_at=when,
         reason=reason,
-    )
-
-
-def render_erasure(record: ErasureRecord) -> Text:
-    """One line saying what was erased, when and why.
-
-    Example:
-        >>> r = ErasureRecord(artifact=NodeRef(id="blake3:" + "a" * 64, node_type="Artifact",
-        ...                   name="users", erased=True), transform_id="blake3:" + "e" * 64,
-        ...                   erased_at=_dt.datetime(2026, 1, 2, tzinfo=_dt.UTC), reason="request")
-        >>> render_erasure(r).plain.startswith("erased users")
-        True
-    """
-    verb = "already erased" if record.already_erased else "erased"
-    return Text.assemble(
-        (verb, "bold red"),
-        f" {record.artifact.label} ",
-        (record.artifact.id, "dim"),
-        f" at {record.erased_at.isoformat(timespec='seconds')}: {record.reason} ",
-        ("(content marked erased, uri cleared; skeleton and digests kept)", "dim"),
     )

@@ -25,21 +25,19 @@ Example:
     >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
     >>> a = Artifact(id="blake3:" + "a" * 64, name="users")
     >>> s.write([a], [])
-    >>> impact_plan(s, [a.id]).must_delete
+    >>> impact(s, [a.id]).must_delete
     []
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from rich.console import Group
-from rich.table import Table
 
-from provenance.analysis.order import topo_order
+from provenance.analysis.order import start_key, topological_order, transform_dependencies
 from provenance.analysis.refs import NodeRef, get_artifact, ref
 from provenance.errors import NotFoundError
 from provenance.model import Artifact, Cost, Edge, Model, Transform
@@ -81,7 +79,7 @@ class ImpactPlan(BaseModel):
     total_duration_s: float = 0.0
 
 
-def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
+def impact(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
     """The deletion-impact plan of one or more source artifacts (ids or unique prefixes).
 
     Raises :class:`NotFoundError` for an unknown id and :class:`AnalysisError` for an id that
@@ -90,7 +88,7 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
     Example:
         >>> import tempfile
         >>> from provenance.store import SQLiteStore
-        >>> impact_plan(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"), [])
+        >>> impact(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"), [])
         Traceback (most recent call last):
         ...
         provenance.errors.NotFoundError: impact needs at least one source id
@@ -104,106 +102,44 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
             nodes.setdefault(n.id, n)
     transforms = {i: n for i, n in nodes.items() if isinstance(n, Transform)}
     edges = store.transform_edges(sorted(transforms))
-
-    used_by: dict[str, list[str]] = defaultdict(list)  # artifact -> transforms (USED only)
-    produced: dict[str, list[str]] = defaultdict(list)  # transform -> outputs
-    producers: dict[str, list[str]] = defaultdict(list)  # artifact -> affected producers
-    inputs: dict[str, list[Edge]] = defaultdict(list)  # transform -> USED/USED_MODEL/RAN
-    for e in edges:
-        if e.type == "PRODUCED":
-            produced[e.source].append(e.target)
-            producers[e.target].append(e.source)
-        elif e.type in ("USED", "USED_MODEL", "RAN"):
-            inputs[e.source].append(e)
-            if e.type == "USED":
-                used_by[e.target].append(e.source)
-
-    # Data walk: artifact -USED-> transform -PRODUCED-> artifact, stopped by models.
-    data: set[str] = set()
-    frontier = [s for s, a in sources.items() if not isinstance(a, Model)]
-    seen = set(frontier)
-    while frontier:
-        nxt: list[str] = []
-        for a in frontier:
-            for t in used_by.get(a, ()):
-                for o in produced.get(t, ()):
-                    if o in seen:
-                        continue
-                    seen.add(o)
-                    data.add(o)
-                    if not isinstance(nodes.get(o), Model):
-                        nxt.append(o)
-        frontier = nxt
-
-    def category(node: Artifact) -> Category:
-        if isinstance(node, Model):
-            return "must_retrain"
-        return "must_delete" if node.id in data else "affected_predictions"
-
+    flow = _Flow(edges)
+    data = _data_reach(sources, flow, nodes)
     affected = {i: n for i, n in nodes.items() if isinstance(n, Artifact) and i not in sources}
-    # Recompute order: transform t2 depends on t1 when t2 uses something t1 produced.
-    deps: dict[str, set[str]] = {
-        t: {p for e in inputs.get(t, ()) for p in producers.get(e.target, ())} for t in transforms
-    }
-
-    def start(t: str) -> str:
-        at = transforms[t].started_at
-        return f"{at.isoformat() if at else ''}|{t}"
-
-    order = topo_order(sorted(transforms), deps, key=start)
-    position = {t: i for i, t in enumerate(order)}
+    order = topological_order(
+        sorted(transforms), transform_dependencies(edges), key=lambda t: start_key(transforms[t])
+    )
 
     def impacted(a: Artifact) -> ImpactedNode:
-        return ImpactedNode(**ref(a).model_dump(), category=category(a))
-
-    steps: list[RecomputeStep] = []
-    total: dict[str, float] = defaultdict(float)
-    duration = 0.0
-    extra = [
-        e.target
-        for es in inputs.values()
-        for e in es
-        if e.target not in affected and e.target not in sources
-    ]
-    outside = {n.id: n for n in store.get_many(sorted(set(extra)))}
-    for i, t in enumerate(order, 1):
-        tr = transforms[t]
-        outs = [impacted(affected[o]) for o in sorted(set(produced.get(t, ()))) if o in affected]
-        touched, others = [], []
-        for e in sorted(inputs.get(t, ()), key=lambda e: (e.type, e.target)):
-            if e.target in affected or e.target in sources:
-                touched.append(ref(nodes.get(e.target) or sources[e.target]))
-            elif e.target in outside:
-                others.append(ref(outside[e.target]))
-        dur = tr.duration_s
-        if dur is None and tr.cost is not None:
-            dur = tr.cost.duration_s
-        if tr.cost is not None:
-            total[tr.cost.currency] += tr.cost.amount
-        duration += dur or 0.0
-        steps.append(
-            RecomputeStep(
-                index=i,
-                transform=ref(tr),
-                outputs=outs,
-                affected_inputs=touched,
-                other_inputs=others,
-                cost=tr.cost,
-                duration_s=dur,
-            )
+        category: Category = (
+            "must_retrain"
+            if isinstance(a, Model)
+            else "must_delete"
+            if a.id in data
+            else "affected_predictions"
         )
+        return ImpactedNode.of(a, category=category)
+
+    touched: dict[str, Artifact] = {**affected, **sources}
+    untouched = [e.target for es in flow.inputs.values() for e in es if e.target not in touched]
+    outside = {n.id: n for n in store.get_many(sorted(set(untouched)))}
+    steps = [
+        _recompute_step(i, transforms[t], flow, impacted, affected, touched, outside)
+        for i, t in enumerate(order, 1)
+    ]
+    position = {t: i for i, t in enumerate(order)}
 
     def first_step(a: str) -> tuple[int, str, str]:
-        return (
-            min((position[p] for p in producers.get(a, ()) if p in position), default=-1),
-            affected[a].name,
-            a,
-        )
+        steps_of_a = [position[p] for p in flow.producers.get(a, ()) if p in position]
+        return (min(steps_of_a, default=-1), affected[a].name, a)
 
     buckets: dict[Category, list[ImpactedNode]] = defaultdict(list)
     for a in sorted(affected, key=first_step):
         node = impacted(affected[a])
         buckets[node.category].append(node)
+    total: dict[str, float] = defaultdict(float)
+    for s in steps:
+        if s.cost is not None:
+            total[s.cost.currency] += s.cost.amount
     return ImpactPlan(
         sources=[ref(a) for a in sources.values()],
         must_delete=buckets["must_delete"],
@@ -211,7 +147,84 @@ def impact_plan(store: LineageStore, ids: Sequence[str]) -> ImpactPlan:
         affected_predictions=buckets["affected_predictions"],
         steps=steps,
         total_cost=dict(total),
-        total_duration_s=duration,
+        total_duration_s=sum(s.duration_s or 0.0 for s in steps),
+    )
+
+
+class _Flow:
+    """The edges of the affected transforms, indexed the ways the plan reads them."""
+
+    def __init__(self, edges: Sequence[Edge]) -> None:
+        #: artifact -> transforms that USED it (data flow only)
+        self.used_by: dict[str, list[str]] = defaultdict(list)
+        #: transform -> its outputs
+        self.produced: dict[str, list[str]] = defaultdict(list)
+        #: artifact -> the affected transforms that produced it
+        self.producers: dict[str, list[str]] = defaultdict(list)
+        #: transform -> its USED / USED_MODEL / RAN edges
+        self.inputs: dict[str, list[Edge]] = defaultdict(list)
+        for e in edges:
+            if e.type == "PRODUCED":
+                self.produced[e.source].append(e.target)
+                self.producers[e.target].append(e.source)
+            elif e.type in ("USED", "USED_MODEL", "RAN"):
+                self.inputs[e.source].append(e)
+                if e.type == "USED":
+                    self.used_by[e.target].append(e.source)
+
+
+def _data_reach(sources: dict[str, Artifact], flow: _Flow, nodes: dict[str, AnyNode]) -> set[str]:
+    """Artifacts holding the sources' data: ``artifact -USED-> transform -PRODUCED->
+    artifact`` steps from the non-model sources, stopped by models."""
+    data: set[str] = set()
+    frontier = [s for s, a in sources.items() if not isinstance(a, Model)]
+    seen = set(frontier)
+    while frontier:
+        nxt: list[str] = []
+        for a in frontier:
+            for t in flow.used_by.get(a, ()):
+                for o in flow.produced.get(t, ()):
+                    if o in seen:
+                        continue
+                    seen.add(o)
+                    data.add(o)
+                    if not isinstance(nodes.get(o), Model):
+                        nxt.append(o)
+        frontier = nxt
+    return data
+
+
+def _recompute_step(
+    index: int,
+    t: Transform,
+    flow: _Flow,
+    impacted: Callable[[Artifact], ImpactedNode],
+    affected: dict[str, Artifact],
+    touched: dict[str, Artifact],
+    outside: dict[str, AnyNode],
+) -> RecomputeStep:
+    """One transform of the plan: its affected outputs and inputs, and the other inputs a
+    recompute needs (``outside``: neither affected nor a source)."""
+    outs = [
+        impacted(affected[o]) for o in sorted(set(flow.produced.get(t.id, ()))) if o in affected
+    ]
+    affected_inputs, others = [], []
+    for e in sorted(flow.inputs.get(t.id, ()), key=lambda e: (e.type, e.target)):
+        if e.target in touched:
+            affected_inputs.append(ref(touched[e.target]))
+        elif e.target in outside:
+            others.append(ref(outside[e.target]))
+    duration = t.duration_s
+    if duration is None and t.cost is not None:
+        duration = t.cost.duration_s
+    return RecomputeStep(
+        index=index,
+        transform=ref(t),
+        outputs=outs,
+        affected_inputs=affected_inputs,
+        other_inputs=others,
+        cost=t.cost,
+        duration_s=duration,
     )
 
 
@@ -233,59 +246,3 @@ def impact_sources(
         what = f"name {name!r}" if name is not None else f"uri {uri!r}"
         raise NotFoundError(f"no artifact with {what}")
     return [a.id for a in found]
-
-
-def _names(nodes: Sequence[NodeRef]) -> str:
-    return ", ".join(_label(n) for n in nodes) or "—"
-
-
-def _label(n: NodeRef) -> str:
-    erased = " [red](erased)[/]" if n.erased else ""
-    return f"{n.label} [dim]{n.id.split(':', 1)[-1][:10]}[/]{erased}"
-
-
-def render_impact(plan: ImpactPlan) -> Group:
-    """A rich rendering of an impact plan: the three categories, then the recompute steps.
-
-    Example:
-        >>> from rich.console import Console
-        >>> plan = ImpactPlan(sources=[NodeRef(id="blake3:" + "a" * 64, node_type="Artifact",
-        ...                                    name="users")])
-        >>> console = Console(width=100)
-        >>> with console.capture() as cap:
-        ...     console.print(render_impact(plan))
-        >>> "users" in cap.get()
-        True
-    """
-    cats = Table(title=f"Deletion impact of {_names(plan.sources)}", title_justify="left")
-    for col in ("category", "count", "artifacts"):
-        cats.add_column(col)
-    for title, items, style in (
-        ("must delete", plan.must_delete, "red"),
-        ("must retrain", plan.must_retrain, "magenta"),
-        ("affected predictions", plan.affected_predictions, "yellow"),
-    ):
-        cats.add_row(f"[{style}]{title}[/]", str(len(items)), _names(items))
-    steps = Table(
-        title="Recompute plan (topological order; nothing was deleted)", title_justify="left"
-    )
-    for col in ("#", "transform", "affected inputs", "other inputs needed", "outputs", "cost", "s"):
-        steps.add_column(col)
-    for s in plan.steps:
-        cost = f"{s.cost.amount:g} {s.cost.currency}" if s.cost else "—"
-        steps.add_row(
-            str(s.index),
-            _label(s.transform),
-            _names(s.affected_inputs),
-            _names(s.other_inputs),
-            _names(s.outputs),
-            cost,
-            f"{s.duration_s:.2f}" if s.duration_s is not None else "—",
-        )
-    total = ", ".join(f"{v:g} {k}" for k, v in sorted(plan.total_cost.items())) or "none recorded"
-    return Group(
-        cats,
-        steps,
-        f"[bold]Recorded recompute cost:[/] {total}; "
-        f"{plan.total_duration_s:.2f} s of recorded run time",
-    )

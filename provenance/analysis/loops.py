@@ -19,7 +19,7 @@ that spans several versions shows them all. Every walk visits each node once.
 Example:
     >>> import tempfile
     >>> from provenance.store import SQLiteStore
-    >>> find_loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")).loops
+    >>> loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")).loops
     []
 """
 
@@ -30,7 +30,6 @@ from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from rich.table import Table
 
 from provenance.analysis.refs import NodeRef, ref
 from provenance.model import Artifact, LineageGraph, Model, Transform
@@ -150,13 +149,13 @@ def _walk(
     return paths
 
 
-def find_loops(store: LineageStore) -> LoopReport:
+def loops(store: LineageStore) -> LoopReport:
     """Every feedback loop among models and among datasets (see the module docstring).
 
     Example:
         >>> import tempfile
         >>> from provenance.store import SQLiteStore
-        >>> report = find_loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"))
+        >>> report = loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"))
         >>> report.models_checked, report.datasets_checked
         (0, 0)
     """
@@ -265,36 +264,3 @@ def _loop(
         length=sum(1 for i in path if isinstance(nodes[i], Transform)),
         versions=[r for i, r in zip(path, refs, strict=True) if member(nodes[i])],
     )
-
-
-def render_loops(report: LoopReport) -> Table:
-    """A rich table of the loops found (or a one-row table saying there are none).
-
-    Example:
-        >>> render_loops(LoopReport()).row_count
-        1
-    """
-    table = Table(
-        title=f"Feedback loops ({report.models_checked} models, "
-        f"{report.datasets_checked} dataset versions checked)",
-        title_justify="left",
-    )
-    for col in ("kind", "line", "from", "to", "length", "versions", "path"):
-        table.add_column(col)
-    if not report.loops:
-        table.add_row("—", "no feedback loops found", "", "", "", "", "")
-    for x in report.loops:
-        table.add_row(
-            x.kind,
-            x.line,
-            _short(x.source),
-            _short(x.target),
-            str(x.length),
-            " → ".join(_short(v) for v in x.versions),
-            " → ".join(p.label for p in x.path),
-        )
-    return table
-
-
-def _short(r: NodeRef) -> str:
-    return f"{r.label} [dim]{r.id.split(':', 1)[-1][:8]}[/]"

@@ -10,19 +10,25 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
 from provenance.errors import NotFoundError
-from provenance.model import Artifact, Model, Transform
+from provenance.model import Artifact, Model, Transform, short_id
 from provenance.store.base import AnyNode, LineageStore, resolve_id
 
 NodeType = Literal["Artifact", "Model", "Transform", "CodeVersion"]
 
 
 class NodeRef(BaseModel):
-    """Enough of a node to name it in a report: id, type, name or operation, erased flag."""
+    """A node as a report mentions it: id, type, name or operation, kind, uri, erased flag.
+
+    The one place the reports restate node fields. Report types that say more about a node
+    subclass it (:class:`~provenance.analysis.audit.SourceInfo`,
+    :class:`~provenance.analysis.artifacts.ArtifactCheck`, ...) and are built with
+    :meth:`of`, so their JSON keeps these fields at the top level.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -31,6 +37,7 @@ class NodeRef(BaseModel):
     name: str | None = None
     kind: str | None = None
     operation: str | None = None
+    uri: str | None = None
     erased: bool = False
     erased_at: _dt.datetime | None = None
     created_at: _dt.datetime | None = None
@@ -38,7 +45,43 @@ class NodeRef(BaseModel):
     @property
     def label(self) -> str:
         """A short human label: the name, the operation, or the short id."""
-        return self.name or self.operation or self.id.split(":", 1)[-1][:12]
+        return self.name or self.operation or short_id(self.id)
+
+    @classmethod
+    def of(cls, node: AnyNode, **extra: Any) -> Self:
+        """This report type's view of ``node``: every field it declares that the node has
+        under the same name (see :func:`node_fields`), then ``extra``.
+
+        Example:
+            >>> from provenance.model import Artifact
+            >>> class Licensed(NodeRef):
+            ...     license: str | None = None
+            >>> a = Artifact(id="blake3:" + "a" * 64, name="users", license="CC0")
+            >>> Licensed.of(a).license, Licensed.of(a, license="MIT").license
+            ('CC0', 'MIT')
+        """
+        own = node_fields(node)
+        return cls(**{**{f: own[f] for f in cls.model_fields if f in own}, **extra})
+
+
+def node_fields(node: AnyNode) -> dict[str, Any]:
+    """A node's fields under the names reports use: its own fields, an artifact's ``erased``
+    flag, a transform's ``started_at`` as ``created_at``, a code version's ``entrypoint`` as
+    ``name``.
+
+    Example:
+        >>> from provenance.model import CodeVersion
+        >>> node_fields(CodeVersion(id="blake3:" + "c" * 64, entrypoint="m:f"))["name"]
+        'm:f'
+    """
+    fields = dict(node)
+    if isinstance(node, Artifact):
+        fields["erased"] = node.erased
+    elif isinstance(node, Transform):
+        fields["created_at"] = node.started_at
+    else:
+        fields["name"] = node.entrypoint
+    return fields
 
 
 def ref(node: AnyNode) -> NodeRef:
@@ -49,27 +92,7 @@ def ref(node: AnyNode) -> NodeRef:
         >>> ref(Transform(id="blake3:" + "b" * 64, operation="clean")).label
         'clean'
     """
-    if isinstance(node, Artifact):
-        return NodeRef(
-            id=node.id,
-            node_type=node.node_type,
-            name=node.name,
-            kind=node.kind,
-            erased=node.erased,
-            erased_at=node.erased_at,
-            created_at=node.created_at,
-        )
-    if isinstance(node, Transform):
-        return NodeRef(
-            id=node.id,
-            node_type="Transform",
-            name=node.name,
-            operation=node.operation,
-            created_at=node.started_at,
-        )
-    return NodeRef(
-        id=node.id, node_type="CodeVersion", name=node.entrypoint, created_at=node.created_at
-    )
+    return NodeRef.of(node)
 
 
 def get_node(store: LineageStore, id_or_prefix: str) -> AnyNode:
@@ -88,7 +111,7 @@ def get_artifact(store: LineageStore, id_or_prefix: str, what: str = "analysis")
     node = get_node(store, id_or_prefix)
     if not isinstance(node, Artifact):
         raise AnalysisError(
-            f"{what} starts from an artifact or model; {node.id[:19]}… is a {node.node_type}"
+            f"{what} starts from an artifact or model; {short_id(node.id)} is a {node.node_type}"
         )
     return node
 

@@ -5,7 +5,7 @@ What can be replayed: a transform recorded by a function decorated with
 entrypoint=fn)``) whose code version's entrypoint names an importable, module-level function
 ``module:qualname``. Its recorded inputs are bound to the function's parameters by role (the
 decorator records each input under its parameter name) and must be available where their uri
-points, with their digest re-checked (see :func:`~provenance.analysis.verify.check_artifact`):
+points, with their digest re-checked (see :func:`~provenance.analysis.artifacts.check_artifact`):
 files and directories are passed as :class:`~pathlib.Path`, ``bytes`` artifacts as bytes, a
 table or ``.npy`` array file whose *content* digest is the id as a DataFrame / array. The
 hyperparameters are passed as keyword arguments. The seed state is restored with
@@ -46,20 +46,15 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pydantic import BaseModel, Field
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
-from provenance.analysis.verify import check_artifact, load_artifact, resolve_entrypoint
-from provenance.errors import NotFoundError, ProvenanceError
-from provenance.model import Artifact, CodeVersion, SeedState, Transform
+from provenance.analysis.artifacts import check_artifact, load_artifact
+from provenance.capture.entrypoint import resolve_entrypoint
+from provenance.errors import NotATransformError, NotFoundError, ProvenanceError
+from provenance.hashing.core import parse_digest
+from provenance.model import Artifact, CodeVersion, SeedState, Transform, short_id
 from provenance.store.base import Direction, LineageStore
 
-__all__ = ["NotATransformError", "OutputMatch", "ReplayReport", "render_replay", "replay"]
-
-
-class NotATransformError(ProvenanceError):
-    """The id given to replay names a node that is not a transform."""
+__all__ = ["OutputMatch", "ReplayReport", "replay"]
 
 
 class OutputMatch(BaseModel):
@@ -114,9 +109,9 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
     """Re-execute the recorded transform ``transform_id`` and compare output digests.
 
     Raises :class:`~provenance.errors.NotFoundError` for an unknown id and
-    :class:`NotATransformError` for an id of another node type. A transform that cannot be
-    replayed gives a report with ``replayable=False`` and the reasons; one whose function
-    raises gives ``matched=False`` and the error.
+    :class:`~provenance.errors.NotATransformError` for an id of another node type. A transform
+    that cannot be replayed gives a report with ``replayable=False`` and the reasons; one
+    whose function raises gives ``matched=False`` and the error.
 
     Example:
         >>> import tempfile
@@ -142,46 +137,98 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
         replayable=False,
         hyperparameters=dict(t.hyperparameters),
     )
-    graph = store.traverse(t.id, Direction.UP, depth=1)
-    down = store.traverse(t.id, Direction.DOWN, depth=1)
-    nodes = {n.id: n for n in [*graph.nodes, *down.nodes]}
-    recorded = {e.target: e.role for e in down.edges if e.source == t.id and e.type == "PRODUCED"}
-    for aid, role in recorded.items():
-        node_out = nodes.get(aid)
-        report.recorded_outputs[
-            role or (node_out.name if isinstance(node_out, Artifact) else aid)
-        ] = aid
-
-    code = nodes.get(t.code_version_id) if t.code_version_id else None
-    if not isinstance(code, CodeVersion) or not code.entrypoint:
-        report.reasons.append("no code version with an entrypoint recorded")
+    rec = _Recorded(store, t)
+    report.recorded_outputs = rec.outputs_by_name()
+    fn = _function(t, rec, report)
+    if fn is None:
         return report
-    report.entrypoint = code.entrypoint
+    kwargs = _bind_inputs(t, rec, report)
+    sig = inspect.signature(fn)
+    if not _recorded_by_decorator(fn, sig, t, rec, report):
+        return report
+    call_kwargs = {**t.hyperparameters, **kwargs}
+    try:
+        sig.bind(**call_kwargs)
+    except TypeError as exc:
+        report.reasons.append(
+            f"recorded inputs and hyperparameters do not fit {report.entrypoint}{sig}: {exc}"
+        )
+    if report.reasons:
+        return report
+
+    report.replayable = True
+    seed_ctx, report.seed = _seed_context(t.seed_state, report.notes)
+    try:
+        with seed_ctx:
+            result = fn(**call_kwargs)
+    except Exception as exc:  # the user's function may raise anything
+        report.matched = False
+        report.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return report
+    _compare_outputs(result, t, rec, report)
+    return report
+
+
+class _Recorded:
+    """What the store holds about a transform: its inputs, outputs and code version."""
+
+    def __init__(self, store: LineageStore, t: Transform) -> None:
+        up = store.traverse(t.id, Direction.UP, depth=1)
+        down = store.traverse(t.id, Direction.DOWN, depth=1)
+        self.nodes = {n.id: n for n in [*up.nodes, *down.nodes]}
+        #: (artifact id, role) of every USED edge
+        self.used = [(e.target, e.role) for e in up.edges if e.source == t.id and e.type == "USED"]
+        #: output id -> role of every PRODUCED edge
+        self.produced = {
+            e.target: e.role for e in down.edges if e.source == t.id and e.type == "PRODUCED"
+        }
+        code = self.nodes.get(t.code_version_id) if t.code_version_id else None
+        self.code = code if isinstance(code, CodeVersion) else None
+
+    def output_name(self, aid: str) -> str:
+        """An output's name in the report: its role, else the artifact's name, else its id."""
+        node = self.nodes.get(aid)
+        return self.produced.get(aid) or (node.name if isinstance(node, Artifact) else aid)
+
+    def outputs_by_name(self) -> dict[str, str]:
+        return {self.output_name(aid): aid for aid in self.produced}
+
+
+def _function(t: Transform, rec: _Recorded, report: ReplayReport) -> Any:
+    """The recorded entrypoint's function, undecorated; None (with the reason) when there is
+    none to call."""
+    if rec.code is None or not rec.code.entrypoint:
+        report.reasons.append("no code version with an entrypoint recorded")
+        return None
+    entrypoint = report.entrypoint = rec.code.entrypoint
     if t.status != "succeeded":
         report.reasons.append(f"the recorded run {t.status}; there are no outputs to compare")
-        return report
+        return None
     try:
-        target = resolve_entrypoint(code.entrypoint)
+        target = resolve_entrypoint(entrypoint)
     except ProvenanceError as exc:
         report.reasons.append(f"not replayable: {exc}")
-        return report
+        return None
     fn = inspect.unwrap(target) if callable(target) else None
     if fn is None or not inspect.isfunction(fn):
         report.reasons.append(
-            f"not replayable: {code.entrypoint} is a {type(target).__name__}, not a function"
+            f"not replayable: {entrypoint} is a {type(target).__name__}, not a function"
         )
-        return report
-    if code.source_digest:
+        return None
+    if rec.code.source_digest:
         from provenance.capture import source_digest
 
-        if source_digest(fn) != code.source_digest:
-            report.notes.append(f"{code.entrypoint}'s source changed since it was recorded")
+        if source_digest(fn) != rec.code.source_digest:
+            report.notes.append(f"{entrypoint}'s source changed since it was recorded")
+    return fn
 
-    # Inputs, bound by role (the decorator's parameter names).
+
+def _bind_inputs(t: Transform, rec: _Recorded, report: ReplayReport) -> dict[str, Any]:
+    """The recorded inputs, re-read and checked, keyed by role (the decorator's parameter
+    names); what cannot be bound goes to the report's reasons."""
     kwargs: dict[str, Any] = {}
-    used = [(e.target, e.role) for e in graph.edges if e.source == t.id and e.type == "USED"]
-    for aid, role in sorted(used, key=lambda x: (x[1] or "", x[0])):
-        art = nodes.get(aid)
+    for aid, role in sorted(rec.used, key=lambda x: (x[1] or "", x[0])):
+        art = rec.nodes.get(aid)
         if not isinstance(art, Artifact):
             report.reasons.append(f"input {aid} is not in the store")
             continue
@@ -201,53 +248,46 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
         report.reasons.append(
             "transforms that USED_MODEL are not replayed (model loading is framework-specific)"
         )
-    sig = inspect.signature(fn)
-    call_kwargs = {**t.hyperparameters, **kwargs}
-    # @tracker.transform records every parameter (defaults applied) as an input (role = the
-    # parameter's name) or a hyperparameter. Anything else was recorded by a `with
-    # tracker.run` block inside the function, and calling the function is not a replay.
+    return kwargs
+
+
+def _recorded_by_decorator(
+    fn: Any, sig: inspect.Signature, t: Transform, rec: _Recorded, report: ReplayReport
+) -> bool:
+    """Whether ``@tracker.transform`` recorded this call of ``fn`` (see the module docs).
+
+    The decorator records every parameter (defaults applied) as an input (role = the
+    parameter's name) or a hyperparameter. Anything else was recorded by a `with tracker.run`
+    block inside the function, and calling the function is not a replay.
+    """
     wanted = {
         p.name
         for p in sig.parameters.values()
         if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     }
-    recorded_names = {r for _, r in used if r} | set(t.hyperparameters)
-    roles = [r or "" for r in recorded.values()]
+    recorded_names = {r for _, r in rec.used if r} | set(t.hyperparameters)
+    roles = [r or "" for r in rec.produced.values()]
     decorator_outputs = bool(roles) and all(
         r == fn.__name__ or r.startswith(fn.__name__ + ".") for r in roles
     )
-    if wanted != recorded_names or (not wanted and not decorator_outputs):
-        report.reasons.append(
-            f"not replayable: the recorded inputs and hyperparameters "
-            f"({', '.join(sorted(recorded_names)) or 'none'}) are not the parameters of "
-            f"{code.entrypoint}{sig}: it was recorded by a `with tracker.run` block inside "
-            "it, not by @tracker.transform"
-        )
-        return report
-    try:
-        sig.bind(**call_kwargs)
-    except TypeError as exc:
-        report.reasons.append(
-            f"recorded inputs and hyperparameters do not fit {code.entrypoint}{sig}: {exc}"
-        )
-    if report.reasons:
-        return report
+    if wanted == recorded_names and (wanted or decorator_outputs):
+        return True
+    report.reasons.append(
+        f"not replayable: the recorded inputs and hyperparameters "
+        f"({', '.join(sorted(recorded_names)) or 'none'}) are not the parameters of "
+        f"{report.entrypoint}{sig}: it was recorded by a `with tracker.run` block inside "
+        "it, not by @tracker.transform"
+    )
+    return False
 
-    report.replayable = True
-    seed_ctx, report.seed = _seed_context(t.seed_state, report.notes)
-    try:
-        with seed_ctx:
-            result = fn(**call_kwargs)
-    except Exception as exc:  # the user's function may raise anything
-        report.matched = False
-        report.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return report
 
+def _compare_outputs(result: Any, t: Transform, rec: _Recorded, report: ReplayReport) -> None:
+    """Digest what the function returned (a tuple: each item) and match the recorded outputs."""
     from provenance.hashing import digest_object
 
-    algo = t.id.split(":", 1)[0]
+    algo = parse_digest(t.id)[0]
     values = result if isinstance(result, tuple) else (result,)
-    by_id = {aid: (role or aid) for aid, role in recorded.items()}
+    by_id = {aid: (role or aid) for aid, role in rec.produced.items()}
     replayed_ids: list[str] = []
     for i, value in enumerate(values):
         if value is None:
@@ -268,54 +308,6 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
             )
         )
     if report.matched is None:
-        report.matched = set(replayed_ids) == set(recorded)
-    missing = set(recorded) - set(replayed_ids)
-    for aid in sorted(missing):
-        report.notes.append(f"recorded output {by_id[aid]} ({aid[:19]}…) was not reproduced")
-    return report
-
-
-def render_replay(report: ReplayReport) -> RenderableType:
-    """A rich rendering of a :class:`ReplayReport`.
-
-    Example:
-        >>> from rich.console import Console
-        >>> r = ReplayReport(transform_id="blake3:" + "0" * 64, operation="op", replayable=False,
-        ...                  reasons=["no code version with an entrypoint recorded"])
-        >>> Console(width=100).print(render_replay(r))  # doctest: +ELLIPSIS
-        Replay of op ...
-        not replayable
-          • no code version with an entrypoint recorded
-    """
-    parts: list[RenderableType] = [
-        Text.assemble(
-            f"Replay of {report.operation} ",
-            (report.transform_id, "dim"),
-            f"  {report.entrypoint or ''}",
-        )
-    ]
-    if not report.replayable:
-        parts.append(Text("not replayable", "bold red"))
-    elif report.matched:
-        parts.append(Text("outputs match the recorded digests", "bold green"))
-    else:
-        parts.append(Text("outputs DIFFER from the recorded digests", "bold red"))
-    for line in [*report.reasons, *report.notes]:
-        parts.append(Text(f"  • {line}"))
-    if report.error:
-        parts.append(Text(f"  error: {report.error}", "red"))
-    if report.seed:
-        parts.append(Text(f"  seed: {report.seed}"))
-    if report.outputs:
-        table = Table(title="Outputs")
-        for col in ("#", "replayed digest", "recorded output", "match"):
-            table.add_column(col, overflow="fold")
-        for o in report.outputs:
-            table.add_row(
-                str(o.index),
-                o.replayed_id,
-                o.recorded_name or "-",
-                Text("yes", "green") if o.matched else Text("no", "red"),
-            )
-        parts.append(table)
-    return Group(*parts)
+        report.matched = set(replayed_ids) == set(rec.produced)
+    for aid in sorted(set(rec.produced) - set(replayed_ids)):
+        report.notes.append(f"recorded output {by_id[aid]} ({short_id(aid)}) was not reproduced")

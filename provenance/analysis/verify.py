@@ -6,7 +6,8 @@ for every transform in it:
 * **inputs** (and the **model weights** it USED_MODEL): the artifact's ``uri`` points to a
   local file or directory that still exists and whose content digest (recomputed with the
   algorithm of the id's ``algo:`` prefix) equals the id. A CSV/Parquet file whose bytes do not
-  match is also tried as a table, a ``.npy`` file as an array. An input with no uri (it was
+  match is also tried as a table, a ``.npy`` file as an array
+  (:func:`~provenance.analysis.artifacts.check_artifact`). An input with no uri (it was
   logged from memory) is *not retrievable*; it is still fine when a transform in the ancestry
   produced it (it can be regenerated, and that transform is checked too). Only inputs that
   are neither retrievable nor regenerable, or whose content changed, block a reproduction.
@@ -15,7 +16,8 @@ for every transform in it:
   clean. A module-level function entrypoint is imported to re-digest it; a ``with
   tracker.run`` block in a nested function, at module level or in a script
   (``scripts/train.py:main``) is found by compiling its file, without executing it, and
-  walking the nested code objects to the recorded qualname. A dirty work tree's uncommitted
+  walking the nested code objects to the recorded qualname
+  (:func:`~provenance.capture.entrypoint.entrypoint_code`). A dirty work tree's uncommitted
   diff is known only by its digest, so it counts only if the source digest still matches.
 * **seed state**: a master seed or an RNG snapshot was recorded, or the transform declared
   itself deterministic.
@@ -49,66 +51,45 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import shutil
 import subprocess
+from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from types import CodeType
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
+from provenance.analysis.artifacts import ArtifactCheck, check_artifact
+from provenance.analysis.order import transforms_in_order
+from provenance.capture.entrypoint import entrypoint_code
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.locations import uri_to_path
-from provenance.model import Artifact, CodeVersion, Environment, LineageGraph, Transform
+from provenance.model import (
+    Artifact,
+    CodeVersion,
+    Edge,
+    Environment,
+    LineageGraph,
+    Transform,
+    short_id,
+)
 from provenance.store.base import Direction, LineageStore
 
 __all__ = [
-    "ArtifactCheck",
+    "ArtifactCheck",  # defined in provenance.analysis.artifacts; verify reports are made of it
     "CodeCheck",
     "TransformCheck",
     "Verdict",
     "VerifyReport",
-    "check_artifact",
     "check_code",
-    "load_artifact",
-    "render_verify",
+    "environment_changes",
     "verify",
 ]
 
 Verdict = Literal["exact", "seeded", "unreproducible"]
-ArtifactStatus = Literal["available", "regenerable", "changed", "missing", "not_retrievable"]
 CodeStatus = Literal["source", "commit", "changed", "missing", "unknown", "unrecorded"]
 _RANK: dict[str, int] = {"unreproducible": 0, "seeded": 1, "exact": 2}
-
-
-class ArtifactCheck(BaseModel):
-    """Whether one artifact's content can be had again."""
-
-    id: str
-    name: str
-    kind: str
-    role: str | None = None
-    uri: str | None = None
-    #: ``available``: found at its uri, digest re-checked; ``regenerable``: not retrievable
-    #: but produced by a transform in the checked ancestry; ``changed``: found, digest differs;
-    #: ``missing``: the uri names nothing (or the content was erased); ``not_retrievable``:
-    #: no local uri (logged from memory, or a remote URI this check does not fetch).
-    status: ArtifactStatus
-    #: How the content was re-read: ``path`` (file/directory digest), ``frame`` or ``array``.
-    loaded_as: Literal["path", "frame", "array"] | None = None
-    detail: str
-
-    @property
-    def ok(self) -> bool:
-        """True when this artifact does not block a reproduction."""
-        return self.status in ("available", "regenerable")
 
 
 class CodeCheck(BaseModel):
@@ -166,232 +147,7 @@ class VerifyReport(BaseModel):
     transforms: list[TransformCheck] = Field(default_factory=list)
 
 
-# --- artifacts ---------------------------------------------------------------------------------
-def _algo(artifact_id: str) -> str:
-    return artifact_id.split(":", 1)[0]
-
-
-def _try_load(path: Path, how: str) -> Any:
-    """The content of ``path`` as a table or array (``how``), or None when it cannot be."""
-    suffix = path.suffix.lower()
-    try:
-        if how == "frame":
-            import pandas as pd
-
-            if suffix == ".csv":
-                return pd.read_csv(path)
-            if suffix in (".parquet", ".pq"):
-                return pd.read_parquet(path)
-            return None
-        if how == "array" and suffix == ".npy":
-            import numpy as np
-
-            return np.load(path, allow_pickle=False)
-    except Exception:  # an unreadable file is reported as changed, not raised
-        return None
-    return None
-
-
-def check_artifact(artifact: Artifact, role: str | None = None) -> ArtifactCheck:
-    """Is ``artifact``'s content still where its uri points, with the digest it was recorded with?
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> from provenance.hashing import digest_object
-        >>> from provenance.locations import path_to_uri
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
-        >>> _ = p.write_bytes(b"abc")
-        >>> a = Artifact(id=digest_object(p).digest, name="a", kind="file", uri=path_to_uri(p))
-        >>> check_artifact(a).status
-        'available'
-        >>> _ = p.write_bytes(b"abd")
-        >>> check_artifact(a).status
-        'changed'
-    """
-    from provenance.hashing import digest_object
-
-    base: dict[str, Any] = dict(
-        id=artifact.id, name=artifact.name, kind=artifact.kind, role=role, uri=artifact.uri
-    )
-    if artifact.erased:
-        return ArtifactCheck(
-            **base,
-            status="missing",
-            detail=f"content erased ({artifact.erasure_reason or 'no reason recorded'})",
-        )
-    if not artifact.uri:
-        return ArtifactCheck(
-            **base,
-            status="not_retrievable",
-            detail="logged from memory (no uri): the content cannot be re-read",
-        )
-    try:
-        path = uri_to_path(artifact.uri)
-    except ValueError:
-        return ArtifactCheck(
-            **base,
-            status="not_retrievable",
-            detail=f"{artifact.uri} is not a local file; not fetched",
-        )
-    if not path.exists():
-        return ArtifactCheck(**base, status="missing", detail=f"{path} does not exist")
-    algo = _algo(artifact.id)
-    try:
-        digest = digest_object(path, algo=algo).digest
-    except ProvenanceError as exc:
-        return ArtifactCheck(**base, status="missing", detail=f"{path} cannot be read: {exc}")
-    if digest == artifact.id:
-        return ArtifactCheck(
-            **base, status="available", loaded_as="path", detail=f"{path}: digest matches"
-        )
-    for how, what in (("frame", "a table"), ("array", "an array")):
-        value = _try_load(path, how)
-        if value is None:
-            continue
-        try:
-            if digest_object(value, algo=algo).digest == artifact.id:
-                return ArtifactCheck(
-                    **base,
-                    status="available",
-                    loaded_as=how,  # type: ignore[arg-type]
-                    detail=f"{path}: content digest (read as {what}) matches",
-                )
-        except ProvenanceError:
-            pass
-    return ArtifactCheck(
-        **base,
-        status="changed",
-        detail=f"{path}: digest is now {digest[:19]}…, recorded {artifact.id[:19]}…",
-    )
-
-
-def load_artifact(artifact: Artifact, check: ArtifactCheck | None = None) -> Any:
-    """The content of an available artifact, as the value a function would have received.
-
-    Files and directories come back as a :class:`~pathlib.Path`; ``bytes`` artifacts as bytes;
-    tables whose digest is their content's as a pandas DataFrame; ``.npy`` arrays as arrays.
-    Raises :class:`ProvenanceError` when the artifact is not available.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> from provenance.hashing import digest_object
-        >>> from provenance.locations import path_to_uri
-        >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
-        >>> _ = p.write_bytes(b"abc")
-        >>> a = Artifact(id=digest_object(b"abc").digest, name="a", kind="bytes",
-        ...              uri=path_to_uri(p))
-        >>> load_artifact(a)
-        b'abc'
-    """
-    check = check or check_artifact(artifact)
-    if check.status != "available" or artifact.uri is None:
-        raise ProvenanceError(
-            f"artifact {artifact.name} ({artifact.id[:19]}…) is {check.status}: {check.detail}"
-        )
-    path = uri_to_path(artifact.uri)
-    if check.loaded_as in ("frame", "array"):
-        return _try_load(path, check.loaded_as)
-    if artifact.kind == "bytes" and path.is_file():
-        return path.read_bytes()
-    return path
-
-
 # --- code --------------------------------------------------------------------------------------
-def resolve_entrypoint(entrypoint: str) -> Any:
-    """Import ``module:qualname`` and return the object it names.
-
-    Raises :class:`ProvenanceError` (with the reason) when it is a script path, a nested
-    function, a module-level block, or cannot be imported.
-
-    Example:
-        >>> resolve_entrypoint("json:dumps").__name__
-        'dumps'
-    """
-    module, sep, qual = entrypoint.partition(":")
-    if not sep or not module or not qual:
-        raise ProvenanceError(f"entrypoint {entrypoint!r} is not of the form module:qualname")
-    if module == "__main__" or module.endswith(".py") or "/" in module:
-        raise ProvenanceError(f"entrypoint {entrypoint!r} is a script, not an importable module")
-    if qual == "<module>" or "<locals>" in qual or "<" in qual:
-        raise ProvenanceError(
-            f"entrypoint {entrypoint!r} is not a module-level function "
-            "(a `with tracker.run` block, a nested function or a lambda)"
-        )
-    try:
-        obj: Any = importlib.import_module(module)
-    except Exception as exc:  # import errors of user code come in every type
-        raise ProvenanceError(f"cannot import {module!r}: {type(exc).__name__}: {exc}") from exc
-    for part in qual.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError as exc:
-            raise ProvenanceError(f"{module!r} has no {qual!r} any more") from exc
-    return obj
-
-
-def _find_code(code: CodeType, qualname: str) -> CodeType | None:
-    """The code object named ``qualname`` nested in ``code`` (depth first), or None."""
-    for const in code.co_consts:
-        if isinstance(const, CodeType):
-            if const.co_qualname == qualname:
-                return const
-            found = _find_code(const, qualname)
-            if found is not None:
-                return found
-    return None
-
-
-def _module_code(module: str, repo_root: str | None) -> CodeType:
-    """The compiled (not executed) code of a module or script named by an entrypoint."""
-    if module.endswith(".py") or "/" in module:
-        path = Path(module)
-        if not path.is_absolute():
-            if repo_root is None:
-                raise ProvenanceError(f"script {module!r}: no repository recorded to find it in")
-            path = Path(repo_root) / module
-        try:
-            return compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise ProvenanceError(f"cannot read script {path}: {exc}") from exc
-    try:
-        spec = importlib.util.find_spec(module)
-    except Exception as exc:  # parent packages run on import; their errors come in every type
-        raise ProvenanceError(f"cannot import {module!r}: {type(exc).__name__}: {exc}") from exc
-    if spec is None:
-        raise ProvenanceError(f"cannot import {module!r}: no such module")
-    origin = spec.origin
-    if origin and origin.endswith(".py") and Path(origin).is_file():
-        return _module_code(origin, None)
-    get_code = getattr(spec.loader, "get_code", None)
-    try:
-        code = get_code(module) if get_code is not None else None
-    except Exception as exc:  # a loader's own errors
-        raise ProvenanceError(f"cannot read module {module!r}: {exc}") from exc
-    if not isinstance(code, CodeType):
-        raise ProvenanceError(f"cannot find the source of module {module!r}")
-    return code
-
-
-def _source_target(entrypoint: str, repo_root: str | None) -> Any:
-    """What to re-digest for ``entrypoint``: the function itself when it is module-level
-    (imported), else the code object of the block's function (or of the module / script for
-    module-level code), compiled from its file without executing it."""
-    module, sep, qual = entrypoint.partition(":")
-    if not sep or not module or not qual:
-        raise ProvenanceError(f"entrypoint {entrypoint!r} is not of the form module:qualname")
-    if "<" not in qual and not (module.endswith(".py") or "/" in module or module == "__main__"):
-        return resolve_entrypoint(entrypoint)
-    if module == "__main__":
-        raise ProvenanceError(f"entrypoint {entrypoint!r} names no file to re-read")
-    code = _module_code(module, repo_root)
-    if qual == "<module>":
-        return code
-    found = _find_code(code, qual)
-    if found is None:
-        raise ProvenanceError(f"{module!r} has no {qual!r} any more")
-    return found
-
-
 @cache
 def _commit_exists(root: str, commit: str) -> bool | None:
     git = shutil.which("git")
@@ -430,7 +186,7 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
     source_note = ""
     if code.source_digest and code.entrypoint:
         try:
-            target = _source_target(code.entrypoint, code.repo_root)
+            target = entrypoint_code(code.entrypoint, code.repo_root)
             current = source_digest(target)
         except ProvenanceError as exc:
             source_note = str(exc)
@@ -514,8 +270,8 @@ def environment_changes(recorded: Environment, current: Environment | None = Non
 
 
 # --- verify ------------------------------------------------------------------------------------
-def _short(t: Transform) -> str:
-    return f"{t.name or t.operation} ({t.id.split(':', 1)[-1][:10]})"
+def _label(t: Transform) -> str:
+    return f"{t.name or t.operation} ({short_id(t.id, 10)})"
 
 
 def _seed_check(t: Transform) -> tuple[bool, str, Verdict]:
@@ -535,33 +291,41 @@ def _seed_check(t: Transform) -> tuple[bool, str, Verdict]:
     return False, "unseeded and no RNG snapshot recorded", "unreproducible"
 
 
-def _check_transform(
-    t: Transform,
-    graph: LineageGraph,
-    produced: set[str],
-    artifact_checks: dict[str, ArtifactCheck],
-    current_env: Callable[[Environment], list[str]],
-) -> TransformCheck:
-    nodes = {n.id: n for n in graph.nodes}
-    reasons: list[str] = []
-    blockers: list[str] = []
-    label = _short(t)
+class _Ancestry:
+    """The ancestry being checked: its nodes, each transform's edges, what a transform in it
+    produced, and every artifact check made so far (each artifact is re-read once)."""
 
-    def art_check(aid: str, role: str | None) -> ArtifactCheck:
-        node = nodes.get(aid)
+    def __init__(self, graph: LineageGraph, current_env: Callable[[Environment], list[str]]):
+        self.nodes = {n.id: n for n in graph.nodes}
+        self.edges: dict[str, list[Edge]] = defaultdict(list)
+        for e in graph.edges:
+            self.edges[e.source].append(e)
+        self.produced = {e.target for e in graph.edges if e.type == "PRODUCED"}
+        self.current_env = current_env
+        self._checks: dict[str, ArtifactCheck] = {}
+
+    def checked(self, artifact: Artifact) -> ArtifactCheck:
+        """The artifact's own :func:`check_artifact` (made once)."""
+        if artifact.id not in self._checks:
+            self._checks[artifact.id] = check_artifact(artifact)
+        return self._checks[artifact.id]
+
+    def artifact(self, aid: str, role: str | None) -> ArtifactCheck:
+        """The check of an input (or model) in ``role``: regenerable when not retrievable but
+        produced in the ancestry."""
+        node = self.nodes.get(aid)
         if not isinstance(node, Artifact):
             return ArtifactCheck(
                 id=aid,
+                node_type="Artifact",
                 name="?",
                 kind="?",
                 role=role,
                 status="missing",
                 detail="recorded but not in the store",
             )
-        if aid not in artifact_checks:
-            artifact_checks[aid] = check_artifact(node)
-        c = artifact_checks[aid].model_copy(update={"role": role})
-        if c.status in ("not_retrievable", "missing") and aid in produced:
+        c = self.checked(node).model_copy(update={"role": role})
+        if c.status in ("not_retrievable", "missing") and aid in self.produced:
             c = c.model_copy(
                 update={
                     "status": "regenerable",
@@ -570,62 +334,77 @@ def _check_transform(
             )
         return c
 
-    used = [(e.target, e.role) for e in graph.edges if e.source == t.id and e.type == "USED"]
-    for aid in t.input_ids:
-        if aid not in {u for u, _ in used}:
-            used.append((aid, None))
-    inputs = [art_check(aid, role) for aid, role in sorted(used, key=lambda x: (x[1] or "", x[0]))]
-    for c in inputs:
-        if not c.ok:
-            blockers.append(f"{label}: input {c.name} is {c.status.replace('_', ' ')} ({c.detail})")
-    model_id = t.model_id or next(
-        (e.target for e in graph.edges if e.source == t.id and e.type == "USED_MODEL"), None
-    )
-    model = art_check(model_id, "model") if model_id else None
+    def targets(self, t: Transform, edge_type: str) -> list[Edge]:
+        """The transform's edges of one type."""
+        return [e for e in self.edges.get(t.id, ()) if e.type == edge_type]
+
+
+def _input_checks(t: Transform, anc: _Ancestry) -> list[ArtifactCheck]:
+    """Every input of ``t`` (USED edges, and recorded input ids without one), by role."""
+    used = [(e.target, e.role) for e in anc.targets(t, "USED")]
+    seen = {u for u, _ in used}
+    used += [(aid, None) for aid in t.input_ids if aid not in seen]
+    return [anc.artifact(aid, role) for aid, role in sorted(used, key=lambda x: (x[1] or "", x[0]))]
+
+
+def _model_check(t: Transform, anc: _Ancestry) -> ArtifactCheck | None:
+    """The model weights ``t`` used, if any."""
+    model_id = t.model_id or next((e.target for e in anc.targets(t, "USED_MODEL")), None)
+    return anc.artifact(model_id, "model") if model_id else None
+
+
+def _code_check(t: Transform, anc: _Ancestry) -> CodeCheck:
+    """The check of the code version ``t`` ran (its id, else its RAN edge)."""
+    code = anc.nodes.get(t.code_version_id) if t.code_version_id else None
+    if code is None:
+        code = next(
+            (anc.nodes[e.target] for e in anc.targets(t, "RAN") if e.target in anc.nodes), None
+        )
+    return check_code(code if isinstance(code, CodeVersion) else None)
+
+
+def _environment_check(
+    t: Transform, label: str, current_env: Callable[[Environment], list[str]]
+) -> tuple[list[str], str | None]:
+    """What differs from the recorded environment, and the reason the verdict is capped at
+    ``seeded`` (None when the environment was recorded and nothing differs)."""
+    if t.environment is None:
+        return [], f"{label}: environment not recorded; identical results not guaranteed"
+    diff = current_env(t.environment)
+    if not diff:
+        return [], None
+    shown = "; ".join(diff[:3]) + ("; …" if len(diff) > 3 else "")
+    return diff, f"{label}: environment differs from now ({len(diff)}): {shown}"
+
+
+def _check_transform(t: Transform, anc: _Ancestry) -> TransformCheck:
+    """Every check of one transform, and its verdict (see the module docstring)."""
+    label = _label(t)
+    inputs = _input_checks(t, anc)
+    model = _model_check(t, anc)
+    code = _code_check(t, anc)
+    seed_ok, seed_text, level = _seed_check(t)
+    blockers = [
+        f"{label}: input {c.name} is {c.status.replace('_', ' ')} ({c.detail})"
+        for c in inputs
+        if not c.ok
+    ]
     if model is not None and not model.ok:
         blockers.append(
             f"{label}: model weights {model.name} are "
             f"{model.status.replace('_', ' ')} ({model.detail})"
         )
-
-    code_node = nodes.get(t.code_version_id) if t.code_version_id else None
-    if code_node is None:
-        code_node = next(
-            (
-                nodes[e.target]
-                for e in graph.edges
-                if e.source == t.id and e.type == "RAN" and e.target in nodes
-            ),
-            None,
-        )
-    code = check_code(code_node if isinstance(code_node, CodeVersion) else None)
     if not code.ok:
         blockers.append(f"{label}: code {code.status}: {code.detail}")
-
-    seed_ok, seed_text, level = _seed_check(t)
     if not seed_ok:
         blockers.append(f"{label}: {seed_text}")
     if t.status != "succeeded":
         blockers.append(f"{label}: the run {t.status}" + (f" ({t.error})" if t.error else ""))
-
-    env_diff: list[str] = []
-    if t.environment is None:
-        if level == "exact":
-            level = "seeded"
-        reasons.append(f"{label}: environment not recorded; identical results not guaranteed")
-    else:
-        env_diff = current_env(t.environment)
-        if env_diff:
-            if level == "exact":
-                level = "seeded"
-            reasons.append(
-                f"{label}: environment differs from now ({len(env_diff)}): "
-                + "; ".join(env_diff[:3])
-                + ("; …" if len(env_diff) > 3 else "")
-            )
-    verdict: Verdict = "unreproducible" if blockers else level
-    if not blockers:
-        reasons.insert(0, f"{label}: {seed_text}")
+    env_diff, env_reason = _environment_check(t, label, anc.current_env)
+    if env_reason is not None and level == "exact":
+        level = "seeded"
+    reasons = [] if blockers else [f"{label}: {seed_text}"]
+    reasons += [env_reason] if env_reason is not None else []
     return TransformCheck(
         transform_id=t.id,
         operation=t.operation,
@@ -638,7 +417,7 @@ def _check_transform(
         seed=seed_text,
         environment_recorded=t.environment is not None,
         environment_diff=env_diff,
-        verdict=verdict,
+        verdict="unreproducible" if blockers else level,
         reasons=blockers + reasons,
     )
 
@@ -677,25 +456,23 @@ def verify(
             f"{node_id} is a code version; verify an artifact, model or transform"
         )
     graph = store.traverse(node_id, Direction.UP)
-    produced = {e.target for e in graph.edges if e.type == "PRODUCED"}
-    artifact_checks: dict[str, ArtifactCheck] = {}
 
     def env_diff(recorded: Environment) -> list[str]:
         return environment_changes(recorded, environment)
 
-    transforms = sorted(graph.transforms, key=lambda t: (t.started_at is None, t.started_at, t.id))
-    checks = [_check_transform(t, graph, produced, artifact_checks, env_diff) for t in transforms]
+    anc = _Ancestry(graph, env_diff)
+    checks = [_check_transform(t, anc) for t in transforms_in_order(graph)]
     sources = [
-        artifact_checks.get(a.id) or check_artifact(a)
+        anc.checked(a)
         for a in sorted(graph.artifacts, key=lambda a: (a.name, a.id))
-        if a.id not in produced
+        if a.id not in anc.produced
     ]
     target: ArtifactCheck | None = None
     reasons: list[str] = []
     verdict: Verdict = "exact"
     if isinstance(node, Artifact):
-        target = artifact_checks.get(node.id) or check_artifact(node)
-        if node.id not in produced:
+        target = anc.checked(node)
+        if node.id not in anc.produced:
             # A source: reproducing it means having it.
             if target.ok:
                 reasons.append(f"{node.name} is a source artifact: {target.detail}")
@@ -726,75 +503,3 @@ def verify(
         sources=sources,
         transforms=checks,
     )
-
-
-# --- rendering ---------------------------------------------------------------------------------
-_STYLE = {"exact": "bold green", "seeded": "bold yellow", "unreproducible": "bold red"}
-_ART_STYLE = {
-    "available": "green",
-    "regenerable": "cyan",
-    "changed": "red",
-    "missing": "red",
-    "not_retrievable": "yellow",
-}
-
-
-def _art_line(c: ArtifactCheck) -> Text:
-    return Text.assemble(
-        (f"{c.status:<15}", _ART_STYLE.get(c.status, "")),
-        f" {c.name} ",
-        (f"{c.id[:19]}…", "dim"),
-    )
-
-
-def render_verify(report: VerifyReport) -> RenderableType:
-    """A rich rendering of a :class:`VerifyReport`: verdict, reasons, one row per transform.
-
-    Example:
-        >>> from rich.console import Console
-        >>> r = VerifyReport(node_id="blake3:" + "0" * 64, node_type="Artifact", verdict="exact")
-        >>> Console(width=100).print(render_verify(r))  # doctest: +ELLIPSIS
-        Verdict: exact...
-    """
-    head = Text.assemble(
-        "Verdict: ",
-        (report.verdict, _STYLE[report.verdict]),
-        f"  {report.node_type} {report.name or ''} ",
-        (report.node_id, "dim"),
-        "  (whole ancestry checked)" if report.whole_ancestry else "",
-    )
-    parts: list[RenderableType] = [head]
-    for reason in report.reasons:
-        parts.append(Text(f"  • {reason}"))
-    if report.transforms:
-        table = Table(title="Transforms", show_lines=True, expand=False)
-        for col in ("transform", "verdict", "inputs / model", "code", "seed", "environment"):
-            table.add_column(col, overflow="fold")
-        for c in report.transforms:
-            arts = [_art_line(i) for i in c.inputs]
-            if c.model is not None:
-                arts.append(Text("model ") + _art_line(c.model))
-            table.add_row(
-                Text.assemble(c.name or c.operation, "\n", (c.transform_id[:19] + "…", "dim")),
-                Text(c.verdict, _STYLE[c.verdict]),
-                Text("\n").join(arts) if arts else Text("(no inputs)", "dim"),
-                Text.assemble(
-                    (c.code.status, "green" if c.code.ok else "red"), "\n", (c.code.detail, "dim")
-                ),
-                Text(c.seed, "green" if c.seed_recorded else "red"),
-                Text(
-                    "\n".join(c.environment_diff)
-                    or ("same" if c.environment_recorded else "not recorded"),
-                    "yellow" if c.environment_diff else "",
-                ),
-            )
-        parts.append(table)
-    if report.sources:
-        st = Table(title="Sources")
-        st.add_column("status")
-        st.add_column("name")
-        st.add_column("detail", overflow="fold")
-        for s in report.sources:
-            st.add_row(Text(s.status, _ART_STYLE.get(s.status, "")), s.name, s.detail)
-        parts.append(st)
-    return Group(*parts)

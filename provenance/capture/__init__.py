@@ -8,6 +8,7 @@
 :func:`capture_rng_states`         JSON-safe snapshot of random / NumPy / torch (CPU, CUDA) states
 :func:`numpy_generator`            a ``np.random.Generator`` derived from the current run
 :func:`capture_code_version`       git commit + dirty-diff digest, source digest, entrypoint
+:func:`resolve_entrypoint`         import what a ``module:qualname`` entrypoint names
 :func:`capture_environment`        Python, platform, packages, CUDA/cuDNN/GPUs; digest
 :func:`diff_environments`          what changed between two environments, line by line
 :func:`feature_stats`              JSON-safe per-column statistics of a DataFrame
@@ -29,6 +30,12 @@ from provenance.capture.code import (
     capture_code_version,
     git_state,
     source_digest,
+)
+from provenance.capture.entrypoint import (
+    entrypoint_code,
+    format_entrypoint,
+    parse_entrypoint,
+    resolve_entrypoint,
 )
 from provenance.capture.environment import (
     PackageScope,
@@ -72,16 +79,20 @@ __all__ = [
     "derive_seed",
     "derive_seeds",
     "diff_environments",
+    "entrypoint_code",
     "environment_digest",
     "feature_stats",
+    "format_entrypoint",
     "generator_state",
     "git_state",
     "installed_packages",
     "isolated_rng",
     "numpy_generator",
+    "parse_entrypoint",
     "rebin_histogram",
     "replay_rng_states",
     "reproducible",
+    "resolve_entrypoint",
     "restore_generator",
     "restore_rng_states",
     "source_digest",

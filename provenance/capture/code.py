@@ -21,7 +21,8 @@ directory, not the process's working directory) and records:
   versions, so such a digest does too).
 * ``entrypoint``: ``module:qualname`` of the function, or of the calling frame when no function
   is given. A function of a ``__main__`` script is named by the script's path (relative to
-  the repository root when in one, else its file name), e.g. ``scripts/train.py:main``.
+  the repository root when in one, else its file name), e.g. ``scripts/train.py:main``
+  (:mod:`provenance.capture.entrypoint` writes it and reads it back).
 
 The id (:meth:`CodeVersion.make_id`) is made of entrypoint, commit, diff digest and source
 digest: what ran, not where or when.
@@ -54,7 +55,6 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import (
     BuiltinFunctionType,
     CodeType,
@@ -65,7 +65,8 @@ from types import (
 )
 from typing import Any
 
-from provenance.errors import CaptureError, ProvenanceError
+from provenance.capture.entrypoint import format_entrypoint, module_of
+from provenance.errors import CaptureError, GitCommandError, ProvenanceError
 from provenance.hashing.core import digest_bytes, digest_json
 from provenance.hashing.files import digest_file
 from provenance.model import CodeVersion
@@ -125,10 +126,6 @@ _EMPTY_TREE_SHA1 = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 # --- git ---------------------------------------------------------------------------------------
-class _GitFailed(Exception):
-    """A git command failed or timed out."""
-
-
 @functools.lru_cache(maxsize=1)
 def _git_binary() -> str | None:
     return shutil.which("git")
@@ -145,7 +142,7 @@ def _git_env() -> dict[str, str]:
 def _git(cwd: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     git = _git_binary()
     if git is None:
-        raise _GitFailed("no git binary on PATH")
+        raise GitCommandError("no git binary on PATH")
     try:
         done = subprocess.run(
             [git, "--no-optional-locks", *args],
@@ -157,12 +154,12 @@ def _git(cwd: str, *args: str, check: bool = True) -> subprocess.CompletedProces
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise _GitFailed(f"git {args[0]} timed out after {GIT_TIMEOUT_S}s") from exc
+        raise GitCommandError(f"git {args[0]} timed out after {GIT_TIMEOUT_S}s") from exc
     except OSError as exc:
-        raise _GitFailed(f"git could not run: {exc}") from exc
+        raise GitCommandError(f"git could not run: {exc}") from exc
     if check and done.returncode != 0:
         msg = done.stderr.decode(errors="replace").strip().splitlines()
-        raise _GitFailed(f"git {args[0]} failed: {msg[-1] if msg else done.returncode}")
+        raise GitCommandError(f"git {args[0]} failed: {msg[-1] if msg else done.returncode}")
     return done
 
 
@@ -179,7 +176,7 @@ def _repo_root(directory: str) -> str | None:
         return None
     try:
         done = _git(directory, "rev-parse", "--show-toplevel", check=False)
-    except _GitFailed:
+    except GitCommandError:
         return None
     root = done.stdout.decode(errors="surrogateescape").strip() if done.returncode == 0 else ""
     result = os.path.realpath(root) if root else None
@@ -283,7 +280,7 @@ def git_state(directory: str | os.PathLike[str]) -> GitState | None:
             if commit is None:  # unborn HEAD: everything staged is the change
                 args[args.index("HEAD")] = _EMPTY_TREE_SHA1
             diff = _git(root, *args).stdout
-    except _GitFailed as exc:
+    except GitCommandError as exc:
         raise CaptureError(f"git could not read the repository at {root}: {exc}") from exc
     dirty = changed or bool(untracked)
     diff_digest = None
@@ -373,19 +370,6 @@ def source_digest(fn: Callable[..., Any] | CodeType) -> str | None:
     return digest_json({"python": version, "code": _code_form(code)}, domain="code-object")
 
 
-# --- entrypoint ------------------------------------------------------------------------------
-def _script_name(filename: str | None, root: str | None) -> str:
-    if not filename or filename.startswith("<"):
-        return "__main__"
-    path = os.path.realpath(filename)
-    if root is not None:
-        try:
-            return Path(path).relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return os.path.basename(path)
-
-
 def _source_file(target: Any) -> str | None:
     code = _code_of(target)
     if code is not None:
@@ -398,22 +382,6 @@ def _source_file(target: Any) -> str | None:
     if not filename or filename.startswith("<") or not os.path.exists(filename):
         return None
     return os.path.realpath(filename)
-
-
-def _qualname(target: Any) -> str:
-    if isinstance(target, CodeType):
-        return target.co_qualname
-    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
-    return str(name) if name else type(target).__qualname__
-
-
-def _module_of(target: Any) -> str | None:
-    if isinstance(target, CodeType):
-        return None
-    module = getattr(target, "__module__", None)
-    if module is None and not isinstance(target, FunctionType | type):
-        module = type(target).__module__
-    return module if isinstance(module, str) else None
 
 
 # --- capture -----------------------------------------------------------------------------------
@@ -447,7 +415,7 @@ def capture_code_version(
         main_file: str | None = frame.f_code.co_filename
     else:
         target = _unwrap(fn)
-        module = _module_of(target)
+        module = module_of(target)
         main_file = None
     filename = _source_file(target)
     if cwd is not None:
@@ -466,14 +434,7 @@ def capture_code_version(
     root = state.root if state is not None else None
 
     if entrypoint is None:
-        qual = _qualname(target)
-        if module is None or module == "__main__":
-            main = main_file or filename
-            if module == "__main__" and not main:
-                main = getattr(sys.modules.get("__main__"), "__file__", None)
-            entrypoint = f"{_script_name(main or filename, root)}:{qual}"
-        else:
-            entrypoint = f"{module}:{qual}"
+        entrypoint = format_entrypoint(target, module, main_file or filename, root)
     del frame
 
     digest = source_digest(target)

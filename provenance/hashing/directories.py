@@ -44,6 +44,7 @@ from provenance.errors import ContentChangedError, UnreadableInputError
 from provenance.hashing.cache import DigestCache
 from provenance.hashing.core import (
     DEFAULT_ALGORITHM,
+    Algorithm,
     check_algorithm,
     format_digest,
     new_domain_hasher,
@@ -274,38 +275,83 @@ def digest_directory(
     """
     algo = check_algorithm(algo)
     root = _check_root(path)
+    files, manifest = _list_tree(root)
+    digests, todo = _cached_digests(files, root, algo, cache, progress)
+    started_ns = time.time_ns()
+    results = _hash_files(todo, root, algo, locked(progress), workers)
+    for rel, digest, st in results:
+        digests[rel] = (digest, st)
+    if cache is not None and results:
+        abspaths = {f.rel: f.abspath for f in todo}
+        cache.put_many(
+            ((abspaths[rel], st, d) for rel, d, st in results), algo, hashed_at_ns=started_ns
+        )
+    for rel, (digest, st) in digests.items():
+        manifest[rel] = ManifestEntry(
+            kind="file", digest=digest, size=st.st_size, executable=bool(st.st_mode & stat.S_IXUSR)
+        )
+    ordered = {p: manifest[p] for p in sorted(manifest)}
+    return DirectoryDigest(
+        digest=_merkle_digest(ordered, algo),
+        manifest=ordered,
+        file_count=len(digests),
+        link_count=len(manifest) - len(digests),
+        total_bytes=sum(st.st_size for _, st in digests.values()),
+        cache_hits=len(files) - len(todo),
+    )
+
+
+def _list_tree(root: str) -> tuple[list[_Found], dict[str, ManifestEntry]]:
+    """The regular files below ``root`` (to hash), and the manifest entries of its links."""
     files: list[_Found] = []
-    manifest: dict[str, ManifestEntry] = {}
+    links: dict[str, ManifestEntry] = {}
     for rel, abspath, st, is_link in _walk(root):
         if is_link:
             try:
                 target = os.readlink(abspath)
             except OSError as e:
                 raise unreadable(abspath, e) from e
-            manifest[rel] = ManifestEntry(kind="link", target=target)
+            links[rel] = ManifestEntry(kind="link", target=target)
         else:
             files.append(_Found(rel, abspath, st))
+    return files, links
 
+
+def _cached_digests(
+    files: list[_Found],
+    root: str,
+    algo: Algorithm,
+    cache: DigestCache | None,
+    progress: ProgressCallback | None,
+) -> tuple[dict[str, tuple[str, os.stat_result]], list[_Found]]:
+    """The digests the cache still vouches for (by relative path; their bytes reported to
+    ``progress`` at once), and the files left to hash."""
+    if cache is None or not files:
+        return {}, files
     digests: dict[str, tuple[str, os.stat_result]] = {}
     todo: list[_Found] = []
-    if cache is not None and files:
-        known = cache.get_under(root, algo)
-        for f in files:
-            hit = cache.match(known.get(f.abspath), f.st)
-            if hit is None:
-                todo.append(f)
-            else:
-                digests[f.rel] = (hit, f.st)
-        if progress is not None:
-            cached_bytes = sum(st.st_size for _, st in digests.values())
-            if cached_bytes:
-                progress(cached_bytes)
-    else:
-        todo = files
-    cache_hits = len(files) - len(todo)
+    known = cache.get_under(root, algo)
+    for f in files:
+        hit = cache.match(known.get(f.abspath), f.st)
+        if hit is None:
+            todo.append(f)
+        else:
+            digests[f.rel] = (hit, f.st)
+    cached_bytes = sum(st.st_size for _, st in digests.values())
+    if progress is not None and cached_bytes:
+        progress(cached_bytes)
+    return digests, todo
 
-    report = locked(progress)
-    started_ns = time.time_ns()
+
+def _hash_files(
+    todo: list[_Found],
+    root: str,
+    algo: Algorithm,
+    report: ProgressCallback | None,
+    workers: int | None,
+) -> list[tuple[str, str, os.stat_result]]:
+    """``(relative path, digest, stat)`` of each file, hashed on a thread pool, largest first
+    (so one big file does not start last and run alone); one failure stops the rest."""
 
     def work(f: _Found) -> tuple[str, str, os.stat_result]:
         try:
@@ -321,40 +367,22 @@ def digest_directory(
         finally:
             os.close(fd)
 
-    # Largest first, so one big file does not start last and run alone.
-    todo.sort(key=lambda f: f.st.st_size, reverse=True)
+    todo = sorted(todo, key=lambda f: f.st.st_size, reverse=True)
     n_workers = max(1, min(workers or _default_workers(), len(todo)))
     if n_workers == 1:
-        results = [work(f) for f in todo]
-    else:
-        with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="hash") as pool:
-            try:
-                results = list(pool.map(work, todo))
-            except BaseException:
-                pool.shutdown(cancel_futures=True)  # one failure: do not hash the rest
-                raise
-    for rel, digest, st in results:
-        digests[rel] = (digest, st)
-    if cache is not None and results:
-        abspaths = {f.rel: f.abspath for f in todo}
-        cache.put_many(
-            ((abspaths[rel], st, d) for rel, d, st in results), algo, hashed_at_ns=started_ns
-        )
+        return [work(f) for f in todo]
+    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="hash") as pool:
+        try:
+            return list(pool.map(work, todo))
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # one failure: do not hash the rest
+            raise
 
-    for rel, (digest, st) in digests.items():
-        manifest[rel] = ManifestEntry(
-            kind="file", digest=digest, size=st.st_size, executable=bool(st.st_mode & stat.S_IXUSR)
-        )
-    ordered = {p: manifest[p] for p in sorted(manifest)}
+
+def _merkle_digest(ordered: dict[str, ManifestEntry], algo: Algorithm) -> str:
+    """The directory digest: one canonical JSON line per entry, in path order."""
     h = new_domain_hasher("directory", algo)
     for p, entry in ordered.items():
         line = json.dumps(entry.canonical(p), ensure_ascii=True, separators=(",", ":"))
         h.update(line.encode("ascii") + b"\n")
-    return DirectoryDigest(
-        digest=format_digest(algo, h.hexdigest()),
-        manifest=ordered,
-        file_count=len(digests),
-        link_count=len(manifest) - len(digests),
-        total_bytes=sum(st.st_size for _, st in digests.values()),
-        cache_hits=cache_hits,
-    )
+    return format_digest(algo, h.hexdigest())

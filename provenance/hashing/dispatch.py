@@ -173,47 +173,13 @@ def digest_object(
     algo = check_algorithm(algo)
     source = frame_source(obj)
     if source is not None:
-        info = frame_digest(obj, algo, include_index=include_index, float_decimals=float_decimals)
-        return ContentInfo(
-            digest=info.digest,
-            kind="dataset",
-            size_bytes=info.size_bytes,
-            row_count=info.rows,
-            details={
-                "source": source,
-                "columns": [{"name": _label(n), "type": t} for n, t in info.columns],
-                "column_count": len(info.columns),
-                "index": None
-                if info.index is None
-                else [{"name": _label(n), "type": t} for n, t in info.index],
-                "float_decimals": float_decimals,
-                "hash_version": HASH_VERSION,
-            },
-        )
+        return _frame_info(obj, source, algo, include_index, float_decimals)
     if isinstance(obj, bytes | bytearray | memoryview):
-        data = memoryview(obj)
-        return ContentInfo(
-            digest=digest_blob(data, algo),
-            kind="bytes",
-            size_bytes=data.nbytes,
-            details={"hash_version": HASH_VERSION},
-        )
+        return _bytes_info(memoryview(obj), algo)
     if isinstance(obj, str | os.PathLike):
         return _path_info(obj, algo, cache, progress)
     if is_array(obj):
-        parts = array_parts(obj)
-        return ContentInfo(
-            digest=digest_array_parts(parts, algo),
-            kind="array",
-            size_bytes=parts.nbytes,
-            row_count=parts.shape[0] if parts.shape else None,
-            details={
-                "dtype": parts.dtype,
-                "shape": list(parts.shape),
-                "framework": "torch" if is_tensor(obj) else "numpy",
-                "hash_version": HASH_VERSION,
-            },
-        )
+        return _array_info(obj, algo)
     if is_module(obj):
         arch = architecture or architecture_hash(obj, algo)
         return _model_info(obj.state_dict(), arch, "torch", algo)
@@ -221,17 +187,68 @@ def digest_object(
         framework = "torch" if any(is_tensor(v) for v in obj.values()) else "numpy"
         return _model_info(obj, architecture, framework, algo)
     if isinstance(obj, Mapping | list | tuple):
-        # What digest_json(obj, domain="json") hashes, serialised once to also get its size.
-        payload = canonical_json(obj).encode()  # UnsupportedTypeError for non-JSON values
-        return ContentInfo(
-            digest=digest_bytes(domain_prefix("json") + payload, algo),
-            kind="json",
-            size_bytes=len(payload),
-            details={"hash_version": HASH_VERSION},
-        )
+        return _json_info(obj, algo)
     raise UnsupportedTypeError(
         f"cannot digest a {type(obj).__module__}.{type(obj).__qualname__}: pass a DataFrame or "
         "table, a numpy array, bytes, a file or directory path, a state dict, or JSON data"
+    )
+
+
+def _frame_info(
+    obj: Any, source: str, algo: str, include_index: bool, float_decimals: int | None
+) -> ContentInfo:
+    info = frame_digest(obj, algo, include_index=include_index, float_decimals=float_decimals)
+    return ContentInfo(
+        digest=info.digest,
+        kind="dataset",
+        size_bytes=info.size_bytes,
+        row_count=info.rows,
+        details={
+            "source": source,
+            "columns": [{"name": _label(n), "type": t} for n, t in info.columns],
+            "column_count": len(info.columns),
+            "index": None
+            if info.index is None
+            else [{"name": _label(n), "type": t} for n, t in info.index],
+            "float_decimals": float_decimals,
+            "hash_version": HASH_VERSION,
+        },
+    )
+
+
+def _bytes_info(data: memoryview, algo: str) -> ContentInfo:
+    return ContentInfo(
+        digest=digest_blob(data, algo),
+        kind="bytes",
+        size_bytes=data.nbytes,
+        details={"hash_version": HASH_VERSION},
+    )
+
+
+def _array_info(obj: Any, algo: str) -> ContentInfo:
+    parts = array_parts(obj)
+    return ContentInfo(
+        digest=digest_array_parts(parts, algo),
+        kind="array",
+        size_bytes=parts.nbytes,
+        row_count=parts.shape[0] if parts.shape else None,
+        details={
+            "dtype": parts.dtype,
+            "shape": list(parts.shape),
+            "framework": "torch" if is_tensor(obj) else "numpy",
+            "hash_version": HASH_VERSION,
+        },
+    )
+
+
+def _json_info(obj: Mapping[Any, Any] | list[Any] | tuple[Any, ...], algo: str) -> ContentInfo:
+    # What digest_json(obj, domain="json") hashes, serialised once to also get its size.
+    payload = canonical_json(obj).encode()  # UnsupportedTypeError for non-JSON values
+    return ContentInfo(
+        digest=digest_bytes(domain_prefix("json") + payload, algo),
+        kind="json",
+        size_bytes=len(payload),
+        details={"hash_version": HASH_VERSION},
     )
 
 

@@ -13,26 +13,53 @@ Traversal semantics (identical on every backend, checked by the parity suite):
 * ``limit`` caps the nodes returned (root first, then by level, then id) and sets
   ``truncated``.
 
+The walk is written once, in :mod:`provenance.store.walk`; a backend supplies only the next
+level's edges. The edge types are named here once (:data:`USED` ...), spelled as
+:data:`provenance.model.EdgeType` spells them.
+
 Example:
     >>> from provenance.store.base import Direction
     >>> Direction("up").value
     'up'
+    >>> EDGE_TYPES == (USED, PRODUCED, USED_MODEL, RAN, INVALIDATED)
+    True
+    >>> REACH_EDGES[Direction.UP], ONWARD_EDGES[Direction.UP]
+    (('PRODUCED',), ('USED', 'USED_MODEL', 'RAN'))
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Final, Protocol, Self, get_args, runtime_checkable
 
 from provenance.errors import AmbiguousIdError, NotFoundError
-from provenance.model import Artifact, CodeVersion, Edge, LineageGraph, Model, Transform
+from provenance.model import (
+    Artifact,
+    CodeVersion,
+    Edge,
+    EdgeType,
+    LineageGraph,
+    Model,
+    Transform,
+    short_id,
+)
 
 AnyNode = Artifact | Model | Transform | CodeVersion
 
-#: Edge types followed when walking each way from a transform or to a transform.
-UPSTREAM_FROM_TRANSFORM = ("USED", "USED_MODEL", "RAN")
-DOWNSTREAM_TO_TRANSFORM = ("USED", "USED_MODEL", "RAN")
+# The edge types, one constant each; typed as EdgeType, so a misspelling fails type checking.
+# Every edge starts at a Transform.
+USED: Final[EdgeType] = "USED"
+PRODUCED: Final[EdgeType] = "PRODUCED"
+USED_MODEL: Final[EdgeType] = "USED_MODEL"
+RAN: Final[EdgeType] = "RAN"
+INVALIDATED: Final[EdgeType] = "INVALIDATED"
+#: Every edge type, in the order :data:`provenance.model.EdgeType` lists them.
+EDGE_TYPES: Final[tuple[EdgeType, ...]] = get_args(EdgeType)
+#: A transform's edges to what it consumed: inputs, the model, the code version.
+INPUT_EDGES: Final[tuple[EdgeType, ...]] = (USED, USED_MODEL, RAN)
+#: A transform's edges to what it made.
+OUTPUT_EDGES: Final[tuple[EdgeType, ...]] = (PRODUCED,)
 
 
 class Direction(enum.Enum):
@@ -40,6 +67,19 @@ class Direction(enum.Enum):
 
     UP = "up"
     DOWN = "down"
+
+
+#: Per direction, the edge types that join a frontier node to the transforms of the next
+#: level (up: its producers; down: the transforms that used or ran it).
+REACH_EDGES: Final[dict[Direction, tuple[EdgeType, ...]]] = {
+    Direction.UP: OUTPUT_EDGES,
+    Direction.DOWN: INPUT_EDGES,
+}
+#: Per direction, the edge types from those transforms on to the next frontier.
+ONWARD_EDGES: Final[dict[Direction, tuple[EdgeType, ...]]] = {
+    Direction.UP: INPUT_EDGES,
+    Direction.DOWN: OUTPUT_EDGES,
+}
 
 
 @runtime_checkable
@@ -95,18 +135,41 @@ class LineageStore(Protocol):
         ordered by (source, target)."""
 
 
-def order_levels(root: str, level: dict[str, int], limit: int | None) -> tuple[list[str], bool]:
-    """Result order of a traversal (root, then by level, then id) cut to ``limit``.
-
-    Returns the ids kept and whether any were cut.
+class StoreBase:
+    """What every backend class shares: use as a context manager that closes the store.
 
     Example:
-        >>> order_levels("r", {"r": 0, "b": 1, "a": 1}, 2)
-        (['r', 'a'], True)
+        >>> class Demo(StoreBase):
+        ...     def close(self) -> None:
+        ...         print("closed")
+        >>> with Demo() as d:
+        ...     pass
+        closed
     """
-    ordered = sorted(level, key=lambda i: (i != root, level[i], i))
-    truncated = limit is not None and len(ordered) > limit
-    return (ordered[:limit] if limit is not None else ordered), truncated
+
+    def close(self) -> None:
+        """Release connections and files (each backend says how)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def in_order(node_ids: Sequence[str], nodes: Iterable[AnyNode]) -> list[AnyNode]:
+    """``nodes`` in the order of ``node_ids``; ids with no node are left out.
+
+    What :meth:`LineageStore.get_many` returns, from the nodes a backend fetched in any order.
+
+    Example:
+        >>> a, b = (Artifact(id="blake3:" + c * 64, name=c) for c in "ab")
+        >>> [n.name for n in in_order([b.id, "blake3:gone", a.id], [a, b])]
+        ['b', 'a']
+    """
+    found = {n.id: n for n in nodes}
+    return [found[i] for i in node_ids if i in found]
 
 
 def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
@@ -135,6 +198,6 @@ def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
     if not matches:
         raise NotFoundError(f"no node with id {given!r}")
     if len(matches) > 1:
-        shown = ", ".join(m[:19] for m in matches[:5])
+        shown = ", ".join(short_id(m) for m in matches[:5])
         raise AmbiguousIdError(f"id prefix {given!r} is ambiguous: matches {shown}…")
     return matches[0]

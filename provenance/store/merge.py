@@ -17,11 +17,21 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from provenance.errors import IntegrityError
-from provenance.model import Artifact, CodeVersion, Edge, Model, Transform, node_from_dict
-from provenance.store.base import AnyNode
+from provenance.model import (
+    Artifact,
+    CodeVersion,
+    Edge,
+    EdgeType,
+    Model,
+    Transform,
+    node_from_dict,
+    short_id,
+)
+from provenance.store.base import INVALIDATED, PRODUCED, RAN, USED, USED_MODEL, AnyNode
 
 _KEEP_FIRST = frozenset({"id", "node_type", "created_at"})
 
@@ -66,13 +76,29 @@ def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
     )
 
 
+def merge_batch(nodes: Iterable[AnyNode]) -> dict[str, AnyNode]:
+    """The nodes of one write by id, each id's repeats merged in order (:func:`merge_node`).
+
+    Example:
+        >>> from provenance.model import Artifact
+        >>> a = Artifact(id="blake3:" + "0" * 64, name="x")
+        >>> merged = merge_batch([a, a.model_copy(update={"uri": "file:///x"})])
+        >>> len(merged), merged[a.id].uri
+        (1, 'file:///x')
+    """
+    by_id: dict[str, AnyNode] = {}
+    for n in nodes:
+        by_id[n.id] = merge_node(by_id.get(n.id), n)
+    return by_id
+
+
 #: The node types each edge type may point at; every edge starts at a Transform.
-EDGE_TARGETS: dict[str, frozenset[str]] = {
-    "USED": frozenset({"Artifact", "Model"}),
-    "PRODUCED": frozenset({"Artifact", "Model"}),
-    "USED_MODEL": frozenset({"Model"}),
-    "RAN": frozenset({"CodeVersion"}),
-    "INVALIDATED": frozenset({"Artifact", "Model"}),
+EDGE_TARGETS: dict[EdgeType, frozenset[str]] = {
+    USED: frozenset({"Artifact", "Model"}),
+    PRODUCED: frozenset({"Artifact", "Model"}),
+    USED_MODEL: frozenset({"Model"}),
+    RAN: frozenset({"CodeVersion"}),
+    INVALIDATED: frozenset({"Artifact", "Model"}),
 }
 
 
@@ -87,7 +113,7 @@ def check_edges(edges: list[Edge] | tuple[Edge, ...], node_types: dict[str, str]
         src, dst = node_types.get(e.source), node_types.get(e.target)
         if src != "Transform" or dst not in EDGE_TARGETS[e.type]:
             raise IntegrityError(
-                f"{e.type} edge {e.source[:19]}… -> {e.target[:19]}… needs a Transform and "
-                f"{' or '.join(sorted(EDGE_TARGETS[e.type]))}, found {src or 'nothing'} and "
-                f"{dst or 'nothing'}; nothing was written"
+                f"{e.type} edge {short_id(e.source)}… -> {short_id(e.target)}… needs a "
+                f"Transform and {' or '.join(sorted(EDGE_TARGETS[e.type]))}, found "
+                f"{src or 'nothing'} and {dst or 'nothing'}; nothing was written"
             )

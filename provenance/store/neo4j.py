@@ -1,8 +1,9 @@
 """The Neo4j backend: the same protocol as the embedded store, over the official driver.
 
 Writes are one managed transaction per call (retried by the driver on transient errors),
-batched with UNWIND + MERGE. Reads walk the graph level by level with ``cypher/*_step``
-queries so no path is ever enumerated. ``neo4j://`` routing URIs work, so a cluster or Aura
+batched with UNWIND + MERGE. Reads walk the graph level by level (the shared walk of
+:mod:`provenance.store.walk`) with the ``provenance/cypher/*_step`` queries, one per level,
+so no path is ever enumerated. ``neo4j://`` routing URIs work, so a cluster or Aura
 is a drop-in for a single server.
 
 Example (needs a server):
@@ -17,11 +18,30 @@ from functools import partial
 from typing import Any, TypeVar
 
 from provenance.errors import IntegrityError, NotFoundError, StoreError, StoreUnavailableError
-from provenance.model import Artifact, Edge, LineageGraph, Model, node_from_dict
-from provenance.store.base import AnyNode, Direction, order_levels
+from provenance.model import (
+    Artifact,
+    Edge,
+    EdgeType,
+    LineageGraph,
+    Model,
+    node_from_dict,
+    short_id,
+)
+from provenance.store.base import (
+    INVALIDATED,
+    PRODUCED,
+    RAN,
+    USED,
+    USED_MODEL,
+    AnyNode,
+    Direction,
+    StoreBase,
+    in_order,
+)
 from provenance.store.cypher import load_query, load_statements
-from provenance.store.merge import merge_node
+from provenance.store.merge import merge_batch, merge_node
 from provenance.store.uri import StoreURI
+from provenance.store.walk import StepEdge, walk
 
 T = TypeVar("T")
 
@@ -30,11 +50,11 @@ JSON_FIELDS = frozenset(
     {"feature_stats", "metadata", "hyperparameters", "seed_state", "cost", "environment"}
 )
 _EDGE_QUERIES = {
-    "USED": "merge_used",
-    "PRODUCED": "merge_produced",
-    "USED_MODEL": "merge_used_model",
-    "RAN": "merge_ran",
-    "INVALIDATED": "merge_invalidated",
+    USED: "merge_used",
+    PRODUCED: "merge_produced",
+    USED_MODEL: "merge_used_model",
+    RAN: "merge_ran",
+    INVALIDATED: "merge_invalidated",
 }
 _UPSERTS = {
     "Artifact": "upsert_artifacts",
@@ -43,11 +63,16 @@ _UPSERTS = {
     "CodeVersion": "upsert_code_versions",
 }
 BATCH = 5000
-# The edge types a walk follows from a transform to the next frontier, per direction.
-_ONWARD = {
-    Direction.UP: frozenset({"USED", "USED_MODEL", "RAN"}),
-    Direction.DOWN: frozenset({"PRODUCED"}),
+# Per walk direction: the step query and its frontier parameter.
+_STEPS = {
+    Direction.UP: ("ancestry_step", "artifact_ids"),
+    Direction.DOWN: ("descendants_step", "node_ids"),
 }
+
+
+def _same_ids(keys: Sequence[str]) -> dict[str, str]:
+    """The walk's key-to-id map where keys are ids."""
+    return {k: k for k in keys}
 
 
 def to_props(node: AnyNode) -> dict[str, Any]:
@@ -55,8 +80,8 @@ def to_props(node: AnyNode) -> dict[str, Any]:
 
     Null fields are left out (Neo4j has no null properties).
     """
-    # short_id only serves Neo4j Browser captions (cypher/browser-style.grass).
-    props: dict[str, Any] = {"short_id": node.id.split(":", 1)[1][:8]}
+    # short_id only serves Neo4j Browser captions (provenance/cypher/browser-style.grass).
+    props: dict[str, Any] = {"short_id": short_id(node.id, 8)}
     for key, value in node.model_dump(mode="json").items():
         if value is None:
             continue
@@ -81,7 +106,7 @@ def from_props(labels: Sequence[str], props: dict[str, Any]) -> AnyNode:
     return node_from_dict(data)
 
 
-class Neo4jStore:
+class Neo4jStore(StoreBase):
     """A :class:`~provenance.store.base.LineageStore` on a Neo4j 5 server or cluster."""
 
     def __init__(self, uri: StoreURI, *, apply_schema: bool = True) -> None:
@@ -120,27 +145,23 @@ class Neo4jStore:
             else self._driver.session()
         )
 
-    def _read(self, work: Callable[[Any], T]) -> T:
+    def _tx(self, work: Callable[[Any], T], *, write: bool = False) -> T:
+        """Run ``work`` in one managed read (or write) transaction, retried by the driver on
+        transient errors."""
         try:
             with self._session() as s:
-                return s.execute_read(work)  # type: ignore[no-any-return]
-        except self._neo4j.exceptions.ServiceUnavailable as exc:
-            raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
-
-    def _write(self, work: Callable[[Any], T]) -> T:
-        try:
-            with self._session() as s:
-                return s.execute_write(work)  # type: ignore[no-any-return]
+                execute = s.execute_write if write else s.execute_read
+                return execute(work)  # type: ignore[no-any-return]
         except self._neo4j.exceptions.ServiceUnavailable as exc:
             raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
 
     @staticmethod
     def _rows(query: str, tx: Any, /, **params: Any) -> list[Any]:
-        """Run the named query of cypher/ in transaction ``tx``; all its records."""
+        """Run the named query of provenance/cypher/ in transaction ``tx``; all its records."""
         return list(tx.run(load_query(query), **params))
 
     def apply_schema(self) -> None:
-        """Create the constraints and indexes of ``cypher/schema.cypher`` (idempotent)."""
+        """Create the constraints and indexes of ``schema.cypher`` (idempotent)."""
         with self._session() as s:
             for stmt in load_statements("schema"):
                 s.run(stmt).consume()
@@ -149,19 +170,11 @@ class Neo4jStore:
         """Close the driver."""
         self._driver.close()
 
-    def __enter__(self) -> Neo4jStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- writes --------------------------------------------------------------------------
     def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
         """Merge nodes and edges in one transaction: all or nothing."""
-        by_id: dict[str, AnyNode] = {}
-        for n in nodes:
-            by_id[n.id] = merge_node(by_id.get(n.id), n)
-        edge_rows: dict[str, list[dict[str, Any]]] = {}
+        by_id = merge_batch(nodes)
+        edge_rows: dict[EdgeType, list[dict[str, Any]]] = {}
         for e in edges:
             edge_rows.setdefault(e.type, []).append(
                 {"source": e.source, "target": e.target, "role": e.role}
@@ -195,7 +208,7 @@ class Neo4jStore:
                             "exist (or of the wrong kind); nothing was written"
                         )
 
-        self._write(work)
+        self._tx(work, write=True)
 
     # --- reads ---------------------------------------------------------------------------
     def _fetch(self, tx: Any, ids: Sequence[str]) -> list[AnyNode]:
@@ -207,103 +220,73 @@ class Neo4jStore:
 
     def get(self, node_id: str) -> AnyNode | None:
         """The node with exactly this id, or None."""
-        found = self._read(lambda tx: self._fetch(tx, [node_id]))
+        found = self._tx(lambda tx: self._fetch(tx, [node_id]))
         return found[0] if found else None
 
     def get_many(self, node_ids: Sequence[str]) -> list[AnyNode]:
         """The nodes with these ids, in the order given; missing ids are left out."""
-        found = {
-            n.id: n for n in self._read(lambda tx: self._fetch(tx, list(dict.fromkeys(node_ids))))
-        }
-        return [found[i] for i in node_ids if i in found]
+        unique = list(dict.fromkeys(node_ids))
+        return in_order(node_ids, self._tx(lambda tx: self._fetch(tx, unique)))
 
     def resolve(self, prefix: str, limit: int = 10) -> list[str]:
         """Ids that start with ``prefix``; a bare hex prefix matches under every algorithm."""
         prefix = prefix.strip().lower()
         prefixes = [prefix] if ":" in prefix else [f"blake3:{prefix}", f"sha256:{prefix}"]
-        rows = self._read(
-            lambda tx: self._rows("resolve_prefix", tx, prefixes=prefixes, limit=limit)
-        )
+        rows = self._tx(lambda tx: self._rows("resolve_prefix", tx, prefixes=prefixes, limit=limit))
         return [r["id"] for r in rows]
 
     def find_artifacts(
         self, *, name: str | None = None, kind: str | None = None, uri: str | None = None
     ) -> list[Artifact]:
         """Artifacts matching every given field, newest first."""
-        rows = self._read(
-            lambda tx: self._rows("find_artifacts", tx, name=name, kind=kind, uri=uri)
-        )
+        rows = self._tx(lambda tx: self._rows("find_artifacts", tx, name=name, kind=kind, uri=uri))
         return [
             a
             for a in (from_props(r["labels"], r["props"]) for r in rows)
             if isinstance(a, Artifact)
         ]
 
+    def _next_level(
+        self, tx: Any, nodes: Sequence[str], transforms: Sequence[str], direction: Direction
+    ) -> list[StepEdge[str]]:
+        """The walk's next level (:class:`~provenance.store.walk.NextLevel`): one call of
+        ``ancestry_step`` / ``descendants_step``, which returns each transform reached with
+        its edges."""
+        query, key = _STEPS[direction]
+        rows = self._rows(query, tx, **{key: list(nodes), "transform_ids": list(transforms)})
+        return [
+            (r["transform"], e["type"], e["target"], e["role"]) for r in rows for e in r["edges"]
+        ]
+
     def traverse(
         self, node_id: str, direction: Direction, depth: int | None = None, limit: int | None = None
     ) -> LineageGraph:
-        """Ancestry (``UP``) or descendants (``DOWN``); same rules as the embedded store."""
+        """Ancestry (``UP``) or descendants (``DOWN``); the shared walk of
+        :mod:`provenance.store.walk`, in one read transaction."""
 
         def work(tx: Any) -> LineageGraph:
             roots = self._fetch(tx, [node_id])
             if not roots:
                 raise NotFoundError(f"no node with id {node_id}")
-            root = roots[0]
-            level: dict[str, int] = {node_id: 0}
-            step = "ancestry_step" if direction is Direction.UP else "descendants_step"
-            key = "artifact_ids" if direction is Direction.UP else "node_ids"
-            onward = _ONWARD[direction]
-            out_edges: dict[str, list[dict[str, Any]]] = {}
-            # A transform root is expanded at its own level; otherwise each call walks one
-            # transform further: the transforms reached, with their edges; those of the walk's
-            # direction lead to the next frontier.
-            frontier, roots_t, current = [], [node_id], 0
-            if root.node_type != "Transform":
-                frontier, roots_t, current = [node_id], [], 1
-            while frontier or roots_t:
-                if depth is not None and current > depth:
-                    break
-                rows = self._rows(step, tx, **{key: frontier, "transform_ids": roots_t})
-                nxt: set[str] = set()
-                for r in rows:
-                    t = r["transform"]
-                    if t in out_edges or (t in level and t != node_id):
-                        continue
-                    out_edges[t] = r["edges"]
-                    level.setdefault(t, current)
-                    nxt.update(
-                        e["target"]
-                        for e in r["edges"]
-                        if e["type"] in onward and e["target"] not in level
-                    )
-                for x in nxt:
-                    level[x] = current
-                frontier, roots_t = sorted(nxt), []
-                current += 1
-            ordered, truncated = order_levels(node_id, level, limit)
-            keep = set(ordered)
-            nodes = {n.id: n for n in self._fetch(tx, ordered)}
-            edges = [
-                Edge(source=t, type=e["type"], target=e["target"], role=e["role"])
-                for t in ordered
-                for e in out_edges.get(t, ())
-                if e["target"] in keep
-            ]
-            edges.sort(key=lambda e: (e.source, e.type, e.target))
-            return LineageGraph(
-                root=node_id,
-                nodes=[nodes[i] for i in ordered if i in nodes],
-                edges=edges,
-                truncated=truncated,
+            return walk(
+                node_id,
+                node_id,
+                root_is_transform=roots[0].node_type == "Transform",
+                direction=direction,
+                depth=depth,
+                limit=limit,
+                next_level=partial(self._next_level, tx),
+                ids=_same_ids,
+                fetch=partial(self._fetch, tx),
             )
 
-        return self._read(work)
+        return self._tx(work)
 
     def iter_nodes(self, batch_size: int = 1000) -> Iterator[list[AnyNode]]:
         """Every node in id order, in batches."""
         after = ""
         while True:
-            rows = self._read(partial(self._rows, "iter_nodes", after=after, limit=batch_size))
+            rows = self._tx(partial(self._rows, "iter_nodes", after=after, limit=batch_size))
             if not rows:
                 return
             batch = [from_props(r["labels"], r["props"]) for r in rows]
@@ -315,7 +298,7 @@ class Neo4jStore:
         after = ""
         while True:
             page = max(1, batch_size // 4)  # transforms per page; ~4 edges each
-            rows = self._read(partial(self._rows, "iter_edges", after_source=after, limit=page))
+            rows = self._tx(partial(self._rows, "iter_edges", after_source=after, limit=page))
             if not rows:
                 return
             yield [
@@ -326,7 +309,7 @@ class Neo4jStore:
 
     def counts(self) -> dict[str, int]:
         """Nodes per node type and edges per edge type (zero counts left out)."""
-        rows = self._read(lambda tx: self._rows("counts", tx))
+        rows = self._tx(lambda tx: self._rows("counts", tx))
         return {r["key"]: int(r["n"]) for r in rows if r["n"]}
 
     def clear(self) -> None:
@@ -339,7 +322,7 @@ class Neo4jStore:
         unique = list(dict.fromkeys(ids))
         out: list[Edge] = []
         for i in range(0, len(unique), BATCH):
-            rows = self._read(partial(self._rows, query, **{key: unique[i : i + BATCH]}))
+            rows = self._tx(partial(self._rows, query, **{key: unique[i : i + BATCH]}))
             out.extend(
                 Edge(source=r["source"], type=r["type"], target=r["target"], role=r["role"])
                 for r in rows
@@ -347,13 +330,13 @@ class Neo4jStore:
         return out
 
     def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
-        """Every edge starting at these transforms (``cypher/transform_edges.cypher``)."""
+        """Every edge starting at these transforms (``transform_edges.cypher``)."""
         out = self._edge_rows("transform_edges", "transform_ids", transform_ids)
         out.sort(key=lambda e: (e.source, e.type, e.target))
         return out
 
     def invalidations(self, artifact_ids: Sequence[str]) -> list[Edge]:
-        """INVALIDATED edges pointing at these artifacts (``cypher/invalidations.cypher``)."""
+        """INVALIDATED edges pointing at these artifacts (``invalidations.cypher``)."""
         out = self._edge_rows("invalidations", "artifact_ids", artifact_ids)
         out.sort(key=lambda e: (e.source, e.target))
         return out

@@ -27,8 +27,16 @@ from provenance.errors import (
     StoreNotFoundError,
 )
 from provenance.model import Artifact, Edge, LineageGraph, node_from_dict
-from provenance.store.base import AnyNode, Direction, order_levels
-from provenance.store.merge import check_edges, merge_node
+from provenance.store.base import (
+    INVALIDATED,
+    REACH_EDGES,
+    AnyNode,
+    Direction,
+    StoreBase,
+    in_order,
+)
+from provenance.store.merge import check_edges, merge_batch, merge_node
+from provenance.store.walk import StepEdge, walk
 
 T = TypeVar("T")
 
@@ -101,6 +109,13 @@ _EDGE_SELECT = (
     "SELECT s.id, e.type, t.id, e.role FROM edges e "
     "JOIN nodes s ON s.pk = e.source JOIN nodes t ON t.pk = e.target"
 )
+# Per walk direction: the transforms one step from the frontier nodes bound to {marks}.
+_REACH = {
+    d: "SELECT source FROM edges WHERE type IN ({types}) AND target IN ({{marks}})".format(
+        types=",".join(f"'{t}'" for t in types)
+    )
+    for d, types in REACH_EDGES.items()
+}
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -112,7 +127,7 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-class SQLiteStore:
+class SQLiteStore(StoreBase):
     """A :class:`~provenance.store.base.LineageStore` in one SQLite file.
 
     ``create=False`` opens an existing store read-only and never modifies the file, except to
@@ -221,20 +236,12 @@ class SQLiteStore:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- writes --------------------------------------------------------------------------
     def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
         """Merge nodes and edges in one transaction (see :mod:`provenance.store.merge`)."""
         if self.read_only:
             raise StoreError(f"store {self.path} is open read-only")
-        by_id: dict[str, AnyNode] = {}
-        for n in nodes:
-            by_id[n.id] = merge_node(by_id.get(n.id), n)
+        by_id = merge_batch(nodes)
         with self._lock:
             db = self._db
             try:
@@ -347,8 +354,7 @@ class SQLiteStore:
     def get_many(self, node_ids: Sequence[str]) -> list[AnyNode]:
         """The nodes with these ids, in the order given; missing ids are left out."""
         with self._lock:
-            found = {n.id: n for n in self._fetch(list(dict.fromkeys(node_ids)))}
-        return [found[i] for i in node_ids if i in found]
+            return in_order(node_ids, self._fetch(list(dict.fromkeys(node_ids))))
 
     def resolve(self, prefix: str, limit: int = 10) -> list[str]:
         """Ids that start with ``prefix``; a bare hex prefix matches under every algorithm."""
@@ -380,81 +386,49 @@ class SQLiteStore:
             a for a in (node_from_dict(json.loads(r[0])) for r in rows) if isinstance(a, Artifact)
         ]
 
-    def _step(self, keys: Sequence[int], direction: Direction) -> tuple[set[int], set[int]]:
-        """One hop from ``keys``: (transforms reached, non-transform nodes reached)."""
-        transforms: set[int] = set()
-        others: set[int] = set()
-        for chunk in _chunks(keys):
-            m = _marks(len(chunk))
-            if direction is Direction.UP:
-                q_t = f"SELECT source FROM edges WHERE type = 'PRODUCED' AND target IN ({m})"
-                q_o = (
-                    f"SELECT target FROM edges WHERE type IN ('USED','USED_MODEL','RAN') "
-                    f"AND source IN ({m})"
+    def _next_level(
+        self, nodes: Sequence[int], transforms: Sequence[int], direction: Direction
+    ) -> list[StepEdge[int]]:
+        """The walk's next level (:class:`~provenance.store.walk.NextLevel`) on integer keys:
+        every edge of the transforms one step from ``nodes``, and of ``transforms``."""
+        reached = set(transforms)
+        for chunk in _chunks(nodes):
+            sql = _REACH[direction].format(marks=_marks(len(chunk)))
+            reached.update(r[0] for r in self._db.execute(sql, tuple(chunk)))
+        out: list[StepEdge[int]] = []
+        for chunk in _chunks(sorted(reached)):
+            out.extend(
+                self._db.execute(
+                    "SELECT source, type, target, role FROM edges "
+                    f"WHERE source IN ({_marks(len(chunk))})",
+                    tuple(chunk),
                 )
-            else:
-                q_t = (
-                    f"SELECT source FROM edges WHERE type IN ('USED','USED_MODEL','RAN') "
-                    f"AND target IN ({m})"
-                )
-                q_o = f"SELECT target FROM edges WHERE type = 'PRODUCED' AND source IN ({m})"
-            transforms.update(r[0] for r in self._db.execute(q_t, tuple(chunk)))
-            others.update(r[0] for r in self._db.execute(q_o, tuple(chunk)))
-        return transforms, others
+            )
+        return out
 
     def traverse(
         self, node_id: str, direction: Direction, depth: int | None = None, limit: int | None = None
     ) -> LineageGraph:
-        """Ancestry (``UP``) or descendants (``DOWN``) of ``node_id``; see :mod:`.base`."""
+        """Ancestry (``UP``) or descendants (``DOWN``) of ``node_id``; see :mod:`.base`.
+
+        The walk (:func:`~provenance.store.walk.walk`) runs on integer keys.
+        """
         with self._lock:
             found = self._keys([node_id])
             if node_id not in found:
                 raise NotFoundError(f"no node with id {node_id}")
-            root = found[node_id][0]
-            # The walk runs on integer keys; each node is expanded once.
-            level: dict[int, int] = {root: 0}
-            frontier = [root]
-            current = 0
-            while frontier:
-                transforms, others = self._step(frontier, direction)
-                nxt: list[int] = []
-                for t in transforms:
-                    if t not in level and (depth is None or current + 1 <= depth):
-                        level[t] = current + 1
-                        nxt.append(t)
-                for o in others:
-                    if o not in level:
-                        level[o] = current
-                        nxt.append(o)
-                # Non-transforms found from a transform stay on that transform's level; their
-                # own expansion reaches transforms one level further.
-                frontier = nxt
-                current = max((level[x] for x in nxt), default=current)
-            ids = self._ids(list(level))
-            return self._subgraph(node_id, {ids[k]: v for k, v in level.items()}, ids, limit)
-
-    def _subgraph(
-        self, root: str, level: dict[str, int], ids: dict[int, str], limit: int | None = None
-    ) -> LineageGraph:
-        ordered, truncated = order_levels(root, level, limit)
-        keep = set(ordered)
-        keyed = self._fetch_keyed(ordered)
-        order = {i: k for k, i in enumerate(ordered)}
-        nodes = sorted((n for _, n in keyed), key=lambda n: order[n.id])
-        edges: list[Edge] = []
-        for chunk in _chunks([pk for pk, _ in keyed]):
-            cur = self._db.execute(
-                "SELECT source, type, target, role FROM edges "
-                f"WHERE source IN ({_marks(len(chunk))})",
-                tuple(chunk),
+            root, node_type = found[node_id]
+            return walk(
+                node_id,
+                root,
+                root_is_transform=node_type == "Transform",
+                direction=direction,
+                depth=depth,
+                limit=limit,
+                next_level=self._next_level,
+                ids=self._ids,
+                fetch=self._fetch,
             )
-            edges.extend(
-                Edge(source=ids[s], type=t, target=ids[g], role=r)
-                for s, t, g, r in cur
-                if ids.get(g) in keep
-            )
-        edges.sort(key=lambda e: (e.source, e.type, e.target))
-        return LineageGraph(root=root, nodes=nodes, edges=edges, truncated=truncated)
 
     def iter_nodes(self, batch_size: int = 1000) -> Iterator[list[AnyNode]]:
         """Every node in id order, in batches."""
@@ -516,7 +490,7 @@ class SQLiteStore:
         with self._lock:
             keys = [pk for pk, _ in self._keys(list(dict.fromkeys(artifact_ids))).values()]
             for chunk in _chunks(keys):
-                where = f"e.type = 'INVALIDATED' AND e.target IN ({_marks(len(chunk))})"
-                out.extend(self._edges(where, chunk))
+                where = f"e.type = ? AND e.target IN ({_marks(len(chunk))})"
+                out.extend(self._edges(where, [INVALIDATED, *chunk]))
         out.sort(key=lambda e: (e.source, e.target))
         return out

@@ -15,18 +15,20 @@ from typing import Annotated
 
 import typer
 
-from provenance.analysis import (
-    find_loops,
-    impact_plan,
+from provenance.analysis import impact, loops, verify
+from provenance.cli.common import StoreOpt, err_console, out_console, print_json
+from provenance.demo import run_demo
+from provenance.render import (
+    audit_tables,
+    lineage_tree,
     render_impact,
     render_loops,
     render_verify,
-    verify,
+    short_id,
 )
-from provenance.cli.app import StoreOpt, err_console, out_console, print_json
-from provenance.demo import run_demo
-from provenance.render import audit_tables, lineage_tree, short_id
 from provenance.tracker import Tracker
+
+__all__ = ["demo"]
 
 
 def demo(
@@ -46,8 +48,8 @@ def demo(
         down = tracker.descendants(result.events_source.id)
         # What an auditor asks next: deleting the users file (it holds PII), the feedback
         # loop, and whether model v2 can be reproduced.
-        plan = impact_plan(tracker.store, [result.users_source.id])
-        loops = find_loops(tracker.store)
+        plan = impact(tracker.store, [result.users_source.id])
+        loop_report = loops(tracker.store)
         check = verify(tracker.store, result.model_v2.id)
         counts = tracker.store.counts()
         uri = tracker.store.uri
@@ -66,7 +68,7 @@ def demo(
                 "ancestry_nodes": len(up.nodes),
                 "descendant_nodes": len(down.nodes),
                 "impact": plan.model_dump(mode="json"),
-                "loops": loops.model_dump(mode="json"),
+                "loops": loop_report.model_dump(mode="json"),
                 "verify": check.model_dump(mode="json"),
                 "counts": counts,
                 "seconds": round(elapsed, 3),
@@ -82,7 +84,7 @@ def demo(
     c.rule("[bold]Deletion impact of users.csv[/] (GDPR erasure request) — a plan, nothing deleted")
     c.print(render_impact(plan))
     c.rule("[bold]Feedback loops[/] — where a model feeds on its own outputs")
-    c.print(render_loops(loops))
+    c.print(render_loops(loop_report))
     c.rule("[bold]Can churn_model v2 be reproduced?[/]")
     c.print(render_verify(check))
     c.rule()

@@ -1,6 +1,7 @@
 // The ancestry of an artifact or model drawn as a graph, for Neo4j Browser: its producers,
 // every input of every producer, the models they used and their code versions, up to 50
-// transforms up. Apply cypher/browser-style.grass first (drag it onto the Browser window).
+// transforms up. Apply provenance/cypher/browser-style.grass first (drag it onto the Browser
+// window).
 // This query matches paths, which suits looking at ordinary pipelines; the store itself
 // answers ancestry with ancestry_step.cypher, one call per level, so a graph with 2^60 paths
 // costs no more than its distinct nodes.

@@ -1,13 +1,17 @@
-"""CLI commands of the lineage analyses: audit, impact, erase, loops.
+"""CLI commands an auditor runs: ``audit``, ``impact``, ``erase``, ``loops``.
 
 Each command takes ids or unique prefixes, ``--store`` and ``--json`` (the report as JSON,
 the same pydantic model the library returns); without ``--json`` a rich rendering.
 
 Example:
-    >>> from typer.testing import CliRunner
-    >>> from provenance.cli.app import emit, app
-    >>> CliRunner().invoke(app, ["impact", "--help"]).exit_code
-    0
+    >>> import tempfile
+    >>> from provenance.store import SQLiteStore
+    >>> store = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+    >>> store.close()
+    >>> loops_cmd(store=store.uri)  # doctest: +ELLIPSIS
+    Feedback loops (0 models, 0 dataset versions checked)...
+    │ —    │ no feedback loops found │      │    │        │          │      │
+    ...
 """
 
 from __future__ import annotations
@@ -17,15 +21,14 @@ from typing import Annotated
 
 import typer
 
-from provenance.analysis.audit import audit, render_audit
-from provenance.analysis.erasure import erase, render_erasure
-from provenance.analysis.impact import impact_plan, impact_sources, render_impact
-from provenance.analysis.loops import find_loops, render_loops
-from provenance.analysis.report_html import write_audit_html
-from provenance.cli.app import (
+from provenance.analysis.audit import audit
+from provenance.analysis.erasure import erase
+from provenance.analysis.impact import impact, impact_sources
+from provenance.analysis.loops import loops
+from provenance.cli.common import (
+    IdArg,
     JsonOpt,
     StoreOpt,
-    app,
     emit,
     err_console,
     opened_tracker,
@@ -33,14 +36,18 @@ from provenance.cli.app import (
     print_json,
 )
 from provenance.errors import AnalysisError
+from provenance.render import (
+    render_audit,
+    render_erasure,
+    render_impact,
+    render_loops,
+    write_audit_html,
+)
 from provenance.store import open_store
 
 __all__ = ["audit_cmd", "erase_cmd", "impact_cmd", "loops_cmd"]
 
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="Node id or unique prefix.")]
 
-
-@app.command("audit")
 def audit_cmd(
     node_id: IdArg,
     out: Annotated[
@@ -74,7 +81,6 @@ def audit_cmd(
         out_console().print(render_audit(report))
 
 
-@app.command("impact")
 def impact_cmd(
     node_ids: Annotated[
         list[str] | None,
@@ -101,11 +107,10 @@ def impact_cmd(
             ids += impact_sources(tracker.store, name=name, uri=uri)
         if not ids:
             raise AnalysisError("give source ids, --name or --uri")
-        plan = impact_plan(tracker.store, ids)
+        plan = impact(tracker.store, ids)
     emit(plan, as_json, render_impact)
 
 
-@app.command("erase")
 def erase_cmd(
     node_id: IdArg,
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded with the erasure).")],
@@ -128,10 +133,9 @@ def erase_cmd(
     emit(record, as_json, render_erasure)
 
 
-@app.command("loops")
 def loops_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Feedback loops: model outputs that flow back into training of the same model line,
     and datasets that feed their own later versions."""
     with opened_tracker(store) as tracker:
-        report = find_loops(tracker.store)
+        report = loops(tracker.store)
     emit(report, as_json, render_loops)

@@ -1,4 +1,5 @@
-"""Rich renderings of lineage answers, written for a human reviewer (the CLI prints these).
+"""Rich renderings of a :class:`~provenance.model.LineageGraph` and its nodes: one-line
+labels, the ancestry/descendant tree, the audit tables and a node's field table.
 
 Example:
     >>> from provenance.model import Artifact, LineageGraph
@@ -14,18 +15,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Literal
 
-import networkx as nx
 from rich.console import Group
 from rich.table import Table
 from rich.tree import Tree
 
-from provenance.model import Artifact, CodeVersion, Edge, LineageGraph, Model, Transform
+from provenance.analysis.order import transforms_in_order
+from provenance.model import (
+    Artifact,
+    CodeVersion,
+    Edge,
+    LineageGraph,
+    Model,
+    Transform,
+    short_id,
+)
 from provenance.store.base import AnyNode
-
-
-def short_id(node_id: str, n: int = 12) -> str:
-    """The first ``n`` hex digits of an id, without the algorithm (for display only)."""
-    return node_id.split(":", 1)[-1][:n]
 
 
 def _seed_text(t: Transform) -> str:
@@ -42,12 +46,18 @@ def _code_text(c: CodeVersion | None) -> str:
         return "—"
     if c.git_commit:
         dirty = f" +dirty {short_id(c.diff_digest or '', 8)}" if c.git_dirty else ""
-        return f"git {c.git_commit[:10]}{dirty}"
+        return f"git {short_id(c.git_commit, 10)}{dirty}"
     return f"source {short_id(c.source_digest or '', 10)}"
 
 
 def node_label(node: AnyNode, code: dict[str, CodeVersion] | None = None) -> str:
-    """One-line rich markup describing a node."""
+    """One-line rich markup describing a node (``code``: code versions by id, for transforms).
+
+    Example:
+        >>> from provenance.model import Model
+        >>> node_label(Model(id="blake3:" + "b" * 64, name="clf"))
+        '[bold magenta]clf[/] [dim]model bbbbbbbbbbbb[/]'
+    """
     if isinstance(node, Model):
         arch = f" arch {short_id(node.architecture_hash, 8)}" if node.architecture_hash else ""
         return f"[bold magenta]{node.name}[/] [dim]model {short_id(node.id)}{arch}[/]"
@@ -72,6 +82,15 @@ def lineage_tree(graph: LineageGraph, direction: Literal["up", "down"]) -> Tree:
 
     A node reached a second time is shown once more, marked ``(shown above)``, and not
     expanded again, so shared ancestors and cycles print finitely.
+
+    Example:
+        >>> from provenance.model import Artifact, Edge, LineageGraph, Transform
+        >>> a = Artifact(id="blake3:" + "a" * 64, name="raw")
+        >>> t = Transform(id="blake3:" + "f" * 64, operation="dedupe")  # an identity transform
+        >>> used, made = (Edge(source=t.id, target=a.id, type=k) for k in ("USED", "PRODUCED"))
+        >>> tree = lineage_tree(LineageGraph(root=a.id, nodes=[a, t], edges=[used, made]), "up")
+        >>> tree.children[0].children[0].label.endswith("(shown above)[/]")
+        True
     """
     nodes = {n.id: n for n in graph.nodes}
     code = {n.id: n for n in graph.code_versions}
@@ -106,26 +125,15 @@ def lineage_tree(graph: LineageGraph, direction: Literal["up", "down"]) -> Tree:
     return tree
 
 
-def transforms_in_order(graph: LineageGraph) -> list[Transform]:
-    """The graph's transforms in topological (execution) order, ties by start time."""
-    g = graph.to_networkx()
-    simple: nx.DiGraph[str] = nx.DiGraph(g)
-    # Drop self-loops of identity transforms' artifacts so the order exists.
-    simple.remove_edges_from(list(nx.selfloop_edges(simple)))
-    by_id = {t.id: t for t in graph.transforms}
-    try:
-        order = list(
-            nx.lexicographical_topological_sort(
-                simple, key=lambda n: str(by_id[n].started_at) if n in by_id else n
-            )
-        )
-    except nx.NetworkXUnfeasible:
-        order = sorted(by_id, key=lambda n: str(by_id[n].started_at))
-    return [by_id[n] for n in order if n in by_id]
-
-
 def audit_tables(graph: LineageGraph) -> Group:
-    """Sources, transforms (in execution order) and models of an ancestry, as tables."""
+    """Sources, transforms (in execution order) and models of an ancestry, as tables.
+
+    Example:
+        >>> from provenance.model import Artifact, LineageGraph
+        >>> a = Artifact(id="blake3:" + "a" * 64, name="raw")
+        >>> [t.title for t in audit_tables(LineageGraph(root=a.id, nodes=[a])).renderables]
+        ['Sources', 'Transforms, in execution order']
+    """
     code = {n.id: n for n in graph.code_versions}
     sources = Table(title="Sources", title_justify="left", expand=False)
     for col in ("name", "digest", "uri", "rows", "licence", "PII", "owner"):
@@ -185,7 +193,13 @@ def _short(value: Any, n: int = 24) -> str:
 
 
 def node_table(node: AnyNode) -> Table:
-    """Every recorded field of a node, as a two-column table."""
+    """Every recorded field of a node, as a two-column table.
+
+    Example:
+        >>> from provenance.model import Artifact
+        >>> node_table(Artifact(id="blake3:" + "a" * 64, name="raw")).title.split()[0]
+        'Artifact'
+    """
     table = Table(show_header=False, title=f"{node.node_type} {node.id}", title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")

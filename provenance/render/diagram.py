@@ -19,13 +19,22 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
-from provenance.analysis.order import topo_order
-from provenance.model import Artifact, CodeVersion, LineageGraph, Model, Transform
+from provenance.analysis.order import topological_order
+from provenance.model import Artifact, CodeVersion, LineageGraph, Model, Transform, short_id
 from provenance.store.base import AnyNode
+
+__all__ = ["flow_edges", "layers", "to_mermaid", "to_svg"]
 
 
 def flow_edges(graph: LineageGraph) -> list[tuple[str, str, str]]:
-    """``(from, to, type)`` in data-flow direction, self-loops left out."""
+    """``(from, to, type)`` in data-flow direction, self-loops left out.
+
+    Example:
+        >>> from provenance.model import Edge
+        >>> flow_edges(LineageGraph(edges=[Edge(source="t", target="a", type="USED"),
+        ...                                Edge(source="t", target="b", type="PRODUCED")]))
+        [('a', 't', 'USED'), ('t', 'b', 'PRODUCED')]
+    """
     out = []
     for e in graph.edges:
         if e.type == "INVALIDATED":
@@ -37,11 +46,19 @@ def flow_edges(graph: LineageGraph) -> list[tuple[str, str, str]]:
 
 
 def layers(graph: LineageGraph) -> dict[str, int]:
-    """Longest-path layer of every node (sources 0); cycles are cut where they close."""
+    """Longest-path layer of every node (sources 0), the diagram's columns; cycles are cut
+    where they close (in :func:`~provenance.analysis.order.topological_order`).
+
+    Example:
+        >>> from provenance.model import Artifact
+        >>> a = Artifact(id="blake3:" + "a" * 64, name="a")
+        >>> layers(LineageGraph(root=a.id, nodes=[a]))
+        {'blake3:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': 0}
+    """
     preds: dict[str, set[str]] = defaultdict(set)
     for u, v, _ in flow_edges(graph):
         preds[v].add(u)
-    order = topo_order(sorted(graph.node_ids), preds)
+    order = topological_order(sorted(graph.node_ids), preds)
     pos = {n: i for i, n in enumerate(order)}
     level: dict[str, int] = {}
     for n in order:
@@ -54,11 +71,11 @@ def _label(n: AnyNode) -> str:
         return n.name
     if isinstance(n, Transform):
         return n.operation
-    return f"code {n.git_commit[:10] if n.git_commit else (n.entrypoint or '')}"
+    return f"code {short_id(n.git_commit, 10) if n.git_commit else (n.entrypoint or '')}"
 
 
 def _sub(n: AnyNode) -> str:
-    short = n.id.split(":", 1)[-1][:10]
+    short = short_id(n.id, 10)
     if isinstance(n, Model):
         return f"model {short}"
     if isinstance(n, Artifact):

@@ -21,12 +21,17 @@ import json
 from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provenance.analysis.audit import AuditReport
-from provenance.analysis.diagram import to_svg
-from provenance.analysis.refs import NodeRef
 from provenance.errors import ProvenanceError
+from provenance.model import short_id
+from provenance.render.diagram import to_svg
+
+if TYPE_CHECKING:
+    from provenance.analysis.audit import AuditReport, AuditStep
+    from provenance.analysis.refs import NodeRef
+
+__all__ = ["audit_html", "write_audit_html"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1200px;
@@ -70,10 +75,9 @@ def _json(value: Any) -> str:
     return f"<code>{escape(json.dumps(value, sort_keys=True, default=str))}</code>"
 
 
-def audit_html(report: AuditReport) -> str:
-    """The report as a complete HTML document (a string)."""
-    root = report.root
-    sources = _table(
+def _sources_table(report: AuditReport) -> str:
+    """The sources with digests, licences, PII flags and erasures."""
+    return _table(
         ["name", "digest", "kind", "uri", "rows", "licence", "PII", "owner", "erased"],
         (
             [
@@ -94,7 +98,27 @@ def audit_html(report: AuditReport) -> str:
             for s in report.sources
         ),
     )
-    steps = _table(
+
+
+def _code_cell(st: AuditStep) -> str:
+    """A step's code version: the short commit (and dirty flag), else its entrypoint."""
+    c = st.code_version
+    if c is not None and c.git_commit:
+        return _e(f"git {short_id(c.git_commit)}" + (" (dirty)" if c.git_dirty else ""))
+    return _e(c.entrypoint if c is not None else None)
+
+
+def _seed_cell(st: AuditStep) -> str:
+    """A step's seed state: its reproducibility and master seed, or ``unseeded``."""
+    s = st.seed_state
+    if s is None:
+        return "unseeded"
+    return _e(s.reproducibility + (f", seed {s.master_seed}" if s.master_seed is not None else ""))
+
+
+def _steps_table(report: AuditReport) -> str:
+    """The transforms in execution order, one row each."""
+    return _table(
         [
             "#",
             "operation",
@@ -116,26 +140,8 @@ def audit_html(report: AuditReport) -> str:
                 _refs(st.inputs),
                 _refs([st.model]) if st.model else "—",
                 _refs(st.outputs),
-                (
-                    _e(
-                        f"git {st.code_version.git_commit[:12]}"
-                        + (" (dirty)" if st.code_version.git_dirty else "")
-                    )
-                    if st.code_version and st.code_version.git_commit
-                    else _e(st.code_version.entrypoint if st.code_version else None)
-                ),
-                (
-                    _e(
-                        f"{st.seed_state.reproducibility}"
-                        + (
-                            f", seed {st.seed_state.master_seed}"
-                            if st.seed_state.master_seed is not None
-                            else ""
-                        )
-                    )
-                    if st.seed_state
-                    else "unseeded"
-                ),
+                _code_cell(st),
+                _seed_cell(st),
                 _json(st.hyperparameters),
                 _e(f"Python {st.environment.python}, {st.environment.platform}")
                 if st.environment
@@ -147,11 +153,17 @@ def audit_html(report: AuditReport) -> str:
             for st in report.steps
         ),
     )
-    models = _table(
+
+
+def _models_table(report: AuditReport) -> str:
+    return _table(
         ["name", "digest"],
         ([_e(m.name), f"<span class=id>{_e(m.id)}</span>"] for m in report.models),
     )
-    code = _table(
+
+
+def _code_versions_table(report: AuditReport) -> str:
+    return _table(
         ["id", "entrypoint", "commit", "dirty", "source digest"],
         (
             [
@@ -164,7 +176,10 @@ def audit_html(report: AuditReport) -> str:
             for c in report.code_versions
         ),
     )
-    envs = _table(
+
+
+def _environments_table(report: AuditReport) -> str:
+    return _table(
         ["digest", "python", "platform", "packages"],
         (
             [
@@ -176,7 +191,10 @@ def audit_html(report: AuditReport) -> str:
             for e in report.environments
         ),
     )
-    erasures = _table(
+
+
+def _erasures_table(report: AuditReport) -> str:
+    return _table(
         ["artifact", "digest", "erased at", "reason", "erasure record"],
         (
             [
@@ -189,8 +207,33 @@ def audit_html(report: AuditReport) -> str:
             for r in report.erasures
         ),
     )
+
+
+def _verdict_section(report: AuditReport) -> str:
+    """The reproducibility verdict, how it was checked, and its reasons."""
     v = report.reproducibility
     reasons = "".join(f"<li>{escape(r)}</li>" for r in v.reasons)
+    return (
+        f'<p><span class="verdict {escape(v.verdict)}">{escape(v.verdict)}</span>\n'
+        f"<span class=muted>(checked by {escape(v.checked_by)})</span></p>\n"
+        + (f"<ul>{reasons}</ul>" if reasons else "")
+    )
+
+
+def audit_html(report: AuditReport) -> str:
+    """The report as a complete HTML document (a string).
+
+    Example:
+        >>> from provenance.analysis.audit import AuditReport, Reproducibility
+        >>> from provenance.analysis.refs import NodeRef
+        >>> from provenance.model import LineageGraph
+        >>> r = AuditReport(root=NodeRef(id="blake3:" + "a" * 64, node_type="Artifact", name="x"),
+        ...                 reproducibility=Reproducibility(verdict="seeded", checked_by="verify"),
+        ...                 graph=LineageGraph())
+        >>> '<span class="verdict seeded">seeded</span>' in audit_html(r)
+        True
+    """
+    root = report.root
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -200,16 +243,14 @@ def audit_html(report: AuditReport) -> str:
 <span class=muted>generated {_e(report.generated_at.isoformat(timespec="seconds"))};
 {len(report.graph.nodes)} nodes, {len(report.graph.edges)} edges in the ancestry</span></p>
 <h2>Reproducibility verdict</h2>
-<p><span class="verdict {escape(v.verdict)}">{escape(v.verdict)}</span>
-<span class=muted>(checked by {escape(v.checked_by)})</span></p>
-{f"<ul>{reasons}</ul>" if reasons else ""}
-<h2>Sources ({len(report.sources)})</h2>{sources}
-<h2>Transforms, in execution order ({len(report.steps)})</h2>{steps}
+{_verdict_section(report)}
+<h2>Sources ({len(report.sources)})</h2>{_sources_table(report)}
+<h2>Transforms, in execution order ({len(report.steps)})</h2>{_steps_table(report)}
 <h2>Lineage diagram</h2><div class=diagram>{to_svg(report.graph)}</div>
-<h2>Models ({len(report.models)})</h2>{models}
-<h2>Code versions ({len(report.code_versions)})</h2>{code}
-<h2>Environments ({len(report.environments)})</h2>{envs}
-<h2>Erasures ({len(report.erasures)})</h2>{erasures}
+<h2>Models ({len(report.models)})</h2>{_models_table(report)}
+<h2>Code versions ({len(report.code_versions)})</h2>{_code_versions_table(report)}
+<h2>Environments ({len(report.environments)})</h2>{_environments_table(report)}
+<h2>Erasures ({len(report.erasures)})</h2>{_erasures_table(report)}
 </body></html>
 """
 
@@ -219,13 +260,13 @@ def write_audit_html(report: AuditReport, path: str | Path) -> Path:
 
     Example:
         >>> import tempfile
-        >>> from provenance.analysis.audit import AuditReport, Reproducibility
-        >>> from provenance.analysis.refs import NodeRef
-        >>> from provenance.model import LineageGraph
-        >>> r = AuditReport(root=NodeRef(id="blake3:" + "a" * 64, node_type="Artifact", name="x"),
-        ...                 reproducibility=Reproducibility(verdict="seeded", checked_by="verify"),
-        ...                 graph=LineageGraph())
-        >>> write_audit_html(r, tempfile.mkdtemp() + "/r.html").read_text().startswith("<!DOC")
+        >>> from provenance.analysis import audit
+        >>> from provenance.model import Artifact
+        >>> from provenance.store import SQLiteStore
+        >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+        >>> s.write([Artifact(id="blake3:" + "a" * 64, name="users")], [])
+        >>> out = write_audit_html(audit(s, "blake3:" + "a" * 64), tempfile.mkdtemp() + "/r.html")
+        >>> out.read_text().startswith("<!DOCTYPE html>")
         True
     """
     out = Path(path)

@@ -1,6 +1,6 @@
 """``provenance neo4j start|stop|status``: a local Neo4j 5.26 server, no Docker needed.
 
-Mounted by the main CLI with ``app.add_typer(neo4j_app, name="neo4j")``. ``start`` prints the
+Mounted by the main CLI (:mod:`provenance.cli.app`) as the ``neo4j`` group. ``start`` prints the
 store URI as its last line, so scripts can do::
 
     export PROVENANCE_STORE=$(provenance neo4j start | tail -n 1)
@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -24,23 +23,13 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from provenance import neo4j_server
+from provenance.cli.common import JsonOpt, err_console, out_console, print_json, typer_app
 from provenance.errors import ProvenanceError
 
-__all__ = ["neo4j_app"]
-
-neo4j_app = typer.Typer(
-    help=(
-        "Run a local Neo4j 5.26 Community server (Bolt + Neo4j Browser on 127.0.0.1, random"
-        " password) provisioned from Maven Central; no Docker needed."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+__all__ = ["neo4j_app", "start", "status", "stop"]
 
 HomeOpt = Annotated[
     Path | None,
@@ -55,14 +44,6 @@ HomeOpt = Annotated[
 T = TypeVar("T")
 
 
-def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn library errors into one line on stderr and exit code 1."""
@@ -70,7 +51,7 @@ def _errors() -> Iterator[None]:
         yield
     except ProvenanceError as exc:
         first, _, rest = str(exc).partition("\n")
-        err = _err()
+        err = err_console(soft_wrap=True)
         err.print(f"error: {first}", markup=False)
         if rest and os.environ.get("PROVENANCE_DEBUG") == "1":
             err.print(rest, markup=False)
@@ -78,7 +59,7 @@ def _errors() -> Iterator[None]:
 
 
 def _with_spinner(message: str, work: Callable[[Callable[[str], None]], T]) -> T:
-    err = _err()
+    err = err_console(soft_wrap=True)
     if not err.is_terminal:
         return work(lambda msg: err.print(f"[dim]{msg}[/dim]"))
     with err.status(message) as spinner:
@@ -111,7 +92,6 @@ def _table(info: neo4j_server.ServerInfo) -> Table:
     return table
 
 
-@neo4j_app.command()
 def start(
     home: HomeOpt = None,
     bolt_port: Annotated[
@@ -138,7 +118,7 @@ def start(
                 home, bolt_port=bolt_port, http_port=http_port, timeout=timeout, progress=progress
             ),
         )
-    out = _out()
+    out = out_console(soft_wrap=True)
     verb = "started" if info.started else "already running"
     out.print(f"Neo4j {info.version} {verb} (pid {info.pid})", markup=False)
     out.print(_table(info))
@@ -147,7 +127,6 @@ def start(
     sys.stdout.write(info.uri + "\n")
 
 
-@neo4j_app.command()
 def stop(
     home: HomeOpt = None,
     timeout: Annotated[
@@ -158,27 +137,23 @@ def stop(
     with _errors():
         before = neo4j_server.status(home, check_bolt=False)
         stopped = neo4j_server.stop(home, timeout=timeout)
+    out = out_console(soft_wrap=True)
     if stopped:
         pid = f" (pid {before.pid})" if before is not None else ""
-        _out().print(f"Neo4j stopped{pid}", markup=False)
+        out.print(f"Neo4j stopped{pid}", markup=False)
     else:
-        _out().print("Neo4j is not running", markup=False)
+        out.print("Neo4j is not running", markup=False)
 
 
-@neo4j_app.command()
-def status(
-    home: HomeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-) -> None:
+def status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Say whether the server runs, where, and how to log in."""
     with _errors():
         info = neo4j_server.status(home)
         home_path = Path(home).expanduser().absolute() if home else neo4j_server.default_home()
     if as_json:
-        data = info.to_dict() if info else {"running": False, "home": str(home_path)}
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(info.to_dict() if info else {"running": False, "home": str(home_path)})
         return
-    out = _out()
+    out = out_console(soft_wrap=True)
     if info is None:
         out.print(f"Neo4j is not running (home: {home_path})", markup=False)
         return
@@ -186,5 +161,8 @@ def status(
     out.print(f"store URI: {info.uri}", markup=False)
 
 
-if __name__ == "__main__":  # pragma: no cover - manual testing
-    neo4j_app()
+neo4j_app = typer_app(
+    "Run a local Neo4j 5.26 Community server (Bolt + Neo4j Browser on 127.0.0.1, random"
+    " password) provisioned from Maven Central; no Docker needed.",
+    [("start", start), ("stop", stop), ("status", status)],
+)

@@ -1,0 +1,184 @@
+"""CLI commands that move or digest data: ``export``, ``hash``, ``sync``.
+
+Example:
+    >>> import tempfile
+    >>> from provenance.store import open_store
+    >>> folder = tempfile.mkdtemp()
+    >>> open_store(folder, create=True).close()  # an empty store
+    >>> export(ExportFormat.json, store=folder)
+    {"root":null,"nodes":[],"edges":[],"truncated":false}
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provenance.cli.common import (
+    JsonOpt,
+    StoreOpt,
+    err_console,
+    opened_tracker,
+    out_console,
+    print_json,
+)
+from provenance.errors import ProvenanceError
+from provenance.model import NODE_TYPES
+from provenance.store import open_store
+
+__all__ = ["ExportFormat", "export", "hash_cmd", "sync_cmd"]
+
+
+class ExportFormat(StrEnum):
+    """Formats ``provenance export`` writes."""
+
+    json = "json"
+    graphml = "graphml"
+    openlineage = "openlineage"
+    prov_json = "prov-json"
+    prov_n = "prov-n"
+    prov_o = "prov-o"
+
+
+def export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExportFormat.json,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")
+    ] = None,
+    store: StoreOpt = None,
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="OpenLineage job namespace of recorded runs.")
+    ] = "provenance",
+) -> None:
+    """Write the whole graph as JSON (a LineageGraph), GraphML (for Gephi, yEd, networkx),
+    OpenLineage RunEvents (JSON lines, as the client's file transport writes them) or W3C PROV
+    (PROV-JSON, PROV-N, PROV-O Turtle)."""
+    from provenance.export import export_graphml, export_json
+    from provenance.export_prov import export_prov
+
+    if fmt is ExportFormat.openlineage:
+        _export_openlineage(store, out, namespace)
+        return
+    with opened_tracker(store) as tracker:
+        if fmt is ExportFormat.json:
+            text = export_json(tracker.store)
+        elif fmt is ExportFormat.graphml:
+            text = export_graphml(tracker.store)
+        else:
+            text = export_prov(tracker.store, fmt.value)  # type: ignore[arg-type]
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            out.write_text(text)
+        except OSError as exc:
+            raise ProvenanceError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        err_console().print(f"wrote {out}")
+
+
+def _export_openlineage(store: str | None, out: Path | None, namespace: str) -> None:
+    """Stream every run's OpenLineage events as JSON lines, a progress bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from provenance.openlineage.export import to_jsonl
+
+    console = err_console()
+    with (
+        opened_tracker(store) as tracker,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("runs", total=None)
+        lines = to_jsonl(
+            tracker.store,
+            namespace=namespace,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+        if out is None:
+            try:
+                sys.stdout.writelines(lines)
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        try:
+            with out.open("w") as f:
+                f.writelines(lines)
+        except OSError as exc:
+            raise ProvenanceError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    console.print(f"wrote {out}")
+
+
+def hash_cmd(
+    path: Annotated[Path, typer.Argument(help="File or directory to digest.")],
+    algo: Annotated[str, typer.Option("--algo", help="blake3 or sha256.")] = "blake3",
+    as_json: JsonOpt = False,
+) -> None:
+    """Content digest of a file or directory (Merkle digest, with a per-file manifest)."""
+    from provenance.hashing import digest_path_with_progress
+
+    info = digest_path_with_progress(path, algo=algo, console=err_console())
+    if as_json:
+        print_json(info.model_dump(mode="json"))
+    else:
+        out_console().print(f"{info.digest}  {path}")
+
+
+def sync_cmd(
+    from_uri: Annotated[str, typer.Option("--from", help="Store to copy from.")],
+    to_uri: Annotated[str, typer.Option("--to", help="Store to copy into (created if embedded).")],
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 2000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy a whole lineage graph between any two stores; safe to re-run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from provenance.sync import sync
+
+    source = open_store(from_uri, create=False)
+    try:
+        target = open_store(to_uri, create=True)
+        try:
+            counts = source.counts()
+            n_nodes = sum(v for k, v in counts.items() if k in NODE_TYPES)
+            n_edges = sum(v for k, v in counts.items() if k not in NODE_TYPES)
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console(),
+                disable=as_json,
+            ) as bar:
+                tasks = {
+                    "nodes": bar.add_task("nodes", total=n_nodes),
+                    "edges": bar.add_task("edges", total=n_edges),
+                }
+                result = sync(
+                    source,
+                    target,
+                    batch_size=batch_size,
+                    progress=lambda phase, n: bar.advance(tasks[phase], n),
+                )
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if as_json:
+        print_json({"nodes": result.nodes, "edges": result.edges})
+    else:
+        out_console().print(f"copied {result.nodes} nodes and {result.edges} edges")

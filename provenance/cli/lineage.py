@@ -1,0 +1,121 @@
+"""CLI commands that walk the graph: ``ancestry``, ``descendants``, ``show``.
+
+Example:
+    >>> import tempfile
+    >>> from provenance.model import Artifact
+    >>> from provenance.store import SQLiteStore
+    >>> with SQLiteStore(tempfile.mkdtemp() + "/l.sqlite") as s:
+    ...     s.write([Artifact(id="blake3:" + "a" * 64, name="raw")], [])
+    >>> ancestry("aaaa", store=s.uri, fmt=AncestryFormat.mermaid)  # doctest: +ELLIPSIS
+    flowchart LR
+      n0["raw<br/><small>dataset aaaaaaaaaa</small>"]:::root
+    ...
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import typer
+
+from provenance.cli.common import (
+    DepthOpt,
+    IdArg,
+    JsonOpt,
+    LimitOpt,
+    StoreOpt,
+    emit,
+    opened_tracker,
+    out_console,
+    print_json,
+)
+from provenance.model import LineageGraph
+from provenance.render import audit_tables, lineage_tree, node_table, to_mermaid
+
+__all__ = ["AncestryFormat", "ancestry", "descendants", "show"]
+
+
+class AncestryFormat(StrEnum):
+    """Formats ``provenance ancestry`` prints."""
+
+    table = "table"
+    json = "json"
+    tree = "tree"
+    mermaid = "mermaid"
+
+
+FormatOpt = Annotated[
+    AncestryFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, tree or mermaid (default: tree and tables); --json is --format json.",
+        show_default=False,
+    ),
+]
+
+
+def _walk(
+    store: str | None,
+    node_id: str,
+    direction: Literal["up", "down"],
+    depth: int | None,
+    limit: int | None,
+    fmt: AncestryFormat | None,
+) -> None:
+    """Walk from ``node_id`` and print the graph in ``fmt``: ``None`` is the tree, then (going
+    up, when there are transforms) the audit tables."""
+    with opened_tracker(store) as tracker:
+        graph: LineageGraph = (
+            tracker.ancestry(node_id, depth, limit)
+            if direction == "up"
+            else tracker.descendants(node_id, depth, limit)
+        )
+    if fmt is AncestryFormat.json:
+        print_json(graph.model_dump(mode="json"))
+        return
+    if fmt is AncestryFormat.mermaid:
+        sys.stdout.write(to_mermaid(graph) + "\n")
+        return
+    console = out_console()
+    title = "Ancestry" if direction == "up" else "Descendants"
+    console.print(
+        f"[bold]{title} of[/] {graph.root}  "
+        f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]"
+    )
+    if fmt is not AncestryFormat.table:
+        console.print(lineage_tree(graph, direction))
+    if fmt is AncestryFormat.table or (fmt is None and direction == "up" and graph.transforms):
+        console.print(audit_tables(graph))
+
+
+def ancestry(
+    node_id: IdArg,
+    store: StoreOpt = None,
+    depth: DepthOpt = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Everything a node came from: sources, transforms, code versions, seeds, models."""
+    _walk(store, node_id, "up", depth, limit, AncestryFormat.json if as_json else fmt)
+
+
+def descendants(
+    node_id: IdArg,
+    store: StoreOpt = None,
+    depth: DepthOpt = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Everything derived from a node: the transforms that used it and all they produced."""
+    _walk(store, node_id, "down", depth, limit, AncestryFormat.json if as_json else None)
+
+
+def show(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Every recorded field of one node."""
+    with opened_tracker(store) as tracker:
+        node = tracker.get(node_id)
+    emit(node, as_json, node_table)
