@@ -1,0 +1,116 @@
+"""CLI command that runs the lineage HTTP service: ``serve``.
+
+``provenance serve`` listens on 127.0.0.1:5000 unless told otherwise (OpenLineage clients
+post to ``http://HOST:PORT/api/v1/lineage``), prints the URL it listens on, and runs until
+interrupted. ``--port 0`` takes a free port (the printed URL says which).
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> from provenance.cli.common import typer_app
+    >>> cli = typer_app("Serve.", [("serve", serve), ("noop", lambda: None)])
+    >>> "--api-key" in CliRunner().invoke(cli, ["serve", "--help"]).output
+    True
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated
+
+import typer
+
+from provenance.cli.common import StoreOpt, err_console, out_console
+from provenance.errors import ProvenanceError
+from provenance.store import open_store
+from provenance.store.uri import resolve_store_uri
+
+__all__ = ["API_KEY_ENV", "bind", "serve"]
+
+#: The environment variable ``--api-key`` defaults to.
+API_KEY_ENV = "PROVENANCE_API_KEY"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port`` (``port`` 0: a free one); connections made
+    before the server starts wait in its backlog.
+
+    Example:
+        >>> try:
+        ...     bind("256.0.0.1", 1)
+        ... except ProvenanceError as exc:
+        ...     print(str(exc).split(":")[0])
+        cannot listen on 256.0.0.1
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are
+    # TCP, and without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # connections wait in the backlog until the server accepts them
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        raise ProvenanceError(f"cannot listen on {host}:{port}: {exc}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    store: StoreOpt = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free one).")
+    ] = 5000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar=API_KEY_ENV,
+            show_envvar=True,
+            show_default=False,
+            help="Require `Authorization: Bearer KEY` on every /api/v1 request.",
+        ),
+    ] = None,
+    max_body_mib: Annotated[
+        float,
+        typer.Option("--max-body-mib", min=0.001, help="Largest request body taken, in MiB."),
+    ] = 16.0,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn's log level (info shows each request).")
+    ] = "warning",
+) -> None:
+    """Run the lineage HTTP service: OpenLineage events in at /api/v1/lineage, the graph out."""
+    import uvicorn
+
+    from provenance.service import create_app
+    from provenance.service.app import redact
+
+    uri = resolve_store_uri(store)
+    open_store(uri).close()  # a store that cannot be opened fails here, in one line
+    sock = bind(host, port)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    app = create_app(uri, api_key=api_key, max_body_bytes=int(max_body_mib * 1024 * 1024))
+    out_console(soft_wrap=True).print(
+        f"provenance lineage service on http://{shown}:{bound} "
+        f"(store {redact(uri)}; API key {'required' if api_key else 'not required'}; "
+        f"docs http://{shown}:{bound}/docs)",
+        markup=False,
+    )
+    if host not in ("127.0.0.1", "::1", "localhost") and not api_key:
+        err_console().print(
+            f"warning: listening on {host} without --api-key: anyone who reaches it can write",
+            markup=False,
+        )
+    config = uvicorn.Config(app, log_level=log_level.lower(), lifespan="on")
+    try:
+        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again:
+        # Ctrl-C (SIGINT) ends the command normally; SIGTERM ends the process as it should.
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        err_console().print("stopped", markup=False)
+    finally:
+        sock.close()
