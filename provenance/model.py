@@ -284,7 +284,9 @@ class Transform(_Frozen):
 Node = Annotated[Artifact | Model | Transform | CodeVersion, Field(discriminator="node_type")]
 #: ``INVALIDATED`` (PROV wasInvalidatedBy) runs from an erasure Transform to the artifact it
 #: erased; it is a record, not data flow, so ancestry and descendants never follow it.
-EdgeType = Literal["USED", "PRODUCED", "USED_MODEL", "RAN", "INVALIDATED"]
+#: ``PARENT`` runs from a child run Transform to the run that spawned it (an OpenLineage
+#: ``parent`` run facet: an Airflow task run to its DAG run); not data flow either.
+EdgeType = Literal["USED", "PRODUCED", "USED_MODEL", "RAN", "INVALIDATED", "PARENT"]
 NODE_TYPES = ("Artifact", "Model", "Transform", "CodeVersion")
 
 

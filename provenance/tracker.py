@@ -36,6 +36,7 @@ from provenance.capture import (
 )
 from provenance.errors import (
     NotFoundError,
+    StoreUnavailableError,
     TrackingError,
     UnsupportedTypeError,
 )
@@ -54,7 +55,8 @@ from provenance.model import (
     Transform,
     utcnow,
 )
-from provenance.store import AnyNode, Direction, LineageStore, open_store
+from provenance.spool import spooled
+from provenance.store import AnyNode, Direction, LineageStore
 from provenance.store.base import resolve_id
 
 if TYPE_CHECKING:
@@ -157,7 +159,7 @@ class Run:
             seed=seed_identity,
             algo=self._tracker.algo,
         )
-        previous = self._tracker.store.get(self.transform_id)
+        previous = self._tracker._lookup(self.transform_id)
         if isinstance(previous, Transform) and previous.status == "succeeded":
             self.memoized = True
             self.previous_outputs = self._tracker.outputs_of(self.transform_id)
@@ -263,6 +265,19 @@ class Tracker:
             each run is recorded its START and COMPLETE/FAIL events are sent through it (see
             :mod:`provenance.openlineage.export`); a failure to send is logged as a warning
             and never fails the run.
+        strict: raise :class:`~provenance.errors.StoreUnavailableError` when the store
+            cannot be reached (opening it, recording a run) instead of carrying on. Either
+            way, every write to a Neo4j store first goes to a durable local spool
+            (:mod:`provenance.spool`) and is sent from there, so no record is lost.
+        spool: journal writes in the spool before sending them: None (default) for Neo4j
+            stores only, True for any store, False never.
+
+    Without ``strict``, a Neo4j server that is down or unreachable, at construction or in
+    the middle of a pipeline, never fails it: each run is kept in the spool and sent by a
+    background thread, with backoff, once the server is back (else at :meth:`close`, at
+    exit, by the next process writing to that store, or by ``provenance spool flush``).
+    Queries (:meth:`ancestry`, :meth:`get`...) still need the server and raise
+    ``StoreUnavailableError`` without it.
     """
 
     def __init__(
@@ -273,11 +288,13 @@ class Tracker:
         row_fingerprints: bool = False,
         packages: str = "imported",
         openlineage: Transport | OpenLineageClient | None = None,
+        strict: bool = False,
+        spool: bool | None = None,
     ) -> None:
         self.algo = check_algorithm(algo)
-        self.store: LineageStore = (
-            store if store is not None and not isinstance(store, str) else open_store(store)
-        )
+        #: Raise when the store is unavailable, instead of keeping runs in the spool only.
+        self.strict = strict
+        self.store: LineageStore = spooled(store, strict=strict, spool=spool)
         self.row_fingerprints = row_fingerprints
         self._packages = packages
         self._environment: Environment | None = None
@@ -303,6 +320,17 @@ class Tracker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _lookup(self, node_id: str) -> AnyNode | None:
+        """``store.get`` for the tracker's own bookkeeping (is this run memoized? what did
+        the store keep of this artifact?): None while the store is unavailable, unless
+        ``strict``, so recording carries on into the spool."""
+        try:
+            return self.store.get(node_id)
+        except StoreUnavailableError:
+            if self.strict:
+                raise
+            return None
 
     @property
     def environment(self) -> Environment:
@@ -409,7 +437,7 @@ class Tracker:
         """
         art = self._make_artifact(obj, name=name, kind=kind, **metadata)
         self.store.write([art], [])
-        stored = self.store.get(art.id)
+        stored = self._lookup(art.id)
         return stored if isinstance(stored, Artifact) else art
 
     def _artifact(self, ref: ArtifactRef) -> Artifact:

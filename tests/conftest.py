@@ -340,3 +340,19 @@ def pytest_configure(config: pytest.Config) -> None:
 # ============================================================================================
 # (other fixtures go below, in their own sections)
 # ============================================================================================
+
+
+# ============================================================================================
+# Spool (provenance.spool): every test gets its own spool root
+# --------------------------------------------------------------------------------------------
+# A Tracker in front of Neo4j journals each run under $PROVENANCE_SPOOL_DIR before sending
+# it; pointing that at the test's tmp_path keeps tests out of ~/.cache/provenance/spool and
+# out of each other's spools. Subprocesses started by a test inherit it.
+# ============================================================================================
+@pytest.fixture(autouse=True)
+def _private_spool_root(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    root = tmp_path_factory.mktemp("spool")
+    monkeypatch.setenv("PROVENANCE_SPOOL_DIR", str(root))
+    return root

@@ -7,7 +7,9 @@ compute the expected answer independently with networkx.
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from provenance.hashing.core import digest_bytes, digest_json
 from provenance.model import Artifact, CodeVersion, Edge, LineageGraph, Model, Transform
@@ -142,3 +144,34 @@ SCENARIOS: dict[str, Callable[[LineageStore], LineageGraph]] = {
     "diamond_lattice": diamond_lattice,
     "random_dag": random_dag,
 }
+
+
+def openlineage_pipeline(store: LineageStore, workdir: str | Path | None = None) -> LineageGraph:
+    """A native run and OpenLineage events meeting in one graph (tests/openlineage_events.py).
+
+    A native ``tracker.run("profile")`` reads ``users.csv``; then the Airflow DAG
+    ``shop_etl`` (events out of order; its ``extract_users`` task reads the same file, so the
+    two meet at the native artifact) and the Spark jobs are ingested. Returns every node and
+    edge the store then holds (PARENT edges included).
+    """
+    from provenance import Tracker
+    from provenance.openlineage import ingest_events
+    from tests.openlineage_events import airflow_events, airflow_paths, spark_events
+
+    base = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="ol-"))
+    users = airflow_paths(base)["users"]
+    users.parent.mkdir(parents=True, exist_ok=True)
+    users.write_text("id,email\n1,a@example.com\n2,b@example.com\n3,c@example.com\n")
+    tracker = Tracker(store)
+    logged = tracker.log_artifact(users, name="users.csv", kind="dataset")
+    with tracker.run("profile", inputs=[logged]) as run:
+        run.output(b"rows=3 columns=2", name="users_profile", kind="file")
+    ingest_events(store, airflow_events(base))
+    ingest_events(store, spark_events())
+    return LineageGraph(
+        nodes=[n for batch in store.iter_nodes() for n in batch],
+        edges=[e for batch in store.iter_edges() for e in batch],
+    )
+
+
+SCENARIOS["openlineage_pipeline"] = openlineage_pipeline

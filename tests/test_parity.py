@@ -298,3 +298,71 @@ def test_sync_round_trip_is_idempotent(store: LineageStore, tmp_path: Path) -> N
     store_back = sync(copy, store)
     assert store_back.nodes == first.nodes and store.counts() == copy.counts()
     copy.close()
+
+
+def test_openlineage_pipeline(store: LineageStore, tmp_path: Path) -> None:
+    """A native run, an Airflow DAG (events out of order) and Spark jobs (tests/
+    openlineage_events.py) in one graph: the same answers on every backend, worked by hand."""
+    from provenance.openlineage.naming import dataset_version_id, run_transform_id
+    from provenance.store.base import resolve_id
+    from tests import openlineage_events as ev
+    from tests.scenarios import openlineage_pipeline
+
+    g = openlineage_pipeline(store, tmp_path)
+    # Native: users.csv, users_profile, profile, its code version. Airflow: the DAG run and 4
+    # tasks; users and orders tables, the orders.csv stand-in, report.csv (extract_users reads
+    # the native users.csv); extract_users' code location. Spark: raw/orders v1 v2,
+    # raw/customers c1, curated e1 e2, reports/daily; 3 runs; one source-code version.
+    assert store.counts() == {
+        "Artifact": 2 + 4 + 6,
+        "Transform": 1 + 5 + 3,
+        "CodeVersion": 1 + 1 + 1,
+        "USED": 1 + 4 + 5,
+        "PRODUCED": 1 + 3 + 3,
+        "RAN": 1 + 1 + 2,
+        "PARENT": 4,
+    }
+    flow = LineageGraph(nodes=g.nodes, edges=[e for e in g.edges if e.type != "PARENT"])
+
+    def names(graph: LineageGraph) -> set[str]:
+        return {Path(a.name).name for a in graph.artifacts}
+
+    report = resolve_id(store, f"dataset:file:{tmp_path / 'report.csv'}")
+    up = check(store, flow, report, Direction.UP)
+    assert names(up) == {"report.csv", "shop.public.users", "shop.public.orders", "users.csv",
+                         "orders.csv"}  # fmt: skip
+    assert {t.operation for t in up.transforms} == {
+        "shop_etl.report",
+        "shop_etl.extract_users",
+        "shop_etl.load_orders",
+    }
+    assert len(up.code_versions) == 1 and len(up.edges) == 8  # report 3, extract 3, load 2
+    assert run_transform_id(ev.DAG_RUN) not in up.node_ids  # PARENT is not followed
+
+    users = resolve_id(store, f"dataset:file:{tmp_path / 'users.csv'}")
+    down = check(store, flow, users, Direction.DOWN)
+    assert names(down) == {"users.csv", "users_profile", "shop.public.users", "report.csv"}
+    assert {t.operation for t in down.transforms} == {
+        "profile",
+        "shop_etl.extract_users",
+        "shop_etl.report",
+    }
+    assert len(down.edges) == 6
+
+    daily = resolve_id(store, "dataset:s3://lake:reports/daily")
+    spark_up = check(store, flow, daily, Direction.UP)
+    assert {a.id for a in spark_up.artifacts} == {
+        daily,
+        dataset_version_id(ev.LAKE, "curated/orders_enriched", "e2"),
+        dataset_version_id(ev.LAKE, "raw/orders", "v2"),
+        dataset_version_id(ev.LAKE, "raw/customers", "c1"),
+    }
+    assert {t.id for t in spark_up.transforms} == {
+        run_transform_id(ev.REPORT_SPARK_RUN),
+        run_transform_id(ev.ENRICH_RUN_2),
+    }
+    assert len(spark_up.code_versions) == 1 and len(spark_up.edges) == 6
+    customers = dataset_version_id(ev.LAKE, "raw/customers", "c1")
+    spark_down = check(store, flow, customers, Direction.DOWN)
+    assert len(spark_down.artifacts) == 4 and len(spark_down.transforms) == 3
+    assert len(spark_down.edges) == 6

@@ -15,8 +15,19 @@ import os
 
 import typer
 
-from provenance.cli import audit, data, demo, lineage, neo4j, repro
+from provenance.cli import (
+    audit,
+    data,
+    demo,
+    lineage,
+    neo4j,
+    openlineage,
+    repro,
+    service,
+    spool,
+)
 from provenance.cli.common import err_console, one_line, typer_app
+from provenance.cli.log import log_app
 from provenance.errors import ProvenanceError
 
 __all__ = ["app", "main"]
@@ -33,9 +44,11 @@ app = typer_app(
         ("ancestry", lineage.ancestry),
         ("descendants", lineage.descendants),
         ("show", lineage.show),
+        ("columns", openlineage.columns_cmd),
         ("export", data.export),
         ("hash", data.hash_cmd),
         ("sync", data.sync_cmd),
+        ("ingest", openlineage.ingest_cmd),
         ("verify", repro.verify_cmd),
         ("replay", repro.replay_cmd),
         ("contamination", repro.contamination_cmd),
@@ -46,10 +59,15 @@ app = typer_app(
         ("impact", audit.impact_cmd),
         ("erase", audit.erase_cmd),
         ("loops", audit.loops_cmd),
+        ("serve", service.serve),
     ],
     name="provenance",
 )
 app.add_typer(neo4j.neo4j_app, name="neo4j", help="Run a local Neo4j server (no Docker needed).")
+app.add_typer(log_app, name="log", help="The tamper-evident log: verify it, print its head.")
+app.add_typer(
+    spool.spool_app, name="spool", help="The durable spool of runs bound for Neo4j: status, flush."
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,6 @@ CALL () {
   UNION ALL
   MATCH (n:CodeVersion) RETURN 'CodeVersion' AS key, count(n) AS n
   UNION ALL
-  MATCH ()-[r:USED|PRODUCED|USED_MODEL|RAN|INVALIDATED]->() RETURN type(r) AS key, count(r) AS n
+  MATCH ()-[r:USED|PRODUCED|USED_MODEL|RAN|INVALIDATED|PARENT]->() RETURN type(r) AS key, count(r) AS n
 }
 RETURN key, n

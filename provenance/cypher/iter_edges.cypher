@@ -4,6 +4,6 @@
 :param limit => 1000
 MATCH (t:Transform) WHERE t.id > $after_source
 WITH t ORDER BY t.id LIMIT $limit
-MATCH (t)-[r:USED|PRODUCED|USED_MODEL|RAN|INVALIDATED]->(x)
+MATCH (t)-[r:USED|PRODUCED|USED_MODEL|RAN|INVALIDATED|PARENT]->(x)
 RETURN t.id AS source, type(r) AS type, x.id AS target, r.role AS role
 ORDER BY source, type, target

@@ -6,10 +6,14 @@ Traversal semantics (identical on every backend, checked by the parity suite):
   the model it USED_MODEL and the code version it RAN.
 * Downstream of a node: the transforms that USED / USED_MODEL / RAN it; downstream of a
   transform: what it PRODUCED.
+* ``INVALIDATED`` (an erasure record) and ``PARENT`` (a child run to the run that spawned it)
+  are not data flow: walks never follow them, and answers carry only the data-flow edges
+  (:data:`FLOW_EDGES`).
 * ``depth`` counts transforms: ``depth=1`` from an artifact gives its producers and their
   inputs. ``None`` means unbounded. Every node is visited once, so cycles (a transform that
   uses and produces the same digest) and diamond lattices cost as much as the distinct nodes.
-* The result's edges are every edge between two result nodes (the induced subgraph).
+* The result's edges are every data-flow edge between two result nodes (the induced
+  subgraph).
 * ``limit`` caps the nodes returned (root first, then by level, then id) and sets
   ``truncated``.
 
@@ -21,7 +25,7 @@ Example:
     >>> from provenance.store.base import Direction
     >>> Direction("up").value
     'up'
-    >>> EDGE_TYPES == (USED, PRODUCED, USED_MODEL, RAN, INVALIDATED)
+    >>> EDGE_TYPES == (USED, PRODUCED, USED_MODEL, RAN, INVALIDATED, PARENT)
     True
     >>> REACH_EDGES[Direction.UP], ONWARD_EDGES[Direction.UP]
     (('PRODUCED',), ('USED', 'USED_MODEL', 'RAN'))
@@ -29,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, Protocol, Self, get_args, runtime_checkable
@@ -44,6 +49,7 @@ from provenance.model import (
     Transform,
     short_id,
 )
+from provenance.store.chain import LogEntry, Stored
 
 AnyNode = Artifact | Model | Transform | CodeVersion
 
@@ -54,12 +60,16 @@ PRODUCED: Final[EdgeType] = "PRODUCED"
 USED_MODEL: Final[EdgeType] = "USED_MODEL"
 RAN: Final[EdgeType] = "RAN"
 INVALIDATED: Final[EdgeType] = "INVALIDATED"
+#: A child run to the run that spawned it (Transform to Transform; OpenLineage ``parent``).
+PARENT: Final[EdgeType] = "PARENT"
 #: Every edge type, in the order :data:`provenance.model.EdgeType` lists them.
 EDGE_TYPES: Final[tuple[EdgeType, ...]] = get_args(EdgeType)
 #: A transform's edges to what it consumed: inputs, the model, the code version.
 INPUT_EDGES: Final[tuple[EdgeType, ...]] = (USED, USED_MODEL, RAN)
 #: A transform's edges to what it made.
 OUTPUT_EDGES: Final[tuple[EdgeType, ...]] = (PRODUCED,)
+#: The data-flow edges: the only ones walks follow and traversal answers carry.
+FLOW_EDGES: Final[tuple[EdgeType, ...]] = (*INPUT_EDGES, *OUTPUT_EDGES)
 
 
 class Direction(enum.Enum):
@@ -113,9 +123,19 @@ class LineageStore(Protocol):
         """The ancestry (``UP``) or descendants (``DOWN``) of a node, root included."""
 
     def find_artifacts(
-        self, *, name: str | None = None, kind: str | None = None, uri: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        uri: str | None = None,
+        limit: int | None = None,
     ) -> list[Artifact]:
-        """Artifacts matching every given field, newest first."""
+        """Artifacts matching every given field, newest first (at most ``limit``)."""
+
+    def find_transforms(
+        self, *, operation: str | None = None, name: str | None = None
+    ) -> list[Transform]:
+        """Transforms matching every given field, newest first (:func:`newest_first`)."""
 
     def iter_nodes(self, batch_size: int = 1000) -> Iterator[list[AnyNode]]:
         """Every node, in batches, ordered by id."""
@@ -133,6 +153,19 @@ class LineageStore(Protocol):
     def invalidations(self, artifact_ids: Sequence[str]) -> list[Edge]:
         """The ``INVALIDATED`` edges (erasure records) pointing at these artifacts,
         ordered by (source, target)."""
+
+    # The tamper-evident log (provenance.store.chain): ``write`` appends an entry in its own
+    # transaction; provenance.analysis.integrity.verify_log checks it with these reads.
+    def log_head(self) -> LogEntry | None:
+        """The newest log entry, or None when nothing was written yet."""
+
+    def iter_log(self, batch_size: int = 16) -> Iterator[list[LogEntry]]:
+        """Every log entry in ``seq`` order, in batches."""
+
+    def iter_stored_elements(self, batch_size: int = 5000) -> Iterator[list[Stored]]:
+        """Every node and edge as stored, valued as the log records them (any order), read
+        raw: an element changed outside the library into something the model rejects is
+        still listed."""
 
 
 class StoreBase:
@@ -172,8 +205,41 @@ def in_order(node_ids: Sequence[str], nodes: Iterable[AnyNode]) -> list[AnyNode]
     return [found[i] for i in node_ids if i in found]
 
 
+def newest_first(transforms: Iterable[Transform]) -> list[Transform]:
+    """Transforms newest first: by ``started_at`` (latest first; none last), then by id.
+
+    The order :meth:`LineageStore.find_transforms` returns on every backend (sorted here, on
+    the datetimes, so sub-second and time-zone differences order correctly everywhere).
+
+    Example:
+        >>> import datetime as dt
+        >>> t = [Transform(id="blake3:" + c * 64, operation="x",
+        ...                started_at=dt.datetime(2026, 1, d, tzinfo=dt.UTC) if d else None)
+        ...      for c, d in (("a", 1), ("b", 0), ("c", 2), ("d", 2))]
+        >>> [x.id[7] for x in newest_first(t)]
+        ['c', 'd', 'a', 'b']
+    """
+
+    def key(t: Transform) -> tuple[bool, float, str]:
+        when = t.started_at
+        if when is None:
+            return (True, 0.0, t.id)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.UTC)
+        return (False, -when.timestamp(), t.id)
+
+    return sorted(transforms, key=key)
+
+
 def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
-    """The full id for an exact id or a unique prefix (``blake3:`` may be left out).
+    """The full id for an exact id, a unique prefix (``blake3:`` may be left out), or a
+    Marquez-style address.
+
+    ``dataset:NAMESPACE:NAME`` names the newest version of an OpenLineage dataset (the newest
+    artifact whose uri is :func:`~provenance.openlineage.naming.dataset_uri` of the pair, a
+    native artifact of that file included); ``job:NAMESPACE:NAME`` the newest run of that
+    job (native transforms are in namespace ``provenance``, their job name the operation).
+    See :func:`provenance.openlineage.lookup.resolve_address`.
 
     Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
 
@@ -191,6 +257,11 @@ def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
         raise NotFoundError("empty id")
     if store.get(given) is not None:
         return given
+    if given.startswith(("dataset:", "job:")):
+        # Imported here: provenance.openlineage builds on the store, not the other way round.
+        from provenance.openlineage.lookup import resolve_address
+
+        return resolve_address(store, given)
     hex_part = given.split(":", 1)[-1]
     if len(hex_part) < 4 or any(c not in "0123456789abcdef" for c in hex_part.lower()):
         raise NotFoundError(f"no node with id {given!r} (give at least 4 hex digits of an id)")

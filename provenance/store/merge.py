@@ -7,6 +7,16 @@
 * A transform's status moves from running/failed to succeeded, never back; two failed
   attempts keep the latest.
 * Code versions fill empty fields only.
+* Artifact metadata merges recursively (:func:`merge_metadata`): keys only the new write has
+  are added at every level, values already stored are kept; so the facets of later
+  OpenLineage events of one dataset version accumulate. (A native transform's record is
+  replaced whole, by the status rule above.)
+* OpenLineage transforms (``metadata["openlineage"]``, :func:`openlineage_kind` ``"run"``
+  or ``"job"``) merge by folding (:func:`fold_openlineage`): their event lists are united
+  (deduplicated), their input ids too, and status, ``started_at``, ``ended_at`` and
+  ``error`` follow the event with the latest ``eventTime``, whatever order the events came
+  in. A placeholder (a parent run whose own events have not arrived: no events) gives way
+  to the real run's fields.
 
 Example:
     >>> from provenance.model import Artifact
@@ -17,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,12 +39,41 @@ from provenance.model import (
     EdgeType,
     Model,
     Transform,
+    TransformStatus,
     node_from_dict,
     short_id,
 )
-from provenance.store.base import INVALIDATED, PRODUCED, RAN, USED, USED_MODEL, AnyNode
+from provenance.store.base import (
+    INVALIDATED,
+    PARENT,
+    PRODUCED,
+    RAN,
+    USED,
+    USED_MODEL,
+    AnyNode,
+)
 
 _KEEP_FIRST = frozenset({"id", "node_type", "created_at"})
+
+
+def merge_metadata(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` with the keys only ``new`` has added, at every level of nested dicts.
+
+    Values already in ``old`` are kept (an empty ``None`` is filled); lists are values.
+
+    Example:
+        >>> merge_metadata({"facets": {"schema": 1}, "a": None}, {"facets": {"schema": 2, "sql": 3},
+        ...                                                        "a": 4})
+        {'facets': {'schema': 1, 'sql': 3}, 'a': 4}
+    """
+    merged = dict(old)
+    for key, value in new.items():
+        have = merged.get(key)
+        if have is None:
+            merged[key] = value
+        elif isinstance(have, dict) and isinstance(value, dict):
+            merged[key] = merge_metadata(have, value)
+    return merged
 
 
 def _fill_empty(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +84,105 @@ def _fill_empty(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         if merged.get(key) in (None, {}, []) and value not in (None, {}, []):
             merged[key] = value
         elif key == "metadata" and isinstance(value, dict):
-            merged[key] = {**value, **(merged.get(key) or {})}
+            merged[key] = merge_metadata(merged.get(key) or {}, value)
     return merged
+
+
+# --- OpenLineage runs -----------------------------------------------------------------------
+#: The status each OpenLineage eventType moves a run to (``OTHER`` moves it nowhere).
+EVENT_STATUS: dict[str, TransformStatus] = {
+    "START": "running",
+    "RUNNING": "running",
+    "COMPLETE": "succeeded",
+    "ABORT": "failed",
+    "FAIL": "failed",
+}
+#: Which of two status events at the same instant wins (later in the run's life first).
+_EVENT_RANK = {"START": 0, "RUNNING": 1, "COMPLETE": 2, "ABORT": 3, "FAIL": 4}
+_TERMINAL = frozenset({"COMPLETE", "ABORT", "FAIL"})
+
+
+def openlineage_kind(transform: Transform) -> str | None:
+    """``"run"`` or ``"job"`` for a transform that came from OpenLineage, else None.
+
+    Example:
+        >>> t = Transform(id="blake3:" + "1" * 64, operation="x")
+        >>> openlineage_kind(t), openlineage_kind(t.model_copy(
+        ...     update={"metadata": {"openlineage": {"kind": "run"}}}))
+        (None, 'run')
+    """
+    meta = transform.metadata.get("openlineage")
+    kind = meta.get("kind") if isinstance(meta, dict) else None
+    return kind if kind in ("run", "job") else None
+
+
+def _when(text: str) -> _dt.datetime:
+    when = _dt.datetime.fromisoformat(text)
+    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.UTC)
+
+
+def _events(transform: Transform) -> list[dict[str, str]]:
+    events = transform.metadata["openlineage"].get("events")
+    if not isinstance(events, list):
+        return []
+    return [
+        e
+        for e in events
+        if isinstance(e, dict)
+        and isinstance(e.get("eventType"), str)
+        and isinstance(e.get("eventTime"), str)
+    ]
+
+
+def _event_key(event: dict[str, str]) -> tuple[_dt.datetime, int, str]:
+    kind = event["eventType"]
+    return (_when(event["eventTime"]), _EVENT_RANK.get(kind, -1), kind)
+
+
+def _latest_status_event(events: list[dict[str, str]]) -> dict[str, str] | None:
+    status_events = [e for e in events if e["eventType"] in EVENT_STATUS]
+    return max(status_events, key=_event_key) if status_events else None
+
+
+def fold_openlineage(old: Transform, new: Transform) -> Transform:
+    """Merge two records of one OpenLineage run (or job definition); see the module docs.
+
+    Example:
+        >>> def rec(kind, when, **kw):
+        ...     meta = {"openlineage": {"kind": "run", "events": [
+        ...         {"eventType": kind, "eventTime": when}]}}
+        ...     return Transform(id="blake3:" + "1" * 64, operation="job", metadata=meta, **kw)
+        >>> done = rec("COMPLETE", "2026-01-01T00:05:00Z", status="succeeded")
+        >>> start = rec("START", "2026-01-01T00:00:00Z", status="running")
+        >>> run = fold_openlineage(done, start)  # COMPLETE arrived first
+        >>> run.status, run.started_at.minute, run.ended_at.minute
+        ('succeeded', 0, 5)
+        >>> run == fold_openlineage(start, done)
+        True
+    """
+    old_events, new_events = _events(old), _events(new)
+    primary, secondary = (new, old) if new_events and not old_events else (old, new)
+    merged = _fill_empty(primary.model_dump(), secondary.model_dump())
+    merged["input_ids"] = sorted(set(old.input_ids) | set(new.input_ids))
+    unique = {(e["eventType"], e["eventTime"]): e for e in (*old_events, *new_events)}
+    events = sorted(unique.values(), key=_event_key)
+    merged["metadata"]["openlineage"]["events"] = events
+    latest = _latest_status_event(events)
+    if latest is not None:
+        # Each record's error is its own latest status event's; keep the one whose latest
+        # status event is the run's latest (ties: the one that says something).
+        holders = [t for t in (old, new) if _latest_status_event(_events(t)) == latest]
+        errors = sorted(t.error for t in holders if t.error)
+        merged["status"] = EVENT_STATUS[latest["eventType"]]
+        merged["error"] = errors[-1] if errors and merged["status"] == "failed" else None
+        terminal = latest["eventType"] in _TERMINAL
+        merged["ended_at"] = _when(latest["eventTime"]) if terminal else None
+    if events:
+        starts = [e for e in events if e["eventType"] == "START"] or events
+        merged["started_at"] = min(_when(e["eventTime"]) for e in starts)
+    folded = node_from_dict(merged)
+    assert isinstance(folded, Transform)
+    return folded
 
 
 def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
@@ -66,6 +203,8 @@ def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
             merged["erasure_reason"] = new.erasure_reason
         return node_from_dict(merged)
     if isinstance(old, Transform) and isinstance(new, Transform):
+        if openlineage_kind(old) is not None and openlineage_kind(new) is not None:
+            return fold_openlineage(old, new)
         if old.status == "succeeded":
             return old
         return new
@@ -99,6 +238,7 @@ EDGE_TARGETS: dict[EdgeType, frozenset[str]] = {
     USED_MODEL: frozenset({"Model"}),
     RAN: frozenset({"CodeVersion"}),
     INVALIDATED: frozenset({"Artifact", "Model"}),
+    PARENT: frozenset({"Transform"}),
 }
 
 

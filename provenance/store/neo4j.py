@@ -13,7 +13,8 @@ Example (needs a server):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -24,11 +25,13 @@ from provenance.model import (
     EdgeType,
     LineageGraph,
     Model,
+    Transform,
     node_from_dict,
     short_id,
 )
 from provenance.store.base import (
     INVALIDATED,
+    PARENT,
     PRODUCED,
     RAN,
     USED,
@@ -37,6 +40,19 @@ from provenance.store.base import (
     Direction,
     StoreBase,
     in_order,
+    newest_first,
+)
+from provenance.store.chain import (
+    HeadRef,
+    LogEntry,
+    Stored,
+    edge_line,
+    edge_props_value,
+    element_digest,
+    genesis_entries,
+    next_entry,
+    node_line,
+    role_value,
 )
 from provenance.store.cypher import load_query, load_statements
 from provenance.store.merge import merge_batch, merge_node
@@ -55,6 +71,7 @@ _EDGE_QUERIES = {
     USED_MODEL: "merge_used_model",
     RAN: "merge_ran",
     INVALIDATED: "merge_invalidated",
+    PARENT: "merge_parent",
 }
 _UPSERTS = {
     "Artifact": "upsert_artifacts",
@@ -63,6 +80,10 @@ _UPSERTS = {
     "CodeVersion": "upsert_code_versions",
 }
 BATCH = 5000
+#: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
+#: Cypher LIMIT takes no null: "no limit" is this many rows.
+_NO_LIMIT = 2**62
+_LOG_RETRIES = 20
 # Per walk direction: the step query and its frontier parameter.
 _STEPS = {
     Direction.UP: ("ancestry_step", "artifact_ids"),
@@ -106,10 +127,81 @@ def from_props(labels: Sequence[str], props: dict[str, Any]) -> AnyNode:
     return node_from_dict(data)
 
 
-class Neo4jStore(StoreBase):
-    """A :class:`~provenance.store.base.LineageStore` on a Neo4j 5 server or cluster."""
+def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
+    """A node's stored record as the log digests it: its labels and properties as JSON.
 
-    def __init__(self, uri: StoreURI, *, apply_schema: bool = True) -> None:
+    Example:
+        >>> node_record(["Model", "Artifact"], {"name": "m", "id": "x"})
+        '[["Artifact","Model"],{"id":"x","name":"m"}]'
+    """
+    return json.dumps(
+        [sorted(labels), props], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def _labels(node: AnyNode) -> list[str]:
+    """The labels the upsert queries give a node."""
+    return ["Artifact", "Model"] if isinstance(node, Model) else [node.node_type]
+
+
+def _index_limit_error(exc: Exception) -> StoreError | None:
+    """A clear error for Neo4j's refusal of a value too large for an index, else None.
+
+    Neo4j's RANGE indexes (``schema.cypher``: artifact name and uri, transform operation and
+    name) hold string values of at most about 8 KB; a longer one fails the whole write.
+
+    Example:
+        >>> str(_index_limit_error(Exception(
+        ...     "Property value is too large to index ... name='artifact_name' ... "
+        ...     "property size: 9011."))).split(";")[0]
+        "Neo4j cannot index a value of 9011 bytes (index 'artifact_name'"
+    """
+    text = str(exc)
+    if "too large to index" not in text:
+        return None
+    index = re.search(r"name='([^']+)'", text)
+    size = re.search(r"property size: (\d+)", text)
+    return StoreError(
+        f"Neo4j cannot index a value of {size.group(1) + ' bytes' if size else 'that size'} "
+        f"({'index ' + repr(index.group(1)) if index else 'an index'}; RANGE indexes hold "
+        "strings of up to about 8 KB); nothing was written"
+    )
+
+
+def _unavailable_errors(neo4j: Any) -> tuple[type[Exception], ...]:
+    """The driver errors that mean the server is gone or not serving, not that the query is
+    wrong: raised as :class:`StoreUnavailableError` (which :mod:`provenance.spool` keeps
+    spooled). ``IncompleteCommit`` (the connection dropped during COMMIT) is a
+    ``ServiceUnavailable``; ``DatabaseUnavailable`` is what a starting or stopping server says.
+
+    Example:
+        >>> import neo4j
+        >>> [c.__name__ for c in _unavailable_errors(neo4j)]
+        ['ServiceUnavailable', 'SessionExpired', 'DatabaseUnavailable']
+    """
+    ex = neo4j.exceptions
+    return (ex.ServiceUnavailable, ex.SessionExpired, ex.DatabaseUnavailable)
+
+
+class Neo4jStore(StoreBase):
+    """A :class:`~provenance.store.base.LineageStore` on a Neo4j 5 server or cluster.
+
+    Every write that changes the graph appends a ``(:LogEntry)`` node to the tamper-evident
+    log in its own transaction (:mod:`provenance.store.chain`); lineage reads never see them.
+    Logged writes take the ``(:LogLock)`` node's lock first, so they run one at a time, like
+    the embedded store's, and each merges into what the previous one committed.
+    A graph written before the log gets genesis entries covering it as found, in the first
+    write's transaction. ``log=False`` leaves the log out, for measuring its cost only.
+    """
+
+    def __init__(
+        self,
+        uri: StoreURI,
+        *,
+        apply_schema: bool = True,
+        log: bool = True,
+        driver_config: Mapping[str, Any] | None = None,
+    ) -> None:
         try:
             import neo4j
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -117,12 +209,17 @@ class Neo4jStore(StoreBase):
                 "the Neo4j backend needs the neo4j driver: pip install 'provenance[neo4j]'"
             ) from exc
         self._neo4j = neo4j
+        self.log_enabled = log
+        self._log_checked = False  # whether a graph from before the log was looked for
         self.uri = uri.redacted()
         self.database = uri.database
         auth = (uri.user, uri.password or "") if uri.user else None
         try:
             self._driver = neo4j.GraphDatabase.driver(
-                uri.driver_uri, auth=auth, notifications_min_severity="OFF"
+                uri.driver_uri,
+                auth=auth,
+                notifications_min_severity="OFF",
+                **dict(driver_config or {}),  # e.g. shorter timeouts (provenance.spool)
             )
             self._driver.verify_connectivity()
         except neo4j.exceptions.AuthError as exc:
@@ -135,7 +232,11 @@ class Neo4jStore(StoreBase):
         ) as exc:
             raise StoreUnavailableError(f"cannot reach Neo4j at {self.uri}: {exc}") from exc
         if apply_schema:
-            self.apply_schema()
+            try:
+                self.apply_schema()
+            except _unavailable_errors(neo4j) as exc:  # it went away right after answering
+                self._driver.close()
+                raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
 
     # --- plumbing ------------------------------------------------------------------------
     def _session(self) -> Any:
@@ -152,8 +253,13 @@ class Neo4jStore(StoreBase):
             with self._session() as s:
                 execute = s.execute_write if write else s.execute_read
                 return execute(work)  # type: ignore[no-any-return]
-        except self._neo4j.exceptions.ServiceUnavailable as exc:
+        except _unavailable_errors(self._neo4j) as exc:
             raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
+        except self._neo4j.exceptions.DatabaseError as exc:
+            limit = _index_limit_error(exc)
+            if limit is None:
+                raise
+            raise limit from exc
 
     @staticmethod
     def _rows(query: str, tx: Any, /, **params: Any) -> list[Any]:
@@ -180,21 +286,37 @@ class Neo4jStore(StoreBase):
                 {"source": e.source, "target": e.target, "role": e.role}
             )
 
+        log = self.log_enabled
+
         def work(tx: Any) -> None:
-            existing = {n.id: n for n in self._fetch(tx, list(by_id))}
+            if log:
+                self._rows("lock_log", tx)  # one writer at a time (lock_log.cypher)
+                if not self._log_checked and self._head_ref(tx) is None:
+                    self._start_log(tx)  # a graph written before the log: cover it first
+            existing: dict[str, AnyNode] = {}
+            old_values: dict[str, str] = {}  # what a merge replaces, as the log values it
+            for labels, props in self._fetch_raw(tx, list(by_id)):
+                n = from_props(labels, props)
+                existing[n.id] = n
+                if log:
+                    old_values[n.id] = element_digest(node_record(labels, props))
             groups: dict[str, list[dict[str, Any]]] = {}
+            lines: list[str] = []  # the log entry's body (provenance.store.chain)
             for node_id, node in by_id.items():
                 old = existing.get(node_id)
                 merged = merge_node(old, node)
                 if old is not None and merged == old:
                     continue
+                props = to_props(merged)
                 groups.setdefault(_UPSERTS[merged.node_type], []).append(
-                    {
-                        "id": merged.id,
-                        "is_model": isinstance(merged, Model),
-                        "props": to_props(merged),
-                    }
+                    {"id": merged.id, "is_model": isinstance(merged, Model), "props": props}
                 )
+                if log:
+                    value = element_digest(node_record(_labels(merged), props))
+                    lines.append(node_line(node_id, value, old_values.get(node_id)))
+            n_nodes = len(lines)
+            if log and edges:
+                lines += self._new_edge_lines(tx, edges, by_id.keys() - existing.keys())
             for query, rows in groups.items():
                 for i in range(0, len(rows), BATCH):
                     self._rows(query, tx, rows=rows[i : i + BATCH])
@@ -207,8 +329,112 @@ class Neo4jStore(StoreBase):
                             f"{len(chunk) - matched} {etype} edge(s) reference nodes that do not "
                             "exist (or of the wrong kind); nothing was written"
                         )
+            if lines:
+                after = self._head_ref(tx)
+                entry = next_entry(after, lines, nodes=n_nodes, edges=len(lines) - n_nodes)
+                self._append_log(tx, entry)
 
-        self._tx(work, write=True)
+        for attempt in range(1, _LOG_RETRIES + 1):
+            try:
+                self._tx(work, write=True)
+                break
+            except self._neo4j.exceptions.ConstraintError as exc:
+                # A writer that does not take the lock (an older provenance) appended the
+                # entry with our seq first (log_entry_seq refused ours): the transaction rolled
+                # back; redo it on the new head.
+                if "LogEntry" not in str(exc) or attempt == _LOG_RETRIES:
+                    raise
+        self._log_checked = log
+
+    # --- the log (provenance.store.chain) -------------------------------------------------
+    def _fetch_raw(self, tx: Any, ids: Sequence[str]) -> list[tuple[list[str], dict[str, Any]]]:
+        """Labels and properties of the nodes with these ids, as stored."""
+        out: list[tuple[list[str], dict[str, Any]]] = []
+        for i in range(0, len(ids), BATCH):
+            rows = self._rows("get_nodes", tx, ids=list(ids[i : i + BATCH]))
+            out.extend((r["labels"], r["props"]) for r in rows)
+        return out
+
+    def _new_edge_lines(self, tx: Any, edges: Sequence[Edge], created: set[str]) -> list[str]:
+        """Body lines of the edges a write adds: all but those already stored (only an edge
+        whose source existed before the write can be) and repeats (the first one wins, as
+        ``MERGE … ON CREATE`` keeps it)."""
+        older = list(dict.fromkeys(e.source for e in edges if e.source not in created))
+        stored: set[tuple[str, str, str]] = set()
+        for i in range(0, len(older), BATCH):
+            rows = self._rows("transform_edges", tx, transform_ids=older[i : i + BATCH])
+            stored.update((r["source"], r["type"], r["target"]) for r in rows)
+        lines: list[str] = []
+        for e in edges:
+            if e.key not in stored:
+                stored.add(e.key)
+                lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
+        return lines
+
+    def _head_ref(self, tx: Any) -> HeadRef | None:
+        rows = self._rows("log_head", tx, body=False)
+        return (int(rows[0]["entry"]["seq"]), rows[0]["entry"]["digest"]) if rows else None
+
+    def _append_log(self, tx: Any, entry: LogEntry) -> None:
+        self._rows("append_log", tx, entry=entry.model_dump(mode="json", exclude_none=True))
+
+    def _start_log(self, tx: Any) -> None:
+        """Genesis entries covering the graph as found (none when it is empty): how a graph
+        written before the log starts its chain, in the first write's transaction."""
+        if not any(r["n"] for r in self._rows("counts", tx)):
+            return
+
+        def run(query: str, **params: Any) -> list[Any]:
+            return self._rows(query, tx, **params)
+
+        stored = (s for page in self._stored_pages(run) for s in page)
+        for entry in genesis_entries(None, stored):
+            self._append_log(tx, entry)
+
+    @staticmethod
+    def _entry(data: dict[str, Any]) -> LogEntry:
+        return LogEntry.model_validate(data)
+
+    def log_head(self) -> LogEntry | None:
+        """The newest log entry, or None when nothing was written yet."""
+        rows = self._tx(lambda tx: self._rows("log_head", tx, body=True))
+        return self._entry(rows[0]["entry"]) if rows else None
+
+    def iter_log(self, batch_size: int = 16) -> Iterator[list[LogEntry]]:
+        """Every log entry in ``seq`` order, in batches."""
+        after = 0
+        while True:
+            rows = self._tx(partial(self._rows, "log_entries", after=after, limit=batch_size))
+            if not rows:
+                return
+            batch = [self._entry(r["entry"]) for r in rows]
+            yield batch
+            after = batch[-1].seq
+
+    def iter_stored_elements(self, batch_size: int = 5000) -> Iterator[list[Stored]]:
+        """Every lineage node (by the digest of its labels and properties) and every
+        relationship leaving one (by its role; of any type, to anything), as stored."""
+
+        def run(query: str, **params: Any) -> list[Any]:
+            return self._tx(lambda tx: self._rows(query, tx, **params))
+
+        yield from self._stored_pages(run, max(1, batch_size // 4))
+
+    @staticmethod
+    def _stored_pages(run: Callable[..., list[Any]], page: int = 1000) -> Iterator[list[Stored]]:
+        """Pages of ``stored_elements.cypher`` (run by ``run(query, **params)``) as elements."""
+        after = ""
+        while rows := run("stored_elements", after=after, limit=page):
+            out: list[Stored] = []
+            for r in rows:
+                props = r["props"]
+                node_id = props.get("id")
+                out.append(Stored(node_id, element_digest(node_record(r["labels"], props))))
+                for x in r["out"]:
+                    key = (node_id, x["type"], x["target"] or "")
+                    out.append(Stored(key, edge_props_value(x["props"])))
+            yield out
+            after = rows[-1]["props"]["id"]
 
     # --- reads ---------------------------------------------------------------------------
     def _fetch(self, tx: Any, ids: Sequence[str]) -> list[AnyNode]:
@@ -236,15 +462,34 @@ class Neo4jStore(StoreBase):
         return [r["id"] for r in rows]
 
     def find_artifacts(
-        self, *, name: str | None = None, kind: str | None = None, uri: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        uri: str | None = None,
+        limit: int | None = None,
     ) -> list[Artifact]:
-        """Artifacts matching every given field, newest first."""
-        rows = self._tx(lambda tx: self._rows("find_artifacts", tx, name=name, kind=kind, uri=uri))
+        """Artifacts matching every given field, newest first (at most ``limit``)."""
+        cap = _NO_LIMIT if limit is None else limit
+        rows = self._tx(
+            lambda tx: self._rows("find_artifacts", tx, name=name, kind=kind, uri=uri, limit=cap)
+        )
         return [
             a
             for a in (from_props(r["labels"], r["props"]) for r in rows)
             if isinstance(a, Artifact)
         ]
+
+    def find_transforms(
+        self, *, operation: str | None = None, name: str | None = None
+    ) -> list[Transform]:
+        """Transforms matching every given field, newest first (``find_transforms.cypher``:
+        an index seek on operation or name)."""
+        rows = self._tx(
+            lambda tx: self._rows("find_transforms", tx, operation=operation, name=name)
+        )
+        found = (from_props(r["labels"], r["props"]) for r in rows)
+        return newest_first(t for t in found if isinstance(t, Transform))
 
     def _next_level(
         self, tx: Any, nodes: Sequence[str], transforms: Sequence[str], direction: Direction

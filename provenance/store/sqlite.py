@@ -13,10 +13,13 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import random
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,21 +29,34 @@ from provenance.errors import (
     StoreError,
     StoreNotFoundError,
 )
-from provenance.model import Artifact, Edge, LineageGraph, node_from_dict
+from provenance.model import Artifact, Edge, LineageGraph, Transform, node_from_dict
 from provenance.store.base import (
+    FLOW_EDGES,
     INVALIDATED,
     REACH_EDGES,
     AnyNode,
     Direction,
     StoreBase,
     in_order,
+    newest_first,
+)
+from provenance.store.chain import (
+    HeadRef,
+    LogEntry,
+    Stored,
+    edge_line,
+    element_digest,
+    genesis_entries,
+    next_entry,
+    node_line,
+    role_value,
 )
 from provenance.store.merge import check_edges, merge_batch, merge_node
 from provenance.store.walk import StepEdge, walk
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 # Indexes on columns most nodes leave empty are partial (a lookup `col = ?` still uses them).
@@ -75,6 +91,15 @@ CREATE TABLE IF NOT EXISTS edges (
     PRIMARY KEY (source, type, target)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_target ON edges(target, type, source);
+CREATE TABLE IF NOT EXISTS log (
+    seq INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    prev TEXT,
+    at TEXT NOT NULL,
+    nodes INTEGER NOT NULL,
+    edges INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
 """
 _STATEMENTS = [s.strip() for s in _SCHEMA.split(";") if s.strip()]
 
@@ -104,6 +129,31 @@ _UPGRADE_FROM_1 = [
     "DROP TABLE nodes_v1",
     "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
 ]
+# Schema 3 adds the tamper-evident log (provenance.store.chain). A store from before it is
+# upgraded in place, in one transaction: the table, then genesis entries covering the graph
+# as found (so `provenance log verify` vouches for everything from the upgrade on).
+_LOG_COLUMNS = "seq, digest, prev, at, nodes, edges, body"
+# A page of stored nodes, and whether their index columns agree with their JSON (SQLite's
+# JSON functions check that at C speed; julianday() compares the two spellings of a time).
+_STORED_NODES_PLAIN = (
+    "SELECT pk, id, node_type, name, kind, operation, uri, status, created_at, data, 0 "
+    "FROM nodes WHERE pk > ? ORDER BY pk LIMIT ?"
+)
+_STORED_NODES = _STORED_NODES_PLAIN.replace(
+    ", 0 ",
+    ", CASE WHEN json_valid(data) THEN "
+    + " AND ".join(
+        f"{c} IS json_extract(data, '$.{c}')"
+        for c in ("id", "node_type", "name", "kind", "operation", "uri", "status")
+    )
+    + " AND julianday(created_at) IS julianday(json_extract(data, '$.created_at')) ELSE 0 END ",
+)
+# Every stored edge with its endpoints' ids (NULL for a dangling one), in key order.
+_STORED_EDGES = (
+    "SELECT e.source, e.type, e.target, s.id, t.id, e.role FROM edges e "
+    "LEFT JOIN nodes s ON s.pk = e.source LEFT JOIN nodes t ON t.pk = e.target "
+    "WHERE (e.source, e.type, e.target) > (?, ?, ?) ORDER BY e.source, e.type, e.target LIMIT ?"
+)
 # One edge with its endpoints' ids; callers add the WHERE clause.
 _EDGE_SELECT = (
     "SELECT s.id, e.type, t.id, e.role FROM edges e "
@@ -116,6 +166,122 @@ _REACH = {
     )
     for d, types in REACH_EDGES.items()
 }
+# The edges of the transforms bound to {marks} that a walk follows and answers carry (data flow).
+_FLOW = (
+    "SELECT source, type, target, role FROM edges WHERE source IN ({{marks}}) AND type IN ({types})"
+).format(types=",".join(f"'{t}'" for t in FLOW_EDGES))
+
+
+#: How long SQLite's own busy handler waits for a lock another connection holds (ms).
+BUSY_TIMEOUT_MS = 30_000
+#: How long a write (or opening the store) keeps retrying after SQLite still answers
+#: SQLITE_BUSY ("database is locked"): statements the busy handler does not cover, such as
+#: switching a new file to WAL while other processes open it too.
+BUSY_RETRY_S = 60.0
+_JITTER = random.Random()  # private: a store must never draw from the caller's `random`
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """True for SQLITE_BUSY / SQLITE_LOCKED (any extended code): another connection holds
+    the lock; the statement can be retried.
+
+    Example:
+        >>> _is_busy(sqlite3.OperationalError("database is locked"))
+        True
+        >>> _is_busy(sqlite3.OperationalError("no such table: x"))
+        False
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(exc)
+    return "database is locked" in text or "database is busy" in text
+
+
+def retry_busy(work: Callable[[], T], timeout: float = BUSY_RETRY_S) -> T:
+    """``work()``, run again after a short randomized pause while it fails with SQLITE_BUSY,
+    for up to ``timeout`` seconds (then the last error propagates).
+
+    ``work`` must be safe to repeat: a whole transaction that rolled back, or a pragma.
+
+    Example:
+        >>> calls = []
+        >>> def flaky() -> str:
+        ...     calls.append(1)
+        ...     if len(calls) < 3:
+        ...         raise sqlite3.OperationalError("database is locked")
+        ...     return "done"
+        >>> retry_busy(flaky), len(calls)
+        ('done', 3)
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(_JITTER.uniform(pause / 2, pause))
+        pause = min(pause * 2, 0.25)
+
+
+_COLUMNS = ("id", "node_type", "name", "kind", "operation", "uri", "status", "created_at")
+
+
+def _column_note(row: Sequence[Any]) -> str | None:
+    """None when a node row's index columns (``row[1:9]``) agree with its JSON (``row[9]``),
+    else which column does not (the columns serve lookups by name, uri…; the JSON is what
+    reads return, and what the log's digest covers).
+
+    Example:
+        >>> data = '{"id": "x", "node_type": "Artifact", "name": "a", "kind": "dataset"}'
+        >>> _column_note((1, "x", "Artifact", "a", "dataset", None, None, None, None, data))
+        >>> _column_note((1, "x", "Artifact", "b", "dataset", None, None, None, None, data))
+        "its 'name' column differs from its stored record"
+    """
+    try:
+        record = json.loads(row[9])
+    except (TypeError, ValueError):
+        return "its stored record is not valid JSON"
+    if not isinstance(record, dict):
+        return "its stored record is not a JSON object"
+    for name, column in zip(_COLUMNS, row[1:9], strict=True):
+        value = record.get(name)
+        if column == value:
+            continue
+        if name == "created_at" and isinstance(column, str) and isinstance(value, str):
+            try:
+                if _dt.datetime.fromisoformat(column) == _dt.datetime.fromisoformat(value):
+                    continue
+            except ValueError:
+                pass
+        return f"its {name!r} column differs from its stored record"
+    return None
+
+
+def _edge_lines(
+    edges: Sequence[Edge], skip: tuple[set[tuple[int, str, int]], dict[str, int]] | None
+) -> list[str]:
+    """Log body lines of the edges a write added: every edge when all were inserted
+    (``skip`` None), else all but those already stored (``skip``: their keys, and the id to
+    key map) and repeats (the first one wins, as ``INSERT OR IGNORE`` keeps it).
+
+    Example:
+        >>> e = Edge(source="blake3:t", target="blake3:a", type="USED")
+        >>> _edge_lines([e], None), _edge_lines([e, e], (set(), {"blake3:t": 1, "blake3:a": 2}))
+        (['E blake3:t USED blake3:a null'], ['E blake3:t USED blake3:a null'])
+    """
+    if skip is None:
+        return [edge_line(e.source, e.type, e.target, role_value(e.role)) for e in edges]
+    stored, keys = skip
+    lines: list[str] = []
+    for e in edges:
+        key = (keys[e.source], e.type, keys[e.target])
+        if key not in stored:
+            stored.add(key)
+            lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
+    return lines
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -134,12 +300,18 @@ class SQLiteStore(StoreBase):
     upgrade a store written by an older provenance to the current schema (one transaction): a
     missing file raises :class:`StoreNotFoundError`, a file that is not a provenance store
     :class:`StoreCorruptError`.
+
+    Every write that changes the graph appends an entry to the tamper-evident log in the
+    ``log`` table, in its own transaction (:mod:`provenance.store.chain`). ``log=False``
+    leaves the log out, for measuring its cost only: such writes are not covered, and
+    ``provenance log verify`` reports them as changes made outside the library.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, log: bool = True) -> None:
         self.path = Path(path)
         self.uri = f"sqlite://{self.path.resolve()}"
         self.read_only = not create
+        self.log_enabled = log
         self._lock = threading.RLock()
         if create:
             try:
@@ -153,14 +325,15 @@ class SQLiteStore(StoreBase):
             )
         self._db = self._connect(create)
         try:
-            version = self._init(create)
+            # Several processes may open (and create) one store at once: retried while busy.
+            version = retry_busy(lambda: self._init(create))
             if version < SCHEMA_VERSION and not create:
                 self._db.close()  # upgrade through a writable connection, then reopen
                 self._db = self._connect(True)
-                self._init(True)
+                retry_busy(lambda: self._init(True))
                 self._db.close()
                 self._db = self._connect(False)
-                self._init(False)
+                retry_busy(lambda: self._init(False))
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StoreCorruptError(
@@ -182,13 +355,16 @@ class SQLiteStore(StoreBase):
     def _init(self, writable: bool) -> int:
         """Set pragmas; when writable, create or upgrade the schema. The schema version found."""
         db = self._db
-        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # A page cache that holds the indexes' working set (up to 256 MiB) keeps the random
         # inserts of digest ids off the disk.
         db.execute("PRAGMA cache_size = -262144")
         db.execute("PRAGMA mmap_size = 268435456")
         if writable:
-            db.execute("PRAGMA journal_mode = WAL")
+            # Switching a new file to WAL takes an exclusive lock without waiting on the busy
+            # handler; a concurrent opener gets SQLITE_BUSY here, and retry_busy retries.
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             # Checkpoints are where WAL mode syncs to disk: one per ~256 MiB of log, not per
             # ~32 MiB, doubles bulk ingest at a million nodes. The log is trimmed back to
@@ -223,6 +399,12 @@ class SQLiteStore(StoreBase):
         if row is not None and row[0] == "1":
             for stmt in _UPGRADE_FROM_1:
                 db.execute(stmt)
+            row = ("2",)
+        if row is not None and row[0] == "2":
+            for stmt in _STATEMENTS:
+                db.execute(stmt)
+            self._start_log()
+            db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
             return
         for stmt in _STATEMENTS:
             db.execute(stmt)
@@ -243,52 +425,210 @@ class SQLiteStore(StoreBase):
             raise StoreError(f"store {self.path} is open read-only")
         by_id = merge_batch(nodes)
         with self._lock:
-            db = self._db
+            # Another process holding the write lock past the busy timeout: the whole
+            # transaction (rolled back) is tried again, so nothing is lost or doubled.
+            retry_busy(lambda: self._write_tx(by_id, edges))
+
+    def _write_tx(self, by_id: dict[str, AnyNode], edges: Sequence[Edge]) -> None:
+        """One attempt at :meth:`write`: BEGIN IMMEDIATE (the write lock first, so two
+        writers never deadlock on a lock upgrade) … COMMIT, rolled back on any error."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            existing: dict[str, tuple[int, AnyNode]] = {
+                n.id: (pk, n) for pk, n in self._fetch_keyed(list(by_id))
+            }
+            keys = {i: pk for i, (pk, _) in existing.items()}
+            if edges:
+                types: dict[str, str] = {i: n.node_type for i, (_, n) in existing.items()}
+                for i, n in by_id.items():
+                    if types.get(i) != "Model":
+                        types[i] = n.node_type
+                ends = {x for e in edges for x in (e.source, e.target)}
+                for i, (pk, node_type) in self._keys(list(ends - types.keys())).items():
+                    keys[i], types[i] = pk, node_type
+                check_edges(list(edges), types)
+            (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
+            inserts: list[tuple[Any, ...]] = []
+            updates: list[tuple[Any, ...]] = []
+            log = self.log_enabled
+            lines: list[str] = []  # the log entry's body (provenance.store.chain)
+            merged_into: list[tuple[str, int, str]] = []
+            for node_id, node in by_id.items():
+                hit = existing.get(node_id)
+                if hit is None:
+                    top += 1
+                    keys[node_id] = top
+                    row = self._row(merge_node(None, node))
+                    inserts.append((top, *row))
+                    if log:
+                        lines.append(node_line(node_id, element_digest(row[-1])))
+                elif (merged := merge_node(hit[1], node)) != hit[1]:
+                    row = self._row(merged)
+                    updates.append((*row[1:], hit[0]))
+                    if log:
+                        merged_into.append((node_id, hit[0], element_digest(row[-1])))
+            if merged_into:
+                lines += self._merge_lines(merged_into)
+            n_nodes = len(lines)
+            stored: set[tuple[int, str, int]] = set()
+            if log and edges:
+                stored = self._stored_edge_keys(edges, keys, by_id.keys() - existing.keys())
+            db.executemany(
+                "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
+                "created_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                inserts,
+            )
+            db.executemany(
+                "UPDATE nodes SET node_type=?, name=?, kind=?, operation=?, uri=?, status=?, "
+                "created_at=?, data=? WHERE pk=?",
+                updates,
+            )
+            added = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO edges(source, type, target, role) VALUES (?,?,?,?)",
+                [(keys[e.source], e.type, keys[e.target], e.role) for e in edges],
+            )
+            if log and edges:
+                every = db.total_changes - added == len(edges)  # none stored before, no repeat
+                lines += _edge_lines(edges, None if every else (stored, keys))
+            if lines:
+                self._append_log(
+                    next_entry(self._head_ref(), lines, nodes=n_nodes, edges=len(lines) - n_nodes)
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    # --- the log (provenance.store.chain) ---------------------------------------------------
+    def _merge_lines(self, merged_into: list[tuple[str, int, str]]) -> list[str]:
+        """Body lines of nodes a write merged into: ``(id, key, new digest)`` each, with the
+        digest of the record it replaces (read before the update)."""
+        old: dict[int, str] = {}
+        for chunk in _chunks([pk for _, pk, _ in merged_into]):
+            cur = self._db.execute(
+                f"SELECT pk, data FROM nodes WHERE pk IN ({_marks(len(chunk))})", tuple(chunk)
+            )
+            old.update((pk, element_digest(data)) for pk, data in cur)
+        return [node_line(i, new, old[pk]) for i, pk, new in merged_into]
+
+    def _stored_edge_keys(
+        self, edges: Sequence[Edge], keys: dict[str, int], created: set[str]
+    ) -> set[tuple[int, str, int]]:
+        """The keys of the edges already stored from the sources of ``edges`` that existed
+        before the write (an edge from a node the write creates cannot be)."""
+        stored: set[tuple[int, str, int]] = set()
+        older = sorted({keys[e.source] for e in edges if e.source not in created})
+        for chunk in _chunks(older):
+            sql = f"SELECT source, type, target FROM edges WHERE source IN ({_marks(len(chunk))})"
+            stored.update(self._db.execute(sql, tuple(chunk)))
+        return stored
+
+    def _head_ref(self) -> HeadRef | None:
+        row = self._db.execute("SELECT seq, digest FROM log ORDER BY seq DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def _append_log(self, entry: LogEntry) -> None:
+        self._db.execute(
+            f"INSERT INTO log({_LOG_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+            (
+                entry.seq,
+                entry.digest,
+                entry.prev,
+                entry.at.isoformat(),
+                entry.nodes,
+                entry.edges,
+                entry.body,
+            ),
+        )
+
+    def _start_log(self) -> None:
+        """Genesis entries covering the graph as found: how a store from before the log
+        starts its chain (in the upgrade's transaction)."""
+        stored = (s for batch in self._stored_elements(5000) for s in batch)
+        for entry in genesis_entries(self._head_ref(), stored):
+            self._append_log(entry)
+
+    @staticmethod
+    def _entry(row: Sequence[Any]) -> LogEntry:
+        seq, digest, prev, at, nodes, edges, body = row
+        return LogEntry(
+            seq=seq, digest=digest, prev=prev, at=at, nodes=nodes, edges=edges, body=body
+        )
+
+    def log_head(self) -> LogEntry | None:
+        """The newest log entry, or None before the first write.
+
+        Example:
+            >>> import tempfile
+            >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+            >>> s.log_head() is None
+            True
+            >>> s.write([Transform(id="blake3:" + "1" * 64, operation="clean")], [])
+            >>> s.log_head().seq, s.log_head().nodes
+            (1, 1)
+        """
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_LOG_COLUMNS} FROM log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        return self._entry(row) if row else None
+
+    def iter_log(self, batch_size: int = 16) -> Iterator[list[LogEntry]]:
+        """Every log entry in ``seq`` order, in batches."""
+        after = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT {_LOG_COLUMNS} FROM log WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (after, batch_size),
+                ).fetchall()
+            if not rows:
+                return
+            yield [self._entry(r) for r in rows]
+            after = rows[-1][0]
+
+    def iter_stored_elements(self, batch_size: int = 5000) -> Iterator[list[Stored]]:
+        """Every node and edge as stored, valued as the log records it: a node by the digest
+        of its stored JSON (with a note when an index column disagrees with it), an edge by
+        its role. Raw rows, so a record changed into something unreadable is still named."""
+        pages = self._stored_elements(batch_size)
+        while True:
+            with self._lock:
+                page = next(pages, None)
+            if page is None:
+                return
+            yield page
+
+    def _stored_elements(self, batch_size: int) -> Iterator[list[Stored]]:
+        db = self._db
+        last = 0
+        sql = _STORED_NODES
+        while True:
             try:
-                db.execute("BEGIN IMMEDIATE")
-                existing: dict[str, tuple[int, AnyNode]] = {
-                    n.id: (pk, n) for pk, n in self._fetch_keyed(list(by_id))
-                }
-                keys = {i: pk for i, (pk, _) in existing.items()}
-                if edges:
-                    types: dict[str, str] = {i: n.node_type for i, (_, n) in existing.items()}
-                    for i, n in by_id.items():
-                        if types.get(i) != "Model":
-                            types[i] = n.node_type
-                    ends = {x for e in edges for x in (e.source, e.target)}
-                    for i, (pk, node_type) in self._keys(list(ends - types.keys())).items():
-                        keys[i], types[i] = pk, node_type
-                    check_edges(list(edges), types)
-                (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
-                inserts: list[tuple[Any, ...]] = []
-                updates: list[tuple[Any, ...]] = []
-                for node_id, node in by_id.items():
-                    hit = existing.get(node_id)
-                    if hit is None:
-                        top += 1
-                        keys[node_id] = top
-                        inserts.append((top, *self._row(merge_node(None, node))))
-                    elif (merged := merge_node(hit[1], node)) != hit[1]:
-                        updates.append((*self._row(merged)[1:], hit[0]))
-                db.executemany(
-                    "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
-                    "created_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    inserts,
-                )
-                db.executemany(
-                    "UPDATE nodes SET node_type=?, name=?, kind=?, operation=?, uri=?, status=?, "
-                    "created_at=?, data=? WHERE pk=?",
-                    updates,
-                )
-                db.executemany(
-                    "INSERT OR IGNORE INTO edges(source, type, target, role) VALUES (?,?,?,?)",
-                    [(keys[e.source], e.type, keys[e.target], e.role) for e in edges],
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+                rows = db.execute(sql, (last, batch_size)).fetchall()
+            except sqlite3.OperationalError:  # an SQLite without JSON functions
+                if sql == _STORED_NODES_PLAIN:
+                    raise
+                sql = _STORED_NODES_PLAIN
+                continue
+            if not rows:
+                break
+            new = tuple.__new__  # Stored without its Python-level constructor (hot loop)
+            yield [
+                new(Stored, (r[1], element_digest(r[9]), None if r[10] else _column_note(r)))
+                for r in rows
+            ]
+            last = rows[-1][0]
+        after: tuple[Any, ...] = (-1, "", -1)
+        while rows := db.execute(_STORED_EDGES, (*after, batch_size)).fetchall():
+            yield [
+                tuple.__new__(Stored, ((s or "", t, g or ""), role_value(role), None))
+                for _, t, _, s, g, role in rows
+            ]
+            after = rows[-1][:3]
 
     def _keys(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Integer key and node type of each of these ids that exists."""
@@ -371,20 +711,52 @@ class SQLiteStore(StoreBase):
         return sorted(out)[:limit]
 
     def find_artifacts(
-        self, *, name: str | None = None, kind: str | None = None, uri: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        uri: str | None = None,
+        limit: int | None = None,
     ) -> list[Artifact]:
-        """Artifacts matching every given field, newest first."""
-        clauses, params = ["node_type IN ('Artifact', 'Model')"], []
+        """Artifacts matching every given field, newest first (at most ``limit``)."""
+        clauses: list[str] = ["node_type IN ('Artifact', 'Model')"]
+        params: list[str | int] = []
         for col, val in (("name", name), ("kind", kind), ("uri", uri)):
             if val is not None:
                 clauses.append(f"{col} = ?")
                 params.append(val)
         sql = f"SELECT data FROM nodes WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [
             a for a in (node_from_dict(json.loads(r[0])) for r in rows) if isinstance(a, Artifact)
         ]
+
+    def find_transforms(
+        self, *, operation: str | None = None, name: str | None = None
+    ) -> list[Transform]:
+        """Transforms matching every given field, newest first (by ``started_at``, then id).
+
+        Example:
+            >>> import tempfile
+            >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+            >>> s.write([Transform(id="blake3:" + "1" * 64, operation="clean")], [])
+            >>> [t.operation for t in s.find_transforms(operation="clean")]
+            ['clean']
+        """
+        clauses, params = ["node_type = 'Transform'"], []
+        for col, val in (("operation", operation), ("name", name)):
+            if val is not None:
+                clauses.append(f"{col} = ?")
+                params.append(val)
+        sql = f"SELECT data FROM nodes WHERE {' AND '.join(clauses)}"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        found = (node_from_dict(json.loads(r[0])) for r in rows)
+        return newest_first(t for t in found if isinstance(t, Transform))
 
     def _next_level(
         self, nodes: Sequence[int], transforms: Sequence[int], direction: Direction
@@ -397,13 +769,7 @@ class SQLiteStore(StoreBase):
             reached.update(r[0] for r in self._db.execute(sql, tuple(chunk)))
         out: list[StepEdge[int]] = []
         for chunk in _chunks(sorted(reached)):
-            out.extend(
-                self._db.execute(
-                    "SELECT source, type, target, role FROM edges "
-                    f"WHERE source IN ({_marks(len(chunk))})",
-                    tuple(chunk),
-                )
-            )
+            out.extend(self._db.execute(_FLOW.format(marks=_marks(len(chunk))), tuple(chunk)))
         return out
 
     def traverse(

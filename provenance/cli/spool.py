@@ -1,0 +1,124 @@
+"""``provenance spool status|flush``: what the durable spool (:mod:`provenance.spool`) holds,
+and sending it to its store now.
+
+Mounted by the main CLI (:mod:`provenance.cli.app`) as the ``spool`` group. ``flush`` exits
+0 when nothing is left to send, 1 otherwise (the store is still unavailable, or the timeout
+ran out), so a job can retry it.
+
+Example:
+    >>> from typer.testing import CliRunner
+    >>> CliRunner().invoke(spool_app, ["--help"]).exit_code
+    0
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from provenance.cli.common import JsonOpt, StoreOpt, out_console, print_json, typer_app
+from provenance.errors import StoreError
+from provenance.spool import FlushReport, Spool, SpooledStore, SpoolStatus, spool_statuses
+from provenance.store import STORE_ENV
+
+__all__ = ["flush", "spool_app", "status"]
+
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", min=0, help="Stop sending after this many seconds."),
+]
+
+
+def _store_uri(store: str | None) -> str | None:
+    """The store the command is about: ``--store``, else ``$PROVENANCE_STORE``, else None.
+
+    Example:
+        >>> _store_uri("neo4j://neo4j:pw@db:7687")
+        'neo4j://neo4j:pw@db:7687'
+    """
+    return store or os.environ.get(STORE_ENV) or None
+
+
+def _status_table(statuses: list[SpoolStatus]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for column in ("store", "pending runs", "records", "oldest", "rejected", "writers", "spool"):
+        table.add_column(column, no_wrap=column != "spool")
+    for s in statuses:
+        table.add_row(
+            s.store,
+            str(s.pending_runs),
+            str(s.pending_records),
+            s.oldest_pending.isoformat(timespec="seconds") if s.oldest_pending else "-",
+            str(s.rejected),
+            ", ".join(str(p) for p in s.writers) or "-",
+            s.directory,
+        )
+    return table
+
+
+def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Show what is spooled: runs waiting to be sent, since when, rejected records.
+
+    Also the running processes that hold a journal. Without --store (or $PROVENANCE_STORE):
+    the spool of every store on this machine.
+    """
+    uri = _store_uri(store)
+    statuses = [Spool(uri).status()] if uri else spool_statuses()
+    if as_json:
+        print_json([s.model_dump(mode="json") for s in statuses])
+        return
+    out = out_console(soft_wrap=True)
+    if not statuses:
+        out.print("nothing is spooled", markup=False)
+        return
+    out.print(_status_table(statuses))
+
+
+def _report_line(report: FlushReport) -> str:
+    """One line saying what a flush did.
+
+    Example:
+        >>> _report_line(FlushReport(store="neo4j://db:7687", directory="/s", sent=3))
+        'neo4j://db:7687: sent 3, 0 still spooled'
+    """
+    parts = [f"{report.store}: sent {report.sent}", f"{report.pending} still spooled"]
+    if report.rejected:
+        parts.append(f"{report.rejected} rejected (kept in {report.directory}/rejected.jsonl)")
+    if report.held_by_others:
+        parts.append(f"{report.held_by_others} held by running processes (they send them)")
+    if report.timed_out:
+        parts.append("timed out")
+    if report.error:
+        parts.append(f"stopped: {report.error}")
+    return ", ".join(parts)
+
+
+def flush(store: StoreOpt = None, timeout: TimeoutOpt = 60.0, as_json: JsonOpt = False) -> None:
+    """Send every run spooled for a store now, oldest first; exit 1 if some are left.
+
+    The store's URI, with its password, comes from --store or $PROVENANCE_STORE. Runs held
+    by running processes are left to them.
+    """
+    uri = _store_uri(store)
+    if not uri:
+        raise StoreError("which store? give --store URI (or set $PROVENANCE_STORE)")
+    spooled = SpooledStore(uri)  # never raises for a store that is down
+    try:
+        report = spooled.flush(timeout)
+    finally:
+        spooled.close(timeout=0)
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+    else:
+        out_console(soft_wrap=True).print(_report_line(report), markup=False)
+    if report.pending or report.error:
+        raise typer.Exit(1)
+
+
+spool_app = typer_app(
+    "The durable local spool of runs bound for a Neo4j store: see what waits, send it now.",
+    [("status", status), ("flush", flush)],
+)

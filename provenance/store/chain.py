@@ -1,0 +1,305 @@
+"""The tamper-evident log: one hash-chained entry per write that changed the graph.
+
+Every :meth:`~provenance.store.base.LineageStore.write` that changes something appends one
+:class:`LogEntry` in the same transaction as the change, so a run and its entry commit
+together or not at all. An entry records, for each element the write created or changed,
+the element as the store now holds it:
+
+* a node: its id and the SHA-256 of its stored record (:func:`element_digest`; the SQLite
+  store hashes the node's JSON as stored, the Neo4j store its labels and properties), and,
+  when the write merged into a node that existed, the digest it replaced;
+* an edge: its key ``(source, type, target)`` and its role (JSON), its only other content.
+
+The entry's digest covers its sequence number, the previous entry's digest, its time, and
+those element lines (:func:`entry_digest`), so each entry commits to every entry before it,
+git-style. A write that changes nothing (a re-recorded run) appends nothing.
+
+The body is one line per element, in write order::
+
+    N <node id> <digest>              a node the write created
+    N <node id> <digest> <old digest> a node the write merged into (was <old digest>)
+    E <source> <TYPE> <target> <role> an edge the write created (role as JSON: null, "input")
+
+Bodies hold ids and digests only, never content: an erased artifact's uri is not in the log.
+:func:`provenance.analysis.integrity.verify_log` re-derives the chain from the stored graph.
+
+Example:
+    >>> a = "blake3:" + "a" * 64
+    >>> first = next_entry(None, [node_line(a, element_digest("{}"))], nodes=1, edges=0)
+    >>> first.seq, first.prev, first.digest == entry_digest(
+    ...     first.seq, first.prev, first.at, first.nodes, first.edges, first.body)
+    (1, None, True)
+    >>> second = next_entry(first, [node_line(a, element_digest("{1}"), element_digest("{}"))],
+    ...                     nodes=1, edges=0)
+    >>> second.seq, second.prev == first.digest
+    (2, True)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, Final, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from provenance.hashing.core import domain_prefix
+from provenance.model import short_id, utcnow
+
+#: Hash of element digests and entry digests (SHA-256: SHA-NI makes it the fastest on the
+#: small records of a write; entry digests are written ``sha256:<hex>``).
+LOG_ALGORITHM: Final = "sha256"
+#: Elements per entry when a store that predates the log starts it (genesis entries).
+GENESIS_CHUNK: Final = 50_000
+#: The key of an edge in the log: ``(source id, type, target id)``; a node's key is its id.
+EdgeKey = tuple[str, str, str]
+ElementKey = str | EdgeKey
+#: An entry named by its sequence number and digest (what the next entry chains to).
+HeadRef = tuple[int, str]
+
+_ELEMENT_HASHER = hashlib.sha256(domain_prefix("log-element"))
+_ENTRY_PREFIX = domain_prefix("log-entry")
+_ROLE_JSON: dict[str | None, str] = {None: "null"}
+
+
+class LogEntry(BaseModel):
+    """One entry of the chain: which write (``seq``), after which entry (``prev``), when, and
+    the elements it created or changed (``body``, see the module docs).
+
+    Example:
+        >>> e = next_entry(None, [], nodes=0, edges=0)
+        >>> sorted(e.summary())
+        ['at', 'digest', 'edges', 'nodes', 'prev', 'seq']
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: int = Field(ge=1)
+    #: ``sha256:<hex>`` of the entry (:func:`entry_digest`).
+    digest: str
+    #: The previous entry's digest; None for the first entry.
+    prev: str | None = None
+    at: _dt.datetime
+    #: How many node and edge lines the body holds.
+    nodes: int = 0
+    edges: int = 0
+    body: str = Field(default="", repr=False)
+
+    @property
+    def ref(self) -> HeadRef:
+        """``(seq, digest)``: what the next entry chains to."""
+        return (self.seq, self.digest)
+
+    def summary(self) -> dict[str, Any]:
+        """The entry without its body, JSON-ready (what ``provenance log head`` prints)."""
+        return self.model_dump(mode="json", exclude={"body"})
+
+
+class Stored(NamedTuple):
+    """One element as a store holds it: its log key, its value as the log records it, and a
+    note when the store found it inconsistent in a way the value cannot show (e.g. an index
+    column of the SQLite store that disagrees with the node's record)."""
+
+    key: ElementKey
+    value: str
+    note: str | None = None
+
+
+def element_digest(record: str) -> str:
+    """The hex SHA-256 of one stored element record (domain ``log-element``).
+
+    Example:
+        >>> len(element_digest('{"id": 1}')), element_digest("x") == element_digest("x")
+        (64, True)
+    """
+    h = _ELEMENT_HASHER.copy()
+    h.update(record.encode())
+    return h.hexdigest()
+
+
+def role_value(role: str | None) -> str:
+    """An edge's value in the log: its role as JSON.
+
+    Example:
+        >>> role_value(None), role_value("input")
+        ('null', '"input"')
+    """
+    found = _ROLE_JSON.get(role)
+    if found is None:
+        found = json.dumps(role, ensure_ascii=False)
+        if len(_ROLE_JSON) < 1024:
+            _ROLE_JSON[role] = found
+    return found
+
+
+def edge_props_value(props: dict[str, Any]) -> str:
+    """An edge's value from its stored properties: its role as JSON when ``role`` is all it
+    holds (as the library writes it), else every property as JSON (which no log line holds).
+
+    Example:
+        >>> edge_props_value({}), edge_props_value({"role": "input"})
+        ('null', '"input"')
+        >>> edge_props_value({"role": "input", "weight": 2})
+        '{"role":"input","weight":2}'
+    """
+    if props.keys() <= {"role"}:
+        return role_value(props.get("role"))
+    return json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def node_line(node_id: str, value: str, old: str | None = None) -> str:
+    """The body line of a node the write created (or merged into, with ``old``).
+
+    Example:
+        >>> node_line("blake3:ab", "d1"), node_line("blake3:ab", "d2", "d1")
+        ('N blake3:ab d1', 'N blake3:ab d2 d1')
+    """
+    return f"N {node_id} {value}" if old is None else f"N {node_id} {value} {old}"
+
+
+def edge_line(source: str, edge_type: str, target: str, role_json: str) -> str:
+    """The body line of an edge the write created (``role_json``: :func:`role_value`).
+
+    Example:
+        >>> edge_line("blake3:t", "USED", "blake3:a", role_value("input"))
+        'E blake3:t USED blake3:a "input"'
+    """
+    return f"E {source} {edge_type} {target} {role_json}"
+
+
+class BodyLine(NamedTuple):
+    """One parsed body line."""
+
+    kind: Literal["N", "E"]
+    key: ElementKey
+    value: str
+    #: For a node merged into: the digest it replaced.
+    old: str | None
+
+
+def iter_body(body: str) -> Iterator[BodyLine]:
+    """The lines of an entry body, parsed; ids are interned (an edge's ends share the node's
+    string), so a verifier's map of a million elements stays small. A line that does not
+    parse raises ``ValueError``.
+
+    Example:
+        >>> [tuple(x) for x in iter_body('N blake3:a d1\\nE blake3:t USED blake3:a "in put"')]
+        [('N', 'blake3:a', 'd1', None), ('E', ('blake3:t', 'USED', 'blake3:a'), '"in put"', None)]
+    """
+    intern, new = sys.intern, tuple.__new__  # tuple.__new__: a NamedTuple without its
+    for line in body.split("\n") if body else ():  # Python-level constructor (hot loop)
+        if line.startswith("N "):
+            parts = line.split(" ")
+            if len(parts) == 3:
+                yield new(BodyLine, ("N", intern(parts[1]), parts[2], None))
+                continue
+            if len(parts) == 4:
+                yield new(BodyLine, ("N", intern(parts[1]), parts[2], parts[3]))
+                continue
+        elif line.startswith("E "):
+            parts = line.split(" ", 4)
+            if len(parts) == 5:
+                key = (intern(parts[1]), intern(parts[2]), intern(parts[3]))
+                yield new(BodyLine, ("E", key, parts[4], None))
+                continue
+        raise ValueError(f"not a log line: {line[:80]!r}")
+
+
+def entry_digest(
+    seq: int, prev: str | None, at: _dt.datetime, nodes: int, edges: int, body: str
+) -> str:
+    """``sha256:<hex>`` over the entry's header (seq, prev, time, line counts) and body.
+
+    Example:
+        >>> at = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+        >>> entry_digest(1, None, at, 0, 0, "")[:7]
+        'sha256:'
+        >>> entry_digest(1, None, at, 0, 0, "") != entry_digest(2, None, at, 0, 0, "")
+        True
+    """
+    header = f"seq {seq}\nprev {prev or '-'}\nat {at.isoformat()}\nnodes {nodes}\nedges {edges}\n\n"
+    h = hashlib.sha256(_ENTRY_PREFIX)
+    h.update(header.encode())
+    h.update(body.encode())
+    return f"{LOG_ALGORITHM}:{h.hexdigest()}"
+
+
+def next_entry(
+    after: LogEntry | HeadRef | None,
+    lines: list[str],
+    *,
+    nodes: int,
+    edges: int,
+    at: _dt.datetime | None = None,
+) -> LogEntry:
+    """The entry that follows ``after`` (an entry, its ``(seq, digest)``, or None for the
+    first) with these body lines.
+
+    Example:
+        >>> first = next_entry(None, ["N blake3:a d"], nodes=1, edges=0)
+        >>> first.body, next_entry(first.ref, [], nodes=0, edges=0).prev == first.digest
+        ('N blake3:a d', True)
+    """
+    if isinstance(after, LogEntry):
+        after = after.ref
+    seq, prev = (0, None) if after is None else after
+    seq += 1
+    when = at or utcnow()
+    body = "\n".join(lines)
+    return LogEntry(
+        seq=seq,
+        digest=entry_digest(seq, prev, when, nodes, edges, body),
+        prev=prev,
+        at=when,
+        nodes=nodes,
+        edges=edges,
+        body=body,
+    )
+
+
+def genesis_entries(
+    after: LogEntry | HeadRef | None, stored: Iterable[Stored], chunk: int = GENESIS_CHUNK
+) -> Iterator[LogEntry]:
+    """Entries covering a graph as found, ``chunk`` elements each, chained after ``head``:
+    how a store written before the log existed starts its chain.
+
+    Example:
+        >>> found = [Stored("blake3:a", "d1"), Stored(("blake3:t", "USED", "blake3:a"), "null")]
+        >>> [(e.seq, e.nodes, e.edges) for e in genesis_entries(None, found, chunk=1)]
+        [(1, 1, 0), (2, 0, 1)]
+    """
+    lines: list[str] = []
+    n_nodes = n_edges = 0
+    at = utcnow()
+    for element in stored:
+        if isinstance(element.key, str):
+            lines.append(node_line(element.key, element.value))
+            n_nodes += 1
+        else:
+            lines.append(edge_line(*element.key, element.value))
+            n_edges += 1
+        if len(lines) >= chunk:
+            entry = next_entry(after, lines, nodes=n_nodes, edges=n_edges, at=at)
+            yield entry
+            after = entry.ref
+            lines, n_nodes, n_edges = [], 0, 0
+    if lines:
+        yield next_entry(after, lines, nodes=n_nodes, edges=n_edges, at=at)
+
+
+def element_label(key: ElementKey) -> str:
+    """How a report names an element: ``node <short id>`` or ``edge <short> TYPE <short>``.
+
+    Example:
+        >>> element_label("blake3:" + "ab" * 32)
+        'node abababababab'
+        >>> element_label(("blake3:" + "1" * 64, "USED", "blake3:" + "2" * 64))
+        'edge 111111111111 -USED-> 222222222222'
+    """
+    if isinstance(key, str):
+        return f"node {short_id(key) or '(no id)'}"
+    source, edge_type, target = key
+    return f"edge {short_id(source) or '(no id)'} -{edge_type}-> {short_id(target) or '(no id)'}"
