@@ -10,6 +10,7 @@
 :func:`contamination`              shared ancestry and shared rows of a train and a test set
 :func:`cost`                       recorded cost rolled up by source, team, experiment, model
 :func:`drift`                      per-feature drift of two artifacts' recorded statistics
+:func:`verify_log`                 tamper evidence: the hash-chained log against the stored graph
 =================================  ==============================================================
 
 Renderings of these reports (rich tables, HTML, diagrams) live in :mod:`provenance.render`.
@@ -56,6 +57,7 @@ from provenance.analysis.impact import (
     impact,
     impact_sources,
 )
+from provenance.analysis.integrity import LogProblem, LogVerdict, verify_log
 from provenance.analysis.loops import FeedbackLoop, LoopReport, loops
 from provenance.analysis.order import topological_order, transforms_in_order
 from provenance.analysis.refs import NodeRef, get_node
@@ -85,6 +87,8 @@ __all__ = [
     "FeedbackLoop",
     "ImpactPlan",
     "ImpactedNode",
+    "LogProblem",
+    "LogVerdict",
     "LoopReport",
     "NameMatch",
     "NodeRef",
@@ -119,4 +123,5 @@ __all__ = [
     "topological_order",
     "transforms_in_order",
     "verify",
+    "verify_log",
 ]

@@ -23,6 +23,15 @@ The body is one line per element, in write order::
 Bodies hold ids and digests only, never content: an erased artifact's uri is not in the log.
 :func:`provenance.analysis.integrity.verify_log` re-derives the chain from the stored graph.
 
+Where entries live: the SQLite store's ``log`` table (``seq`` the primary key, ``digest``
+unique); the Neo4j store's ``(:LogEntry {seq, digest, prev, at, nodes, edges, body})`` nodes
+(unique ``seq`` and ``digest``), which no lineage query matches. Each store reads the head and
+appends inside the write's transaction: SQLite's ``BEGIN IMMEDIATE`` already makes writers
+take turns; Neo4j writers first lock one ``(:LogLock)`` node (``lock_log.cypher``), and the
+``seq`` constraint refuses a second entry with the same number should a writer skip that.
+A store written before the log starts its chain with genesis entries (:func:`genesis_entries`)
+covering the graph as found.
+
 Example:
     >>> a = "blake3:" + "a" * 64
     >>> first = next_entry(None, [node_line(a, element_digest("{}"))], nodes=1, edges=0)

@@ -80,9 +80,9 @@ _UPSERTS = {
     "CodeVersion": "upsert_code_versions",
 }
 BATCH = 5000
-#: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
 #: Cypher LIMIT takes no null: "no limit" is this many rows.
 _NO_LIMIT = 2**62
+#: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
 _LOG_RETRIES = 20
 # Per walk direction: the step query and its frontier parameter.
 _STEPS = {
