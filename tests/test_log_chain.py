@@ -608,3 +608,18 @@ def test_a_killed_writer_leaves_a_verifiable_chain(backend: Backend) -> None:
     assert head.seq == len(runs)  # one entry per committed run, nothing more
     verdict = verify_log(backend.store)
     assert verdict.ok, verdict.message
+
+
+def test_pins_may_be_bare_hex_prefixes_and_must_be_long_enough(tmp_path: Path) -> None:
+    from provenance.errors import AnalysisError
+
+    store = SQLiteStore(tmp_path / "l.sqlite")
+    three_runs(store)
+    head = store.log_head()
+    assert head is not None
+    bare = head.digest.split(":")[1][:12].upper()
+    assert verify_log(store, pinned=[bare]).pinned == {f"sha256:{bare.lower()}": 3}
+    with pytest.raises(AnalysisError, match="at least 8 hex digits"):
+        verify_log(store, pinned=["sha256:abcd"])
+    result = CliRunner().invoke(app, ["log", "verify", "--store", store.uri, "--pin", "abc"])
+    assert result.exit_code != 0

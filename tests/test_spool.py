@@ -124,8 +124,14 @@ def test_writes_during_backoff_do_not_touch_the_store(tmp_path: Path, slow_backo
     flaky.down = False
     store._retry_at = 0.0  # as if the delay had passed
     store.write([Artifact(id=f"blake3:{99:064x}", name="99")], [])  # queued behind the five
-    wait_until(lambda: store.spool.status().pending_records == 0)  # sent in the background
-    assert store._failures == 0 and not store._backlog
+    # Sent in the background; the sender notes the recovery just after the spool empties.
+    wait_until(
+        lambda: (
+            store.spool.status().pending_records == 0
+            and store._failures == 0
+            and not store._backlog
+        )
+    )
     assert flaky.counts() == {"Artifact": 6}
     store.write([Artifact(id=f"blake3:{100:064x}", name="100")], [])  # straight to the store
     assert flaky.counts() == {"Artifact": 7} and store.spool.own_pending == 0

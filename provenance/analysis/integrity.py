@@ -47,9 +47,11 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from provenance.errors import AnalysisError
 from provenance.model import NODE_TYPES
 from provenance.store.base import EDGE_TYPES, LineageStore
 from provenance.store.chain import (
+    LOG_ALGORITHM,
     ElementKey,
     LogEntry,
     element_label,
@@ -171,9 +173,11 @@ def verify_log(
 ) -> LogVerdict:
     """Check the store's log against its graph; see the module docs.
 
-    ``pinned``: entry digests (or unique prefixes of 8+ hex digits) that must still be in
-    the chain. The check reads the log and then the graph; when the head moved meanwhile
-    (a write landed) and problems were found, it runs again, up to ``attempts`` times.
+    ``pinned``: entry digests (``sha256:<hex>``, or their first 8+ hex digits, with or
+    without ``sha256:``) that must still be in the chain; a shorter one raises
+    :class:`~provenance.errors.AnalysisError`. The check reads the log and then the graph;
+    when the head moved meanwhile (a write landed) and problems were found, it runs again,
+    up to ``attempts`` times.
 
     Example:
         >>> import tempfile
@@ -182,6 +186,7 @@ def verify_log(
         ...            ).message
         'pinned entry sha256:00c0ffee is not in the chain: the log was rewritten or cut'
     """
+    pinned = [_pin(p) for p in pinned if p.strip()]
     verdict = LogVerdict(ok=False)
     for _ in range(max(1, attempts)):
         before = _head_digest(store)
@@ -189,6 +194,26 @@ def verify_log(
         if verdict.ok or _head_digest(store) == before:
             return verdict
     return verdict.model_copy(update={"concurrent_writes": True})
+
+
+def _pin(given: str) -> str:
+    """A pinned digest as ``sha256:<hex>`` (a prefix of one), checked.
+
+    Example:
+        >>> _pin("0BADC0FFEE"), _pin("sha256:0badc0ffee")
+        ('sha256:0badc0ffee', 'sha256:0badc0ffee')
+    """
+    algo, _, hexpart = given.strip().lower().rpartition(":")
+    if (
+        algo not in ("", LOG_ALGORITHM)
+        or len(hexpart) < 8
+        or not all(c in "0123456789abcdef" for c in hexpart)
+    ):
+        raise AnalysisError(
+            f"pinned digest {given!r} is not an entry digest: give sha256:<hex> as "
+            "`provenance log head` prints it (at least 8 hex digits)"
+        )
+    return f"{LOG_ALGORITHM}:{hexpart}"
 
 
 def _head_digest(store: LineageStore) -> str | None:
@@ -221,7 +246,7 @@ class _Findings:
 def _check(store: LineageStore, pinned: Sequence[str], progress: Progress | None) -> LogVerdict:
     started = time.perf_counter()
     found = _Findings()
-    pins = {p.strip(): 0 for p in pinned if p.strip()}
+    pins = dict.fromkeys(pinned, 0)
     latest, entries, head = _read_log(store, pins, found, progress)
     elements, nodes_seen, edges_seen = _read_graph(store, latest, found, progress)
     for key in latest:
@@ -321,7 +346,7 @@ def _read_log(
                 )
             _apply_body(e, latest, found)
             for pin in pins:
-                if e.digest.startswith(pin) and len(pin.partition(":")[2] or pin) >= 8:
+                if e.digest.startswith(pin):
                     pins[pin] = e.seq
             prev, expected, head = e.digest, e.seq + 1, e
         if progress:
@@ -413,8 +438,9 @@ def _count_check(
         found.add(
             LogProblem(
                 kind="inserted",
-                detail=f"{extra_nodes} node(s) and {extra_edges} edge(s) without an id were "
-                "inserted outside the library (the store counts them, no entry covers them)",
+                detail=f"{max(0, extra_nodes)} node(s) and {extra_edges} edge(s) were inserted "
+                "outside the library where the element scan cannot key them (a node without "
+                "an id, an edge from one): the store counts them, no entry covers them",
             )
         )
 

@@ -154,9 +154,11 @@ def edge_props_value(props: dict[str, Any]) -> str:
         >>> edge_props_value({"role": "input", "weight": 2})
         '{"role":"input","weight":2}'
     """
-    if props.keys() <= {"role"}:
+    if props.keys() <= {"role"} and isinstance(props.get("role"), str | None):
         return role_value(props.get("role"))
-    return json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        props, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
+    )
 
 
 def node_line(node_id: str, value: str, old: str | None = None) -> str:

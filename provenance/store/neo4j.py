@@ -127,6 +127,44 @@ def from_props(labels: Sequence[str], props: dict[str, Any]) -> AnyNode:
     return node_from_dict(data)
 
 
+def _foreign(value: Any) -> str:
+    """JSON for a property value the library never writes (a temporal or spatial value set by
+    hand): its type and text, so the record differs from anything the log holds."""
+    return f"<{type(value).__name__}> {value}"
+
+
+def _record_encoder() -> Callable[[Any], str]:
+    """Canonical JSON (sorted keys, no spaces, UTF-8 as is), the way ``json.dumps`` writes it.
+
+    ``json.dumps`` builds a C encoder on every call; for the many small records of a write,
+    building it once halves the cost. Falls back to ``json.dumps`` where the C encoder is
+    missing or writes differently.
+    """
+
+    def dumps(value: Any) -> str:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_foreign
+        )
+
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+        # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys,
+        # allow_nan), as json.JSONEncoder.iterencode passes them.
+        encode = c_make_encoder(
+            None, _foreign, encode_basestring, None, ":", ",", True, False, True
+        )
+        sample = [["A"], {"b": [1, 2.5, 'é"\n'], "a": True, "c": None, "d": float("nan")}]
+        if "".join(encode(sample, 0)) != dumps(sample):
+            return dumps
+    except (ImportError, TypeError):  # pragma: no cover - not CPython
+        return dumps
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode_record = _record_encoder()
+
+
 def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
     """A node's stored record as the log digests it: its labels and properties as JSON.
 
@@ -134,9 +172,7 @@ def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
         >>> node_record(["Model", "Artifact"], {"name": "m", "id": "x"})
         '[["Artifact","Model"],{"id":"x","name":"m"}]'
     """
-    return json.dumps(
-        [sorted(labels), props], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return _encode_record([sorted(labels), props])
 
 
 def _labels(node: AnyNode) -> list[str]:
@@ -366,8 +402,9 @@ class Neo4jStore(StoreBase):
             stored.update((r["source"], r["type"], r["target"]) for r in rows)
         lines: list[str] = []
         for e in edges:
-            if e.key not in stored:
-                stored.add(e.key)
+            key = (e.source, e.type, e.target)
+            if key not in stored:
+                stored.add(key)
                 lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
         return lines
 
