@@ -29,6 +29,8 @@ from provenance.openlineage import (
     read_jsonl,
     run_transform_id,
 )
+from provenance.openlineage.mapping import map_event
+from provenance.openlineage.pending import PendingView
 from provenance.store import Direction, LineageStore, SQLiteStore
 from provenance.store.base import resolve_id
 from provenance.store.merge import merge_node
@@ -609,3 +611,115 @@ def test_cli_ingest_and_columns(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([*args[:2], "nope", "--store", str(store_dir)]) == 1
     assert "has no column 'nope'" in capsys.readouterr().err
     s.close()
+
+
+# --- batched ingest writes what one write per event writes --------------------------------
+def chained_events() -> list[dict[str, Any]]:
+    """A job that rebuilds a table from its own previous version and a raw feed, 6 times:
+    each run's inputs are versions written earlier, often by an earlier event of the same
+    batch (START and COMPLETE both name them)."""
+    events = []
+    raw, dim = ev.ds(ev.LAKE, "raw/feed"), ev.ds(ev.LAKE, "warehouse/dim")
+    for i in range(6):
+        feed_run = f"01900000-0000-7000-8000-0000000bf{i:03d}"
+        dim_run = f"01900000-0000-7000-8000-0000000bd{i:03d}"
+        for kind, minute in (("START", 0), ("COMPLETE", 1)):
+            events.append(
+                ev.run_event(
+                    kind,
+                    ev.at(ev.T0, 60 * i + minute),
+                    feed_run,
+                    (ev.AIRFLOW, "feed"),
+                    outputs=[raw],
+                )
+            )
+        for kind, minute in (("START", 2), ("COMPLETE", 3)):
+            events.append(
+                ev.run_event(
+                    kind,
+                    ev.at(ev.T0, 60 * i + minute),
+                    dim_run,
+                    (ev.AIRFLOW, "dim"),
+                    inputs=[raw, dim],
+                    outputs=[dim],
+                    run_facets={"parent": ev.parent()},
+                )
+            )
+    return events
+
+
+def check_chain(store: LineageStore) -> None:
+    """In order, each dim run read the previous run's dim and the feed run just before it."""
+    dims = sorted(store.find_transforms(operation="dim"), key=lambda t: t.started_at or ev.T0)
+    assert len(dims) == 6
+    for i, t in enumerate(dims):
+        used = {e.target for e in store.transform_edges([t.id]) if e.type == "USED"}
+        feed = f"01900000-0000-7000-8000-0000000bf{i:03d}"
+        assert dataset_version_id(ev.LAKE, "raw/feed", feed) in used
+        if i:
+            previous = f"01900000-0000-7000-8000-0000000bd{i - 1:03d}"
+            assert dataset_version_id(ev.LAKE, "warehouse/dim", previous) in used
+
+
+def test_batches_write_what_single_writes_write(store: LineageStore, tmp_path: Path) -> None:
+    """Mapped against the store plus the batch so far (PendingView), a batch of any size
+    writes the graph that one write per event writes, on each backend."""
+    events = [
+        *ev.airflow_events(tmp_path),
+        *chained_events(),
+        *ev.spark_events(),
+        ev.job_event(),
+        ev.dataset_event(),
+    ]
+    shuffled = random.Random(3).sample(events, len(events))
+
+    def graph(s: LineageStore) -> Any:
+        counts, nodes, edges = snapshot(s)
+        for n in nodes:  # a code version's created_at is when it was first recorded
+            if n["node_type"] == "CodeVersion":
+                n.pop("created_at")
+        return counts, nodes, edges
+
+    for order in (events, shuffled):
+        reference = SQLiteStore(tmp_path / f"ref-{id(order)}.sqlite")
+        single = ingest_events(reference, order, batch_size=1)
+        expected = graph(reference)
+        reference.close()
+        for size in (5, 500):
+            if isinstance(store, SQLiteStore):
+                store = SQLiteStore(tmp_path / f"batch-{size}-{id(order)}.sqlite")
+            else:
+                store.clear()  # type: ignore[attr-defined]
+            assert ingest_events(store, order, batch_size=size) == single
+            assert graph(store) == expected, (size, order is shuffled)
+            if order is events:
+                check_chain(store)
+
+
+def test_pending_view_answers_like_the_store(tmp_path: Path) -> None:
+    """Each read of the view equals the read of a store holding the same writes."""
+    events = [*ev.airflow_events(tmp_path), *chained_events()]
+    written = SQLiteStore(tmp_path / "written.sqlite")
+    base = SQLiteStore(tmp_path / "base.sqlite")
+    ingest_events(base, events[:8], batch_size=1)
+    ingest_events(written, events[:8], batch_size=1)
+    view = PendingView(base)
+    for event in events[8:]:
+        mapped = map_event(view, event)
+        view.add(mapped.nodes, mapped.edges)
+        written.write(mapped.nodes, mapped.edges)
+    ids = sorted(n.id for b in written.iter_nodes() for n in b)
+
+    def dump(n: Any) -> dict[str, Any]:  # a code version's created_at: when first recorded
+        return n.model_dump(exclude={"created_at"} if n.node_type == "CodeVersion" else None)
+
+    assert [dump(n) for n in view.get_many(ids)] == [dump(n) for n in written.get_many(ids)]
+    transforms = [i for i in ids if isinstance(written.get(i), Transform)]
+    assert view.transform_edges(transforms) == written.transform_edges(transforms)
+    for uri in {n.uri for n in written.find_artifacts() if n.uri}:
+        for limit in (1, 2, None):
+            assert [a.id for a in view.find_artifacts(uri=uri, limit=limit)] == [
+                a.id for a in written.find_artifacts(uri=uri, limit=limit)
+            ], (uri, limit)
+    with pytest.raises(TypeError, match="by uri only"):
+        view.find_artifacts(name="x")

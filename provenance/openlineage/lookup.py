@@ -33,12 +33,12 @@ from provenance.openlineage.naming import (
     job_definition_id,
     parse_node_id,
 )
-from provenance.store.base import LineageStore
+from provenance.store.base import LineageStore, NodeReads
 from provenance.store.merge import openlineage_kind
 
 
 def latest_dataset_version(
-    store: LineageStore, namespace: str, name: str, *, exclude: Collection[str] = ()
+    store: NodeReads, namespace: str, name: str, *, exclude: Collection[str] = ()
 ) -> Artifact | None:
     """The newest artifact recorded for dataset ``(namespace, name)``, or None.
 

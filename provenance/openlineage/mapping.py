@@ -71,7 +71,7 @@ from provenance.openlineage.naming import (
     run_transform_id,
 )
 from provenance.openlineage.schema import SPEC_URL, event_type, validate_event
-from provenance.store.base import PARENT, PRODUCED, RAN, USED, AnyNode, LineageStore
+from provenance.store.base import PARENT, PRODUCED, RAN, USED, AnyNode, NodeReads
 from provenance.store.merge import EVENT_STATUS, merge_node
 
 __all__ = ["SPEC_URL", "Mapped", "check_event", "event_time", "map_event"]
@@ -252,7 +252,7 @@ class _Bindings:
     produced: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, store: LineageStore, transform_id: str) -> _Bindings:
+    def of(cls, store: NodeReads, transform_id: str) -> _Bindings:
         edges = [e for e in store.transform_edges([transform_id]) if e.type in (USED, PRODUCED)]
         if not edges:
             return cls()
@@ -265,7 +265,7 @@ class _Bindings:
         return out
 
 
-def _named_version(store: LineageStore, namespace: str, name: str, version: str) -> str:
+def _named_version(store: NodeReads, namespace: str, name: str, version: str) -> str:
     """The artifact id of a dataset's ``version`` facet: a stored artifact's own digest when
     the version is one, else :func:`dataset_version_id`."""
     if is_digest(version) and isinstance(store.get(version), Artifact):
@@ -299,9 +299,7 @@ def _dataset_node(
     )
 
 
-def _current_version(
-    store: LineageStore, dataset: dict[str, Any], exclude: Iterable[str] = ()
-) -> str:
+def _current_version(store: NodeReads, dataset: dict[str, Any], exclude: Iterable[str] = ()) -> str:
     """A dataset named without a run's context: its version facet, the newest version, or
     the unversioned stand-in."""
     namespace, name = dataset["namespace"], dataset["name"]
@@ -318,7 +316,7 @@ def _datasets(event: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
 
 
-def _map_run(store: LineageStore, event: dict[str, Any]) -> Mapped:
+def _map_run(store: NodeReads, event: dict[str, Any]) -> Mapped:
     when = event_time(event)
     run_id: str = event["run"]["runId"]
     job = {"namespace": event["job"]["namespace"], "name": event["job"]["name"]}
@@ -417,7 +415,7 @@ def _map_run(store: LineageStore, event: dict[str, Any]) -> Mapped:
     return out
 
 
-def _map_job(store: LineageStore, event: dict[str, Any]) -> Mapped:
+def _map_job(store: NodeReads, event: dict[str, Any]) -> Mapped:
     when = event_time(event)
     job = {"namespace": event["job"]["namespace"], "name": event["job"]["name"]}
     tid = job_definition_id(job["namespace"], job["name"])
@@ -464,13 +462,13 @@ def _map_job(store: LineageStore, event: dict[str, Any]) -> Mapped:
     return Mapped(nodes=[transform, *nodes.values()], edges=edges, jobs=1, datasets=datasets)
 
 
-def _map_dataset(store: LineageStore, event: dict[str, Any]) -> Mapped:
+def _map_dataset(store: NodeReads, event: dict[str, Any]) -> Mapped:
     dataset = event["dataset"]
     did = _current_version(store, dataset)
     return Mapped(nodes=[_dataset_node(did, dataset, event_time(event), None)], datasets=1)
 
 
-def map_event(store: LineageStore, event: dict[str, Any]) -> Mapped:
+def map_event(store: NodeReads, event: dict[str, Any]) -> Mapped:
     """The nodes and edges one event adds to ``store`` (read, never written, here).
 
     ``event`` must have passed :func:`check_event` (only what the mapping itself needs is

@@ -93,7 +93,34 @@ ONWARD_EDGES: Final[dict[Direction, tuple[EdgeType, ...]]] = {
 
 
 @runtime_checkable
-class LineageStore(Protocol):
+class NodeReads(Protocol):
+    """The point reads of a store: what mapping an event needs, answered by every
+    :class:`LineageStore` and by views that overlay writes not made yet
+    (:class:`provenance.openlineage.pending.PendingView`)."""
+
+    def get(self, node_id: str) -> AnyNode | None:
+        """The node with exactly this id, or None."""
+
+    def get_many(self, node_ids: Sequence[str]) -> list[AnyNode]:
+        """The nodes with these ids (missing ones are left out), in the order given."""
+
+    def find_artifacts(
+        self,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        uri: str | None = None,
+        limit: int | None = None,
+    ) -> list[Artifact]:
+        """Artifacts matching every given field, newest first (at most ``limit``)."""
+
+    def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
+        """Every edge starting at these transforms, of every type, whatever the other end;
+        ordered by (source, type, target). Unknown ids contribute nothing."""
+
+
+@runtime_checkable
+class LineageStore(NodeReads, Protocol):
     """What a lineage backend provides. Writes are idempotent and atomic per call."""
 
     uri: str
@@ -108,12 +135,6 @@ class LineageStore(Protocol):
         empty. A transform's status may move from failed/running to succeeded, never back.
         """
 
-    def get(self, node_id: str) -> AnyNode | None:
-        """The node with exactly this id, or None."""
-
-    def get_many(self, node_ids: Sequence[str]) -> list[AnyNode]:
-        """The nodes with these ids (missing ones are left out), in the order given."""
-
     def resolve(self, prefix: str, limit: int = 10) -> list[str]:
         """Ids starting with ``prefix`` (with or without the ``algo:`` part), at most ``limit``."""
 
@@ -121,16 +142,6 @@ class LineageStore(Protocol):
         self, node_id: str, direction: Direction, depth: int | None = None, limit: int | None = None
     ) -> LineageGraph:
         """The ancestry (``UP``) or descendants (``DOWN``) of a node, root included."""
-
-    def find_artifacts(
-        self,
-        *,
-        name: str | None = None,
-        kind: str | None = None,
-        uri: str | None = None,
-        limit: int | None = None,
-    ) -> list[Artifact]:
-        """Artifacts matching every given field, newest first (at most ``limit``)."""
 
     def find_transforms(
         self, *, operation: str | None = None, name: str | None = None
@@ -145,10 +156,6 @@ class LineageStore(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Number of nodes per node type and of edges per edge type."""
-
-    def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
-        """Every edge starting at these transforms, of every type, whatever the other end;
-        ordered by (source, type, target). Unknown ids contribute nothing."""
 
     def invalidations(self, artifact_ids: Sequence[str]) -> list[Edge]:
         """The ``INVALIDATED`` edges (erasure records) pointing at these artifacts,
