@@ -578,6 +578,7 @@ print("ready", flush=True)
 while True:
     i += 1
     store.write(*transform("crash", [art(f"in{i}")], [art(f"out{i}")], key=str(i)))
+    print("wrote", flush=True)  # one run committed: the kill may now land anywhere
 """
 
 
@@ -599,6 +600,9 @@ def test_a_killed_writer_leaves_a_verifiable_chain(backend: Backend) -> None:
             text=True,
         )
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        # After its first commit (a fresh process's first write to a loaded server can take
+        # seconds), so every writer leaves at least one run and is killed mid-stream.
+        assert proc.stdout.readline().strip() == "wrote"
         time.sleep(rng.uniform(0.2, 1.0))
         proc.kill()
         proc.wait(timeout=60)
