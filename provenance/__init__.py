@@ -11,9 +11,14 @@ Example:
     >>> raw = tracker.log_artifact(pd.DataFrame({"a": [1, 2]}), name="raw")
     >>> raw.id.startswith("blake3:")
     True
+
+The classes and functions are imported on first use (PEP 562), so ``import provenance`` does
+not load numpy, pandas or the store until a name that needs them is looked up.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from provenance.errors import (
     AmbiguousIdError,
@@ -22,8 +27,11 @@ from provenance.errors import (
     ContentChangedError,
     HashingError,
     IntegrityError,
+    InvalidMetricError,
     InvalidStoreURIError,
+    MissingExtraError,
     MissingStatsError,
+    ModelFormatError,
     NotATransformError,
     NotFoundError,
     ProvenanceError,
@@ -35,19 +43,45 @@ from provenance.errors import (
     UnreadableInputError,
     UnsupportedTypeError,
 )
-from provenance.model import (
-    Artifact,
-    CodeVersion,
-    Cost,
-    Edge,
-    Environment,
-    LineageGraph,
-    Model,
-    SeedState,
-    Transform,
-)
-from provenance.store import Direction, LineageStore, SQLiteStore, open_store
-from provenance.tracker import Run, Tracker
+
+if TYPE_CHECKING:
+    from provenance.autolog import Autolog, autolog
+    from provenance.model import (
+        Artifact,
+        CodeVersion,
+        Cost,
+        Edge,
+        Environment,
+        LineageGraph,
+        Model,
+        SeedState,
+        Transform,
+    )
+    from provenance.store import Direction, LineageStore, SQLiteStore, open_store
+    from provenance.tracker import Run, Tracker
+else:
+    from provenance._lazy import lazy_package
+
+    # Imported on first use, so `import provenance` (and the CLI's start-up) stays cheap.
+    lazy_package(
+        __name__,
+        {
+            "provenance.model": (
+                "Artifact",
+                "CodeVersion",
+                "Cost",
+                "Edge",
+                "Environment",
+                "LineageGraph",
+                "Model",
+                "SeedState",
+                "Transform",
+            ),
+            "provenance.store": ("Direction", "LineageStore", "SQLiteStore", "open_store"),
+            "provenance.tracker": ("Run", "Tracker"),
+            "provenance.autolog": ("Autolog", "autolog"),
+        },
+    )
 
 __version__ = "0.1.0"
 
@@ -55,6 +89,7 @@ __all__ = [
     "AmbiguousIdError",
     "AnalysisError",
     "Artifact",
+    "Autolog",
     "CaptureError",
     "CodeVersion",
     "ContentChangedError",
@@ -64,11 +99,14 @@ __all__ = [
     "Environment",
     "HashingError",
     "IntegrityError",
+    "InvalidMetricError",
     "InvalidStoreURIError",
     "LineageGraph",
     "LineageStore",
+    "MissingExtraError",
     "MissingStatsError",
     "Model",
+    "ModelFormatError",
     "NotATransformError",
     "NotFoundError",
     "ProvenanceError",
@@ -85,5 +123,6 @@ __all__ = [
     "UnreadableInputError",
     "UnsupportedTypeError",
     "__version__",
+    "autolog",
     "open_store",
 ]

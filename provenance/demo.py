@@ -2,8 +2,10 @@
 
 Two raw sources (users and events, written as CSV) are ingested, joined, cleaned, split,
 augmented with a seeded random transform, a text column is embedded (hashing trick), a numpy
-logistic-regression model is trained, it scores new users, and model v2 is trained on data
-that includes v1's predictions: a feedback loop.
+logistic-regression model is trained (its inputs standardized with the training data's
+statistics, which it keeps with its weights, so new users with a missing age still get a
+score), it scores new users, and model v2 is trained on data that includes v1's predictions:
+a feedback loop.
 
 Everything is deterministic, so running it twice records nothing new.
 
@@ -128,9 +130,34 @@ def embed_texts(texts: list[str], dim: int = EMBED_DIM) -> np.ndarray:
     return out / np.where(norms == 0, 1, norms)
 
 
-def _design(frame: pd.DataFrame, emb: np.ndarray) -> np.ndarray:
+def feature_scaler(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-feature mean and standard deviation of ``frame``'s :data:`FEATURES`, missing values
+    ignored: what a model standardizes its inputs with (kept in its weights).
+
+    Example:
+        >>> s = feature_scaler(pd.DataFrame({f: [1.0, 3.0, np.nan] for f in FEATURES}))
+        >>> s["feature_mean"].tolist(), s["feature_std"].round(3).tolist()[:1]
+        ([2.0, 2.0, 2.0, 2.0, 2.0], [1.0])
+    """
     x = frame[FEATURES].to_numpy(dtype=float)
-    x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-9)
+    return {"feature_mean": np.nanmean(x, axis=0), "feature_std": np.nanstd(x, axis=0) + 1e-9}
+
+
+def design_matrix(
+    frame: pd.DataFrame, emb: np.ndarray, scaler: dict[str, np.ndarray]
+) -> np.ndarray:
+    """The model's inputs: :data:`FEATURES` standardized with ``scaler`` (a missing value
+    becomes the mean, i.e. 0), then the text embedding.
+
+    Example:
+        >>> frame = pd.DataFrame({f: [1.0, np.nan] for f in FEATURES})
+        >>> x = design_matrix(frame, np.zeros((2, 2)), feature_scaler(frame))
+        >>> x.shape, bool(np.isfinite(x).all())
+        ((2, 7), True)
+    """
+    x = frame[FEATURES].to_numpy(dtype=float)
+    x = np.where(np.isnan(x), scaler["feature_mean"], x)
+    x = (x - scaler["feature_mean"]) / scaler["feature_std"]
     return np.hstack([x, emb.astype(float)])
 
 
@@ -156,7 +183,13 @@ def train_logreg(
 
 
 def predict(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """Churn probabilities for design matrix ``x``."""
+    """Churn probabilities for design matrix ``x`` (see :func:`design_matrix`).
+
+    Example:
+        >>> w = {"weights": np.array([1.0, -1.0]), "bias": np.array([0.0])}
+        >>> predict(w, np.array([[0.0, 0.0], [2.0, 0.0]])).round(2).tolist()
+        [0.5, 0.88]
+    """
     return np.asarray(1.0 / (1.0 + np.exp(-(x @ weights["weights"] + weights["bias"][0]))))
 
 
@@ -196,8 +229,7 @@ def run_demo(tracker: Tracker, workdir: str | Path = ".") -> DemoResult:
         t,
         {"features": aug_a, "embeddings": train_emb_a},
         {},
-        _design(aug, train_emb),
-        aug["churned"].to_numpy(float),
+        [(aug, train_emb)],
         cost=0.42,
         experiment="churn-v1",
     )
@@ -214,8 +246,7 @@ def run_demo(tracker: Tracker, workdir: str | Path = ".") -> DemoResult:
             "pseudo_embeddings": new_emb_a,
         },
         {"pseudo_label_weight": 1.0},
-        np.vstack([_design(aug, train_emb), _design(pseudo, new_emb)]),
-        pd.concat([aug, pseudo], ignore_index=True)["churned"].to_numpy(float),
+        [(aug, train_emb), (pseudo, new_emb)],
         cost=0.57,
         experiment="churn-v2",
     )
@@ -302,14 +333,18 @@ def _train(
     t: Tracker,
     inputs: dict[str, Artifact],
     extra_params: dict[str, float],
-    x: np.ndarray,
-    y: np.ndarray,
+    data: list[tuple[pd.DataFrame, np.ndarray]],
     *,
     cost: float,
     experiment: str,
 ) -> tuple[dict[str, np.ndarray], Model]:
-    """Train a churn model (seeded) on ``x``, ``y``; the run records ``inputs``."""
+    """Train a churn model (seeded) on the labelled frames and their embeddings in ``data``;
+    the run records ``inputs``. The weights include the feature scaler."""
     hp = _HYPERPARAMETERS
+    frame = pd.concat([f for f, _ in data], ignore_index=True)
+    scaler = feature_scaler(frame)
+    x = np.vstack([design_matrix(f, e, scaler) for f, e in data])
+    y = frame["churned"].to_numpy(float)
     with t.run(
         "train",
         inputs=inputs,
@@ -323,7 +358,10 @@ def _train(
             "experiment": experiment,
         },
     ) as run:
-        weights = train_logreg(x, y, lr=hp["lr"], epochs=int(hp["epochs"]), l2=hp["l2"])
+        weights = {
+            **train_logreg(x, y, lr=hp["lr"], epochs=int(hp["epochs"]), l2=hp["l2"]),
+            **scaler,
+        }
         model = run.output(
             weights,
             name="churn_model",
@@ -351,7 +389,7 @@ def _infer(
         model=model,
         deterministic=True,
     ) as run:
-        proba = predict(weights, _design(feat, emb))
+        proba = predict(weights, design_matrix(feat, emb, weights))
         preds = pd.DataFrame(
             {
                 "user_id": feat["user_id"],

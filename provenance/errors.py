@@ -29,6 +29,29 @@ class UnreadableInputError(HashingError, OSError):
     """A file or directory could not be read."""
 
 
+class MissingExtraError(ProvenanceError, ImportError):
+    """An optional framework needed for this is not installed; the message names the extra
+    (``pip install 'provenance[sklearn]'``).
+
+    Example:
+        >>> print(MissingExtraError("skops", "sklearn", "save it"))
+        skops is needed to save it and is not installed: pip install 'provenance[sklearn]'
+    """
+
+    def __init__(self, package: str, extra: str, purpose: str = "use this") -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{package} is needed to {purpose} and is not installed: "
+            f"pip install 'provenance[{extra}]'"
+        )
+
+
+class ModelFormatError(ProvenanceError):
+    """A model cannot be saved in, or re-loaded from, its format (or re-loads as a different
+    model, or a saved file asks to load types that were not in it when it was saved)."""
+
+
 class ContentChangedError(HashingError):
     """A file changed while it was being hashed; the digest would be meaningless."""
 
@@ -63,6 +86,16 @@ class StoreCorruptError(StoreError):
     """The store exists but is not a readable provenance store."""
 
 
+class StorePermissionError(StoreError, PermissionError):
+    """The operating system denies access to the store's file or directory (the message names
+    the path)."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store can be read but not written: its file or directory is read-only, or it was
+    opened for reading only."""
+
+
 class StoreUnavailableError(StoreError):
     """The store's server cannot be reached or refused the credentials."""
 
@@ -85,6 +118,10 @@ class IntegrityError(StoreError):
 # --- tracking ------------------------------------------------------------------------------
 class TrackingError(ProvenanceError):
     """The tracking API was used incorrectly (e.g. output logged after the run closed)."""
+
+
+class InvalidMetricError(TrackingError, ValueError):
+    """A metric that is not a finite real number, or has no name (``run.log_metric``)."""
 
 
 class Neo4jServerError(ProvenanceError):

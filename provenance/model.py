@@ -16,11 +16,14 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from provenance.errors import InvalidMetricError
 from provenance.hashing.core import digest_json, is_digest
 
 if TYPE_CHECKING:
@@ -213,6 +216,51 @@ class CodeVersion(_Frozen):
 TransformStatus = Literal["running", "succeeded", "failed"]
 
 
+def check_metric(name: object, value: object) -> float:
+    """``value`` as a metric: a finite real number (int, float, numpy number), as a float.
+
+    Raises :class:`~provenance.errors.InvalidMetricError` for an empty or non-str name, a
+    bool, a non-number, NaN or an infinity.
+
+    Example:
+        >>> check_metric("accuracy", 0.97), check_metric("epochs", 3)
+        (0.97, 3.0)
+        >>> check_metric("loss", float("nan"))
+        Traceback (most recent call last):
+        ...
+        provenance.errors.InvalidMetricError: metric 'loss' is nan: metrics must be finite numbers
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidMetricError(f"a metric needs a non-empty string name, got {name!r}")
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        raise InvalidMetricError(f"metric {name!r} is a bool: metrics are numbers")
+    if not isinstance(value, numbers.Real):
+        raise InvalidMetricError(
+            f"metric {name!r} is a {type(value).__name__} ({value!r:.40}): metrics are finite "
+            "real numbers (int, float, numpy number)"
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidMetricError(f"metric {name!r} is {number}: metrics must be finite numbers")
+    return number
+
+
+def check_metrics(metrics: Mapping[str, object] | None) -> dict[str, float]:
+    """Every metric of ``metrics`` checked with :func:`check_metric`, as a new dict.
+
+    Example:
+        >>> check_metrics({"f1": 0.5, "n": 10})
+        {'f1': 0.5, 'n': 10.0}
+    """
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, Mapping):
+        raise InvalidMetricError(
+            f"metrics must be a mapping of name to number, not {type(metrics).__name__}"
+        )
+    return {name: check_metric(name, value) for name, value in metrics.items()}
+
+
 class Transform(_Frozen):
     """One execution of an operation (PROV Activity), identified deterministically."""
 
@@ -232,8 +280,14 @@ class Transform(_Frozen):
     cost: Cost | None = None
     environment: Environment | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    #: What the run measured (``run.log_metric``): name -> finite number. Results, not
+    #: inputs: they never enter the transform's id.
+    metrics: dict[str, float] = Field(default_factory=dict)
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+    _v_metrics = field_validator("metrics", mode="before")(
+        classmethod(lambda cls, v: check_metrics(v))
+    )
 
     @staticmethod
     def make_id(

@@ -35,6 +35,9 @@ from provenance.capture import (
     isolated_rng,
 )
 from provenance.errors import (
+    InvalidMetricError,
+    MissingExtraError,
+    ModelFormatError,
     NotFoundError,
     StoreUnavailableError,
     TrackingError,
@@ -42,7 +45,9 @@ from provenance.errors import (
 )
 from provenance.hashing import ContentInfo, DigestCache, digest_object
 from provenance.hashing.core import DEFAULT_ALGORITHM, canonical_json, check_algorithm
-from provenance.locations import path_to_uri
+from provenance.hashing.frameworks import model_framework
+from provenance.hashing.weights import is_state_dict
+from provenance.locations import path_to_uri, uri_to_path
 from provenance.model import (
     Artifact,
     CodeVersion,
@@ -53,6 +58,7 @@ from provenance.model import (
     Model,
     SeedState,
     Transform,
+    check_metrics,
     utcnow,
 )
 from provenance.spool import spooled
@@ -63,15 +69,35 @@ if TYPE_CHECKING:
     from openlineage.client.client import OpenLineageClient
     from openlineage.client.transport.transport import Transport
 
+    from provenance.autolog import Autolog
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-ArtifactRef = Artifact | str
+#: An input or model of a run: an Artifact, an artifact id, or a model object (a fitted
+#: scikit-learn estimator, a booster, a torch module... logged on the spot).
+ArtifactRef = Artifact | str | Any
+#: The environment variable naming where ``log_model(save=True)`` writes models.
+MODEL_DIR_ENV = "PROVENANCE_MODEL_DIR"
+
+
+def is_model_object(value: Any) -> bool:
+    """True for a model object :meth:`Tracker.log_model` takes: a framework model
+    (scikit-learn, XGBoost, LightGBM, torch, transformers, Keras) or a state dict.
+
+    Example:
+        >>> import numpy as np
+        >>> is_model_object({"w": np.zeros(2)}), is_model_object(np.zeros(2))
+        (True, False)
+    """
+    return model_framework(value) is not None or is_state_dict(value)
 
 
 def _is_data(value: Any) -> bool:
     """True for values the decorator treats as data (inputs/outputs), not hyperparameters."""
     if isinstance(value, Artifact | bytes | bytearray | memoryview | Path):
+        return True
+    if model_framework(value) is not None:
         return True
     mod = type(value).__module__.split(".")[0]
     return (
@@ -89,6 +115,7 @@ class Run:
         memoized: True when this exact work was already recorded as succeeded.
         previous_outputs: the outputs recorded for it then (empty otherwise).
         seed_state: the seeds and RNG states the run executes with.
+        metrics: what the run measured so far (:meth:`log_metric`, ``metrics=``).
     """
 
     def __init__(
@@ -104,9 +131,12 @@ class Run:
         deterministic: bool,
         code_version: CodeVersion,
         metadata: Mapping[str, Any],
+        metrics: Mapping[str, Any] | None = None,
     ) -> None:
         if not operation or not isinstance(operation, str):
             raise TrackingError("operation must be a non-empty string")
+        #: What the run measured so far (:meth:`log_metric`); stored on the Transform.
+        self.metrics: dict[str, float] = check_metrics(metrics)
         self._tracker = tracker
         self.operation = operation
         self.name = name
@@ -128,7 +158,8 @@ class Run:
             else [(f"input{i}" if len(inputs) > 1 else "input", a) for i, a in enumerate(inputs)]
         )
         self.inputs: list[tuple[str, Artifact]] = [
-            (role, tracker._artifact(ref)) for role, ref in pairs
+            (role, tracker._artifact(ref, name=role if isinstance(inputs, Mapping) else None))
+            for role, ref in pairs
         ]
         self.model = tracker._artifact(model) if model is not None else None
         self._outputs: list[tuple[str, Artifact]] = []
@@ -177,21 +208,84 @@ class Run:
         kind: str | None = None,
         *,
         role: str | None = None,
+        save: bool = False,
         **metadata: Any,
     ) -> Artifact:
         """Digest ``obj`` and attach it to this run as an output; returns the artifact.
 
-        Accepts whatever :meth:`Tracker.log_artifact` accepts (including an Artifact).
+        Accepts whatever :meth:`Tracker.log_artifact` accepts (including an Artifact), so
+        also model objects (a fitted scikit-learn estimator, a booster, a torch module...),
+        recorded as a :class:`~provenance.model.Model`. ``save=True`` (models only) writes
+        the model too, as :meth:`Tracker.log_model` does (``uri=`` and ``format=`` say
+        where and how).
+
+        Example:
+            >>> import tempfile, numpy as np
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> with t.run("init") as run:
+            ...     m = run.output({"w": np.zeros(3)}, name="weights")
+            >>> m.node_type, m.framework
+            ('Model', 'numpy')
         """
         if self._closed:
             raise TrackingError("run.output() called outside the run's `with` block")
-        art = (
-            obj
-            if isinstance(obj, Artifact)
-            else self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
-        )
+        if isinstance(obj, Artifact):
+            art = obj
+        elif save:
+            art = self._tracker._model_artifact(obj, name=name, kind=kind, save=True, **metadata)
+        else:
+            art = self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
         self._outputs.append((role or name, art))
         return art
+
+    def log_metric(self, name: str, value: float) -> None:
+        """Record one metric of this run (stored in the Transform's ``metrics``).
+
+        ``value`` must be a finite real number (int, float, numpy number), else
+        :class:`~provenance.errors.InvalidMetricError`. Inside the ``with`` block a metric
+        logged twice keeps the last value. After the block, a metric is added to the
+        recorded transform (an evaluation done later); one already recorded cannot change.
+
+        Example:
+            >>> import tempfile
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> with t.run("evaluate") as run:
+            ...     run.log_metric("accuracy", 0.97)
+            >>> t.get(run.transform_id).metrics
+            {'accuracy': 0.97}
+        """
+        self.log_metrics({name: value})
+
+    def log_metrics(self, metrics: Mapping[str, float]) -> None:
+        """Record several metrics at once (see :meth:`log_metric`).
+
+        Example:
+            >>> import tempfile
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> with t.run("evaluate", metrics={"loss": 0.3}) as run:
+            ...     run.log_metrics({"accuracy": 0.9, "f1": 0.8})
+            >>> run.log_metrics({"auc": 0.95})  # after the block: added to the record
+            >>> sorted(t.get(run.transform_id).metrics)
+            ['accuracy', 'auc', 'f1', 'loss']
+        """
+        checked = check_metrics(metrics)
+        if not self._closed or self.transform is None:
+            self.metrics.update(checked)
+            return
+        recorded = self._tracker._lookup(self.transform.id)
+        have = recorded.metrics if isinstance(recorded, Transform) else self.transform.metrics
+        changed = sorted(k for k, v in checked.items() if k in have and have[k] != v)
+        if changed:
+            raise InvalidMetricError(
+                f"metric(s) {', '.join(changed)} of {self.operation!r} already recorded "
+                f"({', '.join(f'{k}={have[k]}' for k in changed)}); a recorded metric does not "
+                "change: log it inside the run, or record a new run"
+            )
+        self.metrics.update(checked)
+        update = self.transform.model_copy(update={"metrics": {**have, **checked}})
+        self._tracker.store.write([update], [])
+        stored = self._tracker._lookup(update.id)
+        self.transform = stored if isinstance(stored, Transform) else update
 
     @property
     def outputs(self) -> list[Artifact]:
@@ -232,6 +326,7 @@ class Run:
             cost=cost,
             environment=self._tracker.environment,
             metadata=self.metadata,
+            metrics=self.metrics,
         )
         nodes: list[AnyNode] = [self.code_version, transform]
         edges = [Edge(source=transform.id, target=self.code_version.id, type="RAN")]
@@ -440,7 +535,9 @@ class Tracker:
         stored = self._lookup(art.id)
         return stored if isinstance(stored, Artifact) else art
 
-    def _artifact(self, ref: ArtifactRef) -> Artifact:
+    def _artifact(self, ref: ArtifactRef, name: str | None = None) -> Artifact:
+        """An input or model of a run: the Artifact itself, the node with that id, or a model
+        object logged now (named ``name``, else after its class)."""
         if isinstance(ref, Artifact):
             return ref
         if isinstance(ref, str):
@@ -448,10 +545,136 @@ class Tracker:
             if not isinstance(node, Artifact):
                 raise TrackingError(f"{ref} is a {node.node_type}, not an artifact")
             return node
+        if is_model_object(ref):
+            return self.log_model(ref, name=name or type(ref).__name__)
         raise TrackingError(
-            f"inputs must be Artifacts or artifact ids, got {type(ref).__name__}; "
-            "log data with tracker.log_artifact() first"
+            f"inputs must be Artifacts, artifact ids or model objects, got "
+            f"{type(ref).__name__}; log data with tracker.log_artifact() first"
         )
+
+    # --- models --------------------------------------------------------------------------
+    def model_dir(self) -> Path:
+        """Where :meth:`log_model` saves models without a ``uri``: ``$PROVENANCE_MODEL_DIR``,
+        else ``models/`` beside an embedded store's file, else ``./.provenance/models/``.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> d = tempfile.mkdtemp()
+            >>> Tracker(d + "/").model_dir() == pathlib.Path(d).resolve() / "models"
+            True
+        """
+        env = os.environ.get(MODEL_DIR_ENV)
+        if env:
+            return Path(env).expanduser().resolve()
+        uri = getattr(self.store, "uri", None)
+        if isinstance(uri, str) and uri.startswith("sqlite://"):
+            return Path(uri[len("sqlite://") :]).resolve().parent / "models"
+        return Path(".provenance", "models").resolve()
+
+    def _model_artifact(
+        self,
+        obj: Any,
+        *,
+        name: str,
+        kind: str | None = None,
+        save: bool = False,
+        uri: str | os.PathLike[str] | None = None,
+        format: str | None = None,
+        **metadata: Any,
+    ) -> Model:
+        """The Model for ``obj``, its file written first when ``save`` (or ``uri``) asks."""
+        from provenance import models_io
+
+        if isinstance(obj, Artifact) or not is_model_object(obj):
+            raise TrackingError(
+                f"log_model needs a model, got a {type(obj).__module__}.{type(obj).__qualname__}"
+                ": a fitted scikit-learn estimator or pipeline, an XGBoost or LightGBM booster "
+                "or estimator, a torch nn.Module or state dict, a Hugging Face transformers "
+                "model, a Keras model, or a dict of arrays (use log_artifact for data)"
+            )
+        art = self._make_artifact(obj, name=name, kind=kind or "model", **metadata)
+        if not isinstance(art, Model):  # pragma: no cover - a model object digests as a model
+            raise TrackingError(f"{name!r} did not digest as a model")
+        if not save and uri is None:
+            return art
+        if uri is None:
+            algo, hexdigest = art.id.split(":", 1)
+            dest = self.model_dir() / algo / hexdigest / _file_name(name)
+        else:
+            dest = _destination(uri, name)
+        content = art.metadata.get("content") or {}
+        arch = art.architecture_hash if content.get("architecture_in_digest") else None
+        saved = models_io.save_model(obj, dest, format=format, architecture_hash=arch)
+        record = saved.metadata()
+        try:
+            reloaded = models_io.saved_digest(
+                art.model_copy(update={"metadata": {**art.metadata, "saved": record}}), saved.path
+            )
+        except MissingExtraError:
+            _discard(saved.path)
+            raise
+        except Exception as exc:  # any other failure to re-load: the format lost something
+            _discard(saved.path)
+            raise ModelFormatError(
+                f"model {name!r} was saved as {saved.format} but cannot be re-loaded: {exc}"
+            ) from exc
+        if reloaded != art.id:
+            _discard(saved.path)
+            raise ModelFormatError(
+                f"model {name!r} saved as {saved.format} re-loads as a different model "
+                f"({reloaded[:19]}…, not {art.id[:19]}…): the format does not keep all of it; "
+                "nothing was saved (log it with save=False to record its digest only)"
+            )
+        record["file_digest"] = digest_object(saved.path, algo=self.algo).digest
+        return art.model_copy(
+            update={
+                "uri": path_to_uri(saved.path),
+                "metadata": {**art.metadata, "saved": record},
+            }
+        )
+
+    def log_model(
+        self,
+        obj: Any,
+        name: str,
+        *,
+        save: bool = False,
+        uri: str | os.PathLike[str] | None = None,
+        format: str | None = None,
+        **metadata: Any,
+    ) -> Model:
+        """Record a model object as a :class:`~provenance.model.Model`, optionally saving it.
+
+        ``obj``: a fitted (or not) scikit-learn estimator or pipeline, an XGBoost or
+        LightGBM booster or scikit-learn-API estimator, a torch ``nn.Module`` or state dict,
+        a Hugging Face ``transformers`` model, a Keras model, or a dict of numpy arrays. Its
+        id is the canonical digest of class, hyperparameters and fitted state (recipes in
+        :mod:`provenance.hashing.frameworks`); the framework, its version and the class
+        are recorded (``framework`` and ``metadata["content"]``).
+
+        ``save=True`` writes the model in its framework's format
+        (:mod:`provenance.models_io`: skops, XGBoost JSON, LightGBM text, safetensors,
+        ``save_pretrained``, ``.keras``) to ``uri`` (a path or ``file://`` URI; a
+        directory or a path ending in ``/`` gets ``<name>.<ext>`` inside), else under
+        :meth:`model_dir` by digest; re-loads it to check it is the same model
+        (:class:`~provenance.errors.ModelFormatError` if not); and records the file as the
+        Model's ``uri`` with how it was saved (``metadata["saved"]``), where ``verify``,
+        ``replay`` and ``load_artifact`` find it. ``uri`` alone implies ``save=True``.
+        A framework that is not installed raises
+        :class:`~provenance.errors.MissingExtraError` naming the extra to install. Other
+        keywords are recorded as :meth:`log_artifact` records them.
+
+        Example:
+            >>> import tempfile, numpy as np
+            >>> t = Tracker(tempfile.mkdtemp() + "/")
+            >>> m = t.log_model({"fc.weight": np.ones((2, 2), np.float32)}, name="tiny")
+            >>> m.node_type, m.framework, m.parameter_count, m.uri is None
+            ('Model', 'numpy', 4, True)
+        """
+        art = self._model_artifact(obj, name=name, save=save, uri=uri, format=format, **metadata)
+        self.store.write([art], [])
+        stored = self._lookup(art.id)
+        return stored if isinstance(stored, Model) else art
 
     # --- runs ----------------------------------------------------------------------------
     def run(
@@ -467,6 +690,7 @@ class Tracker:
         deterministic: bool = False,
         entrypoint: Callable[..., Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, float] | None = None,
     ) -> Run:
         """Record one execution of ``operation`` as a Transform.
 
@@ -474,7 +698,11 @@ class Tracker:
         call ``run.output(obj, name=..., kind=...)`` for each output. On exit the transform is
         written with its inputs, outputs, timings, status, code version, environment and seed
         state, in one transaction. A block that raises is recorded as failed, without outputs,
-        and the exception propagates. ``inputs`` may be a list or a ``{role: artifact}`` dict.
+        and the exception propagates. ``inputs`` may be a list or a ``{role: artifact}`` dict;
+        an input (or ``model``) may also be a model object, logged on the spot with
+        :meth:`log_model` (named after its role, else its class). ``metrics`` (and
+        ``run.log_metric`` / ``run.log_metrics`` in the block) are stored on the Transform;
+        they are results, not part of its id.
 
         Example:
             >>> import tempfile, numpy as np
@@ -498,6 +726,7 @@ class Tracker:
             deterministic,
             code,
             metadata or {},
+            metrics,
         )
 
     def _code_version(self, fn: Callable[..., Any] | None, frame: FrameType) -> CodeVersion:
@@ -649,6 +878,56 @@ class Tracker:
         g = self.store.traverse(transform_id, Direction.DOWN, depth=0)
         produced = {e.target for e in g.edges if e.source == transform_id and e.type == "PRODUCED"}
         return [n for n in g.artifacts if n.id in produced]
+
+    # --- autologging ---------------------------------------------------------------------
+    def autolog(
+        self, *, sklearn: bool = True, pandas: bool = True, pyarrow: bool = True
+    ) -> Autolog:
+        """Record scikit-learn fits and predictions and pandas / pyarrow file reads and
+        writes into this tracker, without ``run`` blocks; as a context manager, until the
+        block ends (then what was in force before is restored). See :mod:`provenance.autolog`
+        for what is recorded and its limits.
+
+        Example:
+            >>> import tempfile, pandas as pd
+            >>> d = tempfile.mkdtemp()
+            >>> t = Tracker(d + "/store/")
+            >>> with t.autolog():
+            ...     pd.DataFrame({"x": [1, 2]}).to_csv(d + "/out.csv", index=False)
+            >>> [tr.operation for tr in t.store.find_transforms()]
+            ['pandas.DataFrame.to_csv']
+        """
+        from provenance.autolog import autolog
+
+        return autolog(self, sklearn=sklearn, pandas=pandas, pyarrow=pyarrow)
+
+
+def _file_name(name: str) -> str:
+    """A model's file name from its logical name (path separators and odd characters out)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
+    return safe or "model"
+
+
+def _destination(uri: str | os.PathLike[str], name: str) -> Path:
+    """The path ``log_model(uri=...)`` writes to: a directory (existing, or ending in a
+    separator) gets ``<name>`` inside, anything else is the file itself."""
+    text = os.fspath(uri)
+    try:
+        path = uri_to_path(text)
+    except ValueError as exc:
+        raise TrackingError(f"models are saved to local paths; {text!r} is not one") from exc
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return path / _file_name(name)
+    return path
+
+
+def _discard(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _check_depth(depth: int | None, limit: int | None) -> None:

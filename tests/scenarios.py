@@ -137,12 +137,38 @@ def random_dag(store: LineageStore, n_transforms: int = 4000, seed: int = 5) -> 
     return _write(store, parts)
 
 
+#: Values past every index entry limit (RANGE ~8 KB, TEXT ~32 KB), ASCII and not: names,
+#: uris, kinds and operations of 10-40 KB, and two names that share their first
+#: 5000 characters (more than any lookup key holds), so only the full value tells them apart.
+LONG_NAME = "warehouse/" + "x" * 10_230
+LONG_NAME_TWIN = LONG_NAME[:5000] + "y" * 5240
+LONG_URI = "s3://bucket/" + "数据/" * 4500 + "part-0.parquet"
+LONG_KIND = "kind-" + "ü" * 10_000
+LONG_OPERATION = "etl." + "ünïcödé😀" * 1300
+LONG_TRANSFORM_NAME = "job/" + "n" * 40_000
+
+
+def long_values(store: LineageStore) -> LineageGraph:
+    """src (long name, long non-ASCII uri) and its twin --long operation--> out (long kind).
+
+    The transform carries a long non-ASCII operation and a 40 KB name."""
+    src = art("long-src").model_copy(update={"name": LONG_NAME, "uri": LONG_URI})
+    twin = art("long-twin").model_copy(update={"name": LONG_NAME_TWIN})
+    out = art("long-out").model_copy(update={"kind": LONG_KIND})
+    nodes, edges = transform(LONG_OPERATION, [src, twin], [out])
+    t = nodes[0]
+    assert isinstance(t, Transform)
+    nodes[0] = t.model_copy(update={"name": LONG_TRANSFORM_NAME})
+    return _write(store, [(nodes, edges)])
+
+
 SCENARIOS: dict[str, Callable[[LineageStore], LineageGraph]] = {
     "multi_input_join": multi_input_join,
     "two_producers": two_producers,
     "identity_loop": identity_loop,
     "diamond_lattice": diamond_lattice,
     "random_dag": random_dag,
+    "long_values": long_values,
 }
 
 

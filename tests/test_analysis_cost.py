@@ -161,3 +161,49 @@ def test_cli_cost_json_and_bad_option(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["cost", "--store", f"{tmp_path}/l.sqlite"]) == 0
     assert "Cost by source" in capsys.readouterr().out
     assert main(["cost", "--by", "color", "--store", f"{tmp_path}/l.sqlite"]) == 2
+
+
+def test_cost_and_impact_agree_on_a_run_with_a_known_duration(tmp_path: Path) -> None:
+    """A run recorded with a cost but no cost.duration_s: both commands report its wall time
+    (one definition, transform_duration), not 0.0 on one side."""
+    import datetime as dt
+
+    from rich.console import Console
+
+    from provenance.analysis.cost import transform_duration
+    from provenance.analysis.impact import impact
+
+    t0 = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
+    src, out = art("raw"), art("features")
+    tid = digest_json({"op": "featurize"}, domain="t")
+    run = Transform(
+        id=tid,
+        operation="featurize",
+        input_ids=[src.id],
+        started_at=t0,
+        ended_at=t0 + dt.timedelta(seconds=0.32),
+        cost=Cost(amount=2.0, team="data"),
+    )
+    s = SQLiteStore(tmp_path / "l.sqlite")
+    s.write([run, src, out], [])
+    s.write(
+        [],
+        [
+            Edge(source=tid, target=src.id, type="USED"),
+            Edge(source=tid, target=out.id, type="PRODUCED"),
+        ],
+    )
+    assert transform_duration(run) == pytest.approx(0.32)
+    (step,) = impact(s, [src.id]).steps
+    (line,) = cost(s, "team").lines
+    assert step.duration_s == pytest.approx(0.32) and line.duration_s == pytest.approx(0.32)
+    assert line.untimed == 0
+    # and the rendering shows it (it showed 0.0 before)
+    text = io.StringIO()
+    Console(file=text, width=120).print(render_cost(cost(s, "source")))
+    assert "0.32" in text.getvalue()
+    # a cost recorded with its own duration and no run times: that duration, on both sides
+    bare = run.model_copy(update={"started_at": None, "ended_at": None,
+                                  "cost": Cost(amount=2.0, duration_s=7.5)})  # fmt: skip
+    assert transform_duration(bare) == 7.5
+    s.close()

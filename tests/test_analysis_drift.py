@@ -201,3 +201,78 @@ def test_render_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert len(err) == 1 and "no feature statistics" in err[0]
     assert main(["drift", a.id, "--store", uri]) == 1
     assert "two artifact ids" in capsys.readouterr().err
+
+
+def _people(rng: Any, n: int, start: int, age_mean: float) -> Any:
+    import pandas as pd
+
+    ids = range(start, start + n)
+    words = ["data", "lineage", "model", "coffee", "cycling", "python", "music", "travel"]
+    return pd.DataFrame(
+        {
+            "user_id": list(ids),  # named like an identifier
+            "row": list(ids),  # no such name: distinct, consecutive integers
+            "email": [f"user{i}@example.com" for i in ids],
+            "handle": [f"h{i:06x}" for i in ids],  # unique short strings
+            "bio": [" ".join(rng.choice(words, 8)) + f" #{i}" for i in ids],
+            "age": rng.normal(age_mean, 5, n).round().astype(int),  # a real feature
+            "plan": rng.choice(["free", "pro"], n),
+        }
+    )
+
+
+def test_identifiers_and_free_text_are_not_compared(tmp_path: Path) -> None:
+    """Two cohorts of users: every id, e-mail, handle and bio differs (as it always will);
+    only age and plan are features. The ids are reported apart, not flagged as drift."""
+    import numpy as np
+    from rich.console import Console
+
+    from provenance import Tracker
+
+    rng = np.random.default_rng(3)
+    t = Tracker(f"{tmp_path}/store/")
+    a = t.log_artifact(_people(rng, 400, 1, 40.0), name="users")
+    b = t.log_artifact(_people(rng, 400, 5001, 40.0), name="users")
+    r = drift(t.store, a.id, b.id)
+    assert [(c.feature, c.role) for c in r.not_compared] == [
+        ("user_id", "identifier"),
+        ("row", "identifier"),
+        ("email", "identifier"),
+        ("handle", "identifier"),
+        ("bio", "free_text"),
+    ]
+    assert [f.feature for f in r.features] == ["age", "plan"]
+    assert r.drifted == []  # before: user_id, row, email, handle and bio all drifted
+    c = t.log_artifact(_people(rng, 400, 9001, 55.0), name="users")  # older users: real drift
+    assert drift(t.store, a.id, c.id).drifted == ["age"]
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(render_drift(r))
+    text = console.export_text()
+    assert "not compared (identifier / free text): user_id: named like an identifier" in text
+    assert "bio: free text" in text
+    t.close()
+
+
+def test_column_role_reads_older_statistics_and_spares_features() -> None:
+    """Statistics recorded before the text statistics: top values still tell e-mails and
+    text apart; low-cardinality strings, floats and small integers stay features."""
+    from provenance.capture.stats import column_role
+
+    emails = cat({f"u{i}@shop.example": 1 for i in range(10)}, 500)
+    assert column_role("contact", emails) == (
+        "identifier",
+        "e-mail addresses or contact details",
+    )
+    text = cat({"I love hiking and long walks on the beach " + str(i): 1 for i in range(10)}, 90)
+    text["cardinality"] = 88  # nearly every value distinct
+    assert column_role("about", text) == ("free_text", "free text (mean length 43 characters)")
+    text["cardinality"] = 10  # long, but ten values repeated: a category, a feature
+    assert column_role("about", text) is None
+    assert column_role("country", cat({"fr": 60, "de": 40}, 100)) is None
+    assert column_role("score", num([0, 1], [100], 0.5, 0.1)) is None  # floats never
+    small = {"kind": "numeric", "dtype": "int64", "count": 100, "cardinality": 7, "min": 1,
+             "max": 7}  # fmt: skip
+    assert column_role("rating", small) is None
+    assert column_role("orderId", small) == ("identifier", "named like an identifier")
+    assert column_role("valid", small) is None  # "id" inside a word is not a token
+    assert column_role("email_domain", cat({"gmail.com": 70, "example.org": 30}, 100)) is None

@@ -223,3 +223,87 @@ def test_run_blocks_in_nested_functions_and_scripts(store: LineageStore, tmp_pat
     assert check_code(cv).status == "changed"
     script.unlink()
     assert check_code(cv).status == "missing"
+
+
+_PLAIN_SCRIPT = """\
+import sys
+from provenance import Tracker
+
+t = Tracker(sys.argv[1])
+raw = t.log_artifact(sys.argv[2], name="raw")
+
+
+def main():
+    with t.run("clean", inputs=[raw], deterministic=True) as run:
+        out = run.output(b"cleaned", name="clean")
+    return out
+
+
+out = main()
+with t.run("publish", inputs=[out], deterministic=True) as run:  # a module-level block
+    final = run.output(b"published", name="final")
+print(final.id)
+t.close()
+"""
+
+
+def test_plain_script_outside_git_is_verified_by_path_and_digest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain script in a directory outside any git repository: recorded by its absolute
+    path and source digest; verifiable while the file still has that digest, `changed`
+    once it is edited, `missing` once it is gone (it was "unreproducible" whatever)."""
+    import os
+    import sys
+
+    from provenance.capture import git_state
+
+    work = tmp_path / "job"
+    work.mkdir()
+    if git_state(work) is not None:
+        pytest.skip("the temporary directory is inside a git repository")
+    script = work / "train.py"
+    script.write_text(_PLAIN_SCRIPT)
+    (work / "raw.txt").write_text("raw data")
+    store = f"{tmp_path}/store/"
+    done = subprocess.run(
+        [sys.executable, str(script), store, str(work / "raw.txt")],
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    final = done.stdout.strip().splitlines()[-1]
+    t = Tracker(store)
+    r = verify(t.store, final)
+    codes = {c.operation: c.code for c in r.transforms}
+    assert codes["clean"].entrypoint == f"{script.resolve()}:main"
+    assert codes["publish"].entrypoint == f"{script.resolve()}:<module>"
+    for code in codes.values():
+        assert code.status == "source" and code.git_commit is None
+        assert code.detail == (
+            f"script {script.resolve()} is there and its source still has the recorded "
+            "digest: verifiable without git"
+        )
+    assert r.verdict != "unreproducible", r.reasons
+
+    # an edit anywhere in the file changes the module-level block's digest (the whole file)
+    script.write_text(_PLAIN_SCRIPT.replace("print(final.id)", "print('done', final.id)"))
+    r = verify(t.store, final)
+    codes = {c.operation: c.code for c in r.transforms}
+    assert codes["clean"].status == "source"  # main() itself is unchanged
+    assert codes["publish"].status == "changed"
+    assert codes["publish"].detail.startswith(f"script {script.resolve()} changed since it ran")
+    assert r.verdict == "unreproducible"
+    assert any("changed since it ran" in reason for reason in r.reasons)
+
+    script.unlink()
+    codes = {c.operation: c.code for c in verify(t.store, final).transforms}
+    assert {c.status for c in codes.values()} == {"missing"}
+    gone = f"script {script.resolve()} is gone (no file at the recorded path)"
+    assert codes["clean"].detail == gone
+    t.close()
+    assert main(["verify", final, "--store", store, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "unreproducible"

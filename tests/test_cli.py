@@ -62,8 +62,8 @@ def test_demo_is_idempotent(demo_dir: tuple[Path, dict[str, object]]) -> None:
     assert second["model_v2"] == ids["model_v2"]
 
 
-def test_demo_human_output_reads_like_an_audit(tmp_path: Path) -> None:
-    r = cli("demo", cwd=tmp_path)
+def test_demo_verbose_output_reads_like_an_audit(tmp_path: Path) -> None:
+    r = cli("demo", "--verbose", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     for needle in (
         "Ancestry of churn_model v2",
@@ -80,6 +80,29 @@ def test_demo_human_output_reads_like_an_audit(tmp_path: Path) -> None:
         "embed",
     ):
         assert needle in r.stdout, needle
+
+
+def test_demo_default_output_is_a_short_summary(
+    demo_dir: tuple[Path, dict[str, object]],
+) -> None:
+    d, ids = demo_dir
+    r = cli("demo", cwd=d)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) < 40, r.stdout  # the full tables are behind --verbose
+    text = " ".join(r.stdout.split())
+    for needle in (
+        "3 sources (events.csv, new_users.csv, users.csv)",
+        "7 artifacts to delete, 2 models to retrain, 1 prediction set affected",
+        "churn_model (model, 2 transforms)",
+        "inference → churn_predictions → train",
+        "seeded:",
+        f"provenance ancestry {str(ids['model_v2'])[7:19]}",
+        f"provenance impact {str(ids['users_source'])[7:19]}",
+        "provenance demo --verbose",
+    ):
+        assert needle in text, needle
+    assert "Transforms, in execution order" not in r.stdout
 
 
 def test_ancestry_json_of_model_v2(demo_dir: tuple[Path, dict[str, object]]) -> None:
@@ -128,6 +151,34 @@ def test_descendants_of_events(demo_dir: tuple[Path, dict[str, object]]) -> None
         cli("descendants", str(ids["events_source"]), "--json", "--depth", "1", cwd=d).stdout
     )
     assert {a.name for a in shallow.artifacts} == {"events.csv", "events"}
+
+
+@pytest.mark.parametrize("command", ["ancestry", "descendants"])
+def test_walks_share_the_format_option(
+    demo_dir: tuple[Path, dict[str, object]], command: str
+) -> None:
+    d, ids = demo_dir
+    node = str(ids["events_source"] if command == "descendants" else ids["model_v2"])[7:19]
+    assert "--format" in cli(command, "--help", cwd=d).stdout
+    as_json = cli(command, node, "--json", cwd=d)
+    assert as_json.returncode == 0, as_json.stderr
+    fmt_json = cli(command, node, "--format", "json", cwd=d)
+    assert fmt_json.stdout == as_json.stdout
+    mermaid = cli(command, node, "-f", "mermaid", cwd=d)
+    assert mermaid.returncode == 0 and mermaid.stdout.startswith("flowchart"), mermaid.stderr
+    table = cli(command, node, "--format", "table", cwd=d)
+    tree_branch = "── used"  # a tree's branch, never a table's border
+    assert "Transforms, in execution order" in table.stdout and tree_branch not in table.stdout
+    tree = cli(command, node, "--format", "tree", cwd=d)
+    assert tree_branch in tree.stdout and "Transforms, in execution order" not in tree.stdout
+    assert_one_line_error(cli(command, node, "--format", "xml", cwd=d), "xml")
+
+
+def test_descendants_default_is_the_tree_alone(demo_dir: tuple[Path, dict[str, object]]) -> None:
+    d, ids = demo_dir
+    r = cli("descendants", str(ids["events_source"])[7:19], cwd=d)
+    assert r.returncode == 0, r.stderr
+    assert "── used" in r.stdout and "Transforms, in execution order" not in r.stdout
 
 
 def test_show_and_limit(demo_dir: tuple[Path, dict[str, object]]) -> None:

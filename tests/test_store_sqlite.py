@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from provenance.errors import IntegrityError
+from provenance import Tracker
+from provenance.cli.app import main
+from provenance.errors import (
+    IntegrityError,
+    StoreCorruptError,
+    StorePermissionError,
+    StoreReadOnlyError,
+)
 from provenance.model import Edge
 from provenance.store import Direction, SQLiteStore
+from provenance.store import sqlite as sqlite_module
 from tests.scenarios import art, multi_input_join, random_dag, transform
 
 # The schema provenance 0.1 wrote (schema_version 1): edges keyed by node id. Frozen here as
@@ -123,3 +135,163 @@ def test_artifact_lookups_use_an_index(tmp_path: Path, field: str) -> None:
     (query,) = [q for q in statements if q.startswith("SELECT")]
     plan = store._db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall()
     assert any(f"USING INDEX nodes_{field} ({field}=?)" in row[-1] for row in plan), plan
+
+
+# --- access: permission denied, read-only --------------------------------------------------------
+def _store_with_one_artifact(directory: Path) -> str:
+    t = Tracker(f"{directory}/")
+    a = t.log_artifact(b"hello", name="hello")
+    t.close()
+    return a.id
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(argv) == 1
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_store_directory_says_permission_denied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "store"
+    _store_with_one_artifact(store)
+    store.chmod(0)
+    try:
+        line = _one_line_error(capsys, ["log", "head", "--store", f"{store}/"])
+        assert line == f"error: permission denied: cannot read the provenance store at {store}"
+        with pytest.raises(StorePermissionError, match="permission denied"):
+            Tracker(f"{store}/")
+    finally:
+        store.chmod(stat.S_IRWXU)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their mode")
+def test_read_only_store_reads_and_refuses_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "store"
+    aid = _store_with_one_artifact(store)
+    (store / "lineage.sqlite").chmod(0o444)
+    store.chmod(0o555)
+    try:
+        assert main(["show", aid, "--store", f"{store}/", "--json"]) == 0
+        assert '"name": "hello"' in capsys.readouterr().out
+        t = Tracker(f"{store}/")  # opens for reading
+        assert t.store.read_only and t.get(aid).name == "hello"  # type: ignore[union-attr]
+        with pytest.raises(StoreReadOnlyError, match="it is read-only"):
+            t.log_artifact(b"more", name="more")
+        t.close()
+    finally:
+        store.chmod(stat.S_IRWXU)
+        (store / "lineage.sqlite").chmod(0o644)
+
+
+def test_permission_error_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a store directory without read permission does (simulated: root ignores modes)."""
+    store = tmp_path / "store"
+    _store_with_one_artifact(store)
+    real_stat = Path.stat
+
+    def denied(self: Path, **kw: Any) -> os.stat_result:
+        if self.parent == store:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_stat(self, **kw)
+
+    monkeypatch.setattr(Path, "stat", denied)
+    line = _one_line_error(capsys, ["ancestry", "abcd", "--store", f"{store}/"])
+    assert line.startswith("error: permission denied: cannot read the provenance store at ")
+    assert str(store) in line
+
+
+def test_unreadable_file_and_sqlite_refusals_map_to_typed_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    _store_with_one_artifact(store)
+    path = store / "lineage.sqlite"
+    real_access = os.access
+    monkeypatch.setattr(
+        sqlite_module.os,
+        "access",
+        lambda p, mode: False if Path(p) == path and mode & os.R_OK else real_access(p, mode),
+    )
+    line = _one_line_error(capsys, ["log", "head", "--store", f"{store}/"])
+    assert line == f"error: permission denied: cannot read the provenance store at {path}"
+    monkeypatch.setattr(sqlite_module.os, "access", real_access)
+
+    def refusing(code: int, text: str) -> Any:
+        def _init(self: SQLiteStore, writable: bool) -> int:
+            exc = sqlite3.OperationalError(text)
+            exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+            raise exc
+
+        return _init
+
+    cases = [
+        (sqlite3.SQLITE_READONLY, "attempt to write a readonly database", StoreReadOnlyError),
+        (sqlite3.SQLITE_PERM, "access permission denied", StorePermissionError),
+        (sqlite3.SQLITE_NOTADB, "file is not a database", StoreCorruptError),
+    ]
+    for code, text, error in cases:
+        monkeypatch.setattr(SQLiteStore, "_init", refusing(code, text))
+        with pytest.raises(error) as caught:
+            SQLiteStore(path)
+        assert "\n" not in str(caught.value) and str(path.parent) in str(caught.value)
+
+
+def test_read_only_store_opens_for_reading_and_says_so_on_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store on a read-only file system (simulated: SQLite cannot open its shared-memory
+    file there, the CANTOPEN it answers, so the store reopens it as immutable)."""
+    store = tmp_path / "store"
+    aid = _store_with_one_artifact(store)
+    monkeypatch.setattr(sqlite_module, "_read_only_reason", lambda p: "read-only file system")
+    real_init = SQLiteStore._init
+
+    def cannot_open_shm(self: SQLiteStore, writable: bool) -> int:
+        if not self._immutable:
+            exc = sqlite3.OperationalError("unable to open database file")
+            exc.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN  # type: ignore[attr-defined]
+            raise exc
+        return real_init(self, writable)
+
+    monkeypatch.setattr(SQLiteStore, "_init", cannot_open_shm)
+    assert main(["show", aid, "--store", f"{store}/", "--json"]) == 0
+    assert '"name": "hello"' in capsys.readouterr().out
+    t = Tracker(f"{store}/")
+    assert t.store.read_only and t.store.read_only_reason == "read-only file system"  # type: ignore[attr-defined]
+    with pytest.raises(StoreReadOnlyError) as caught:
+        t.log_artifact(b"more", name="more")
+    assert str(caught.value) == (
+        f"cannot write to the store at {store / 'lineage.sqlite'}: it is read-only "
+        "(read-only file system)"
+    )
+    t.close()
+    reader = SQLiteStore(store / "lineage.sqlite", create=False)
+    with pytest.raises(StoreReadOnlyError, match="opened for reading only"):
+        reader.write([art("x")], [])
+    reader.close()
+
+
+def test_store_path_under_a_directory_that_cannot_be_searched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--store DIR`` (no trailing slash) where asking whether DIR is a directory is itself
+    denied: one line naming the path, not an internal error (simulated)."""
+    store = tmp_path / "locked" / "store"
+    real_stat = Path.stat
+
+    def denied(self: Path, **kw: Any) -> os.stat_result:
+        if str(self).startswith(str(store)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_stat(self, **kw)
+
+    monkeypatch.setattr(Path, "stat", denied)
+    line = _one_line_error(capsys, ["log", "head", "--store", str(store)])
+    assert line == f"error: permission denied: cannot read the provenance store at {store}"

@@ -17,6 +17,7 @@ Renderings of these reports (rich tables, HTML, diagrams) live in :mod:`provenan
 
 Example:
     >>> import tempfile
+    >>> from provenance.analysis import loops
     >>> from provenance.store import SQLiteStore
     >>> loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")).loops
     []
@@ -24,53 +25,113 @@ Example:
 
 from __future__ import annotations
 
-from provenance.analysis.artifacts import ArtifactCheck, check_artifact, load_artifact
-from provenance.analysis.audit import (
-    AuditReport,
-    AuditStep,
-    Reproducibility,
-    SourceInfo,
-    audit,
-    seed_verdict,
-)
-from provenance.analysis.contamination import (
-    ContaminationReport,
-    NameMatch,
-    RowOverlap,
-    SharedAncestor,
-    contamination,
-)
-from provenance.analysis.cost import CostLine, CostReport, cost
-from provenance.analysis.drift import (
-    DriftReport,
-    DriftThresholds,
-    FeatureDrift,
-    VersionDrift,
-    drift,
-    drift_over_versions,
-)
-from provenance.analysis.erasure import ErasureRecord, erase, erasure_of
-from provenance.analysis.impact import (
-    ImpactedNode,
-    ImpactPlan,
-    RecomputeStep,
-    impact,
-    impact_sources,
-)
-from provenance.analysis.integrity import LogProblem, LogVerdict, verify_log
-from provenance.analysis.loops import FeedbackLoop, LoopReport, loops
-from provenance.analysis.order import topological_order, transforms_in_order
-from provenance.analysis.refs import NodeRef, get_node
-from provenance.analysis.replay import OutputMatch, ReplayReport, replay
-from provenance.analysis.verify import (
-    CodeCheck,
-    TransformCheck,
-    Verdict,
-    VerifyReport,
-    check_code,
-    verify,
-)
-from provenance.store.base import resolve_id
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provenance.analysis.artifacts import ArtifactCheck, check_artifact, load_artifact
+    from provenance.analysis.audit import (
+        AuditReport,
+        AuditStep,
+        Reproducibility,
+        SourceInfo,
+        audit,
+        seed_verdict,
+    )
+    from provenance.analysis.contamination import (
+        ContaminationReport,
+        NameMatch,
+        RowOverlap,
+        SharedAncestor,
+        contamination,
+    )
+    from provenance.analysis.cost import CostLine, CostReport, cost
+    from provenance.analysis.drift import (
+        DriftReport,
+        DriftThresholds,
+        FeatureDrift,
+        VersionDrift,
+        drift,
+        drift_over_versions,
+    )
+    from provenance.analysis.erasure import ErasureRecord, erase, erasure_of
+    from provenance.analysis.impact import (
+        ImpactedNode,
+        ImpactPlan,
+        RecomputeStep,
+        impact,
+        impact_sources,
+    )
+    from provenance.analysis.integrity import LogProblem, LogVerdict, verify_log
+    from provenance.analysis.loops import FeedbackLoop, LoopReport, loops
+    from provenance.analysis.order import topological_order, transforms_in_order
+    from provenance.analysis.refs import NodeRef, get_node
+    from provenance.analysis.replay import OutputMatch, ReplayReport, replay
+    from provenance.analysis.verify import (
+        CodeCheck,
+        TransformCheck,
+        Verdict,
+        VerifyReport,
+        check_code,
+        verify,
+    )
+    from provenance.store.base import resolve_id
+else:
+    from provenance._lazy import lazy_package
+
+    # Imported on first use: an analysis loads its dependencies (networkx, pandas, ...) only
+    # when it runs, so the CLI and `import provenance.analysis.order` stay cheap.
+    lazy_package(
+        __name__,
+        {
+            "provenance.analysis.artifacts": ("ArtifactCheck", "check_artifact", "load_artifact"),
+            "provenance.analysis.audit": (
+                "AuditReport",
+                "AuditStep",
+                "Reproducibility",
+                "SourceInfo",
+                "audit",
+                "seed_verdict",
+            ),
+            "provenance.analysis.contamination": (
+                "ContaminationReport",
+                "NameMatch",
+                "RowOverlap",
+                "SharedAncestor",
+                "contamination",
+            ),
+            "provenance.analysis.cost": ("CostLine", "CostReport", "cost"),
+            "provenance.analysis.drift": (
+                "DriftReport",
+                "DriftThresholds",
+                "FeatureDrift",
+                "VersionDrift",
+                "drift",
+                "drift_over_versions",
+            ),
+            "provenance.analysis.erasure": ("ErasureRecord", "erase", "erasure_of"),
+            "provenance.analysis.impact": (
+                "ImpactedNode",
+                "ImpactPlan",
+                "RecomputeStep",
+                "impact",
+                "impact_sources",
+            ),
+            "provenance.analysis.integrity": ("LogProblem", "LogVerdict", "verify_log"),
+            "provenance.analysis.loops": ("FeedbackLoop", "LoopReport", "loops"),
+            "provenance.analysis.order": ("topological_order", "transforms_in_order"),
+            "provenance.analysis.refs": ("NodeRef", "get_node"),
+            "provenance.analysis.replay": ("OutputMatch", "ReplayReport", "replay"),
+            "provenance.analysis.verify": (
+                "CodeCheck",
+                "TransformCheck",
+                "Verdict",
+                "VerifyReport",
+                "check_code",
+                "verify",
+            ),
+            "provenance.store.base": ("resolve_id",),
+        },
+    )
 
 __all__ = [
     "ArtifactCheck",

@@ -4,9 +4,13 @@
 name a local file or directory that still exists and whose content digest (recomputed with
 the algorithm of the id's ``algo:`` prefix) equals the id. A CSV/Parquet file whose bytes do
 not match is also tried as a table, a ``.npy`` file as an array (a table or array logged from
-memory and then saved has its *content* digest as id). :func:`load_artifact` returns the
-checked content as the value a function would have received. Verify and replay both use
-these two, and nothing else, to reach recorded data.
+memory and then saved has its *content* digest as id). A model saved by
+``tracker.log_model(..., save=True)`` (its ``metadata["saved"]`` says how) is available when
+its file is byte-for-byte the one saved (the recorded file digest; the save checked that it
+re-loads as the model), else when it re-loads (:mod:`provenance.models_io`) as a model with
+the recorded canonical digest. :func:`load_artifact` returns the checked content as the value
+a function would have received (a model: the re-loaded model object). Verify and replay both
+use these two, and nothing else, to reach recorded data.
 
 Example:
     >>> c = check_artifact(Artifact(id="blake3:" + "a" * 64, name="in_memory"))
@@ -28,8 +32,9 @@ from provenance.model import Artifact, short_id
 __all__ = ["ArtifactCheck", "ArtifactStatus", "LoadedAs", "check_artifact", "load_artifact"]
 
 ArtifactStatus = Literal["available", "regenerable", "changed", "missing", "not_retrievable"]
-#: How the content was re-read: ``path`` (file/directory digest), ``frame`` or ``array``.
-LoadedAs = Literal["path", "frame", "array"]
+#: How the content was re-read: ``path`` (file/directory digest), ``frame``, ``array`` or
+#: ``model`` (a saved model, re-loaded in its framework).
+LoadedAs = Literal["path", "frame", "array", "model"]
 
 
 class ArtifactCheck(NodeRef):
@@ -49,6 +54,65 @@ class ArtifactCheck(NodeRef):
     def ok(self) -> bool:
         """True when this artifact does not block a reproduction."""
         return self.status in ("available", "regenerable")
+
+
+def _saved_model(artifact: Artifact) -> dict[str, Any] | None:
+    """The artifact's ``metadata["saved"]`` record when it is a saved model."""
+    saved = artifact.metadata.get("saved") if artifact.metadata else None
+    return saved if isinstance(saved, dict) and isinstance(saved.get("format"), str) else None
+
+
+def _check_model(
+    artifact: Artifact, path: Path, file_digest: str, role: str | None
+) -> ArtifactCheck | None:
+    """The check of a saved model whose file's own digest is not the id (see module docs);
+    None when ``artifact`` is not a saved model."""
+    saved = _saved_model(artifact)
+    if saved is None:
+        return None
+    how = f"saved as {saved['format']}"
+    if saved.get("file_digest") == file_digest:
+        return ArtifactCheck.of(
+            artifact,
+            role=role,
+            status="available",
+            loaded_as="model",
+            detail=f"{path}: the model file {how}, unchanged since it was logged",
+        )
+    from provenance.models_io import saved_digest
+
+    try:
+        digest = saved_digest(artifact, path)
+    except ProvenanceError as exc:
+        return ArtifactCheck.of(
+            artifact,
+            role=role,
+            status="changed",
+            detail=f"{path}: model file changed and cannot be re-loaded ({how}): {exc}",
+        )
+    except Exception as exc:  # a framework's own error on a damaged file
+        return ArtifactCheck.of(
+            artifact,
+            role=role,
+            status="changed",
+            detail=f"{path}: model file changed and cannot be re-loaded ({how}): "
+            f"{type(exc).__name__}: {exc}",
+        )
+    if digest == artifact.id:
+        return ArtifactCheck.of(
+            artifact,
+            role=role,
+            status="available",
+            loaded_as="model",
+            detail=f"{path}: re-loaded model ({how}) has the recorded digest",
+        )
+    return ArtifactCheck.of(
+        artifact,
+        role=role,
+        status="changed",
+        detail=f"{path}: re-loaded model ({how}) is now {short_id(digest)}, "
+        f"recorded {short_id(artifact.id)}",
+    )
 
 
 def _read_as(path: Path, how: LoadedAs) -> Any:
@@ -124,6 +188,9 @@ def check_artifact(artifact: Artifact, role: str | None = None) -> ArtifactCheck
             loaded_as="path",
             detail=f"{path}: digest matches",
         )
+    model = _check_model(artifact, path, digest, role)
+    if model is not None:
+        return model
     attempts: tuple[tuple[LoadedAs, str], ...] = (("frame", "a table"), ("array", "an array"))
     for how, what in attempts:
         value = _read_as(path, how)
@@ -152,7 +219,9 @@ def load_artifact(artifact: Artifact, check: ArtifactCheck | None = None) -> Any
     """The content of an available artifact, as the value a function would have received.
 
     Files and directories come back as a :class:`~pathlib.Path`; ``bytes`` artifacts as bytes;
-    tables whose digest is their content's as a pandas DataFrame; ``.npy`` arrays as arrays.
+    tables whose digest is their content's as a pandas DataFrame; ``.npy`` arrays as arrays;
+    saved models as the re-loaded model (:func:`provenance.models_io.load_saved`: the
+    estimator or booster; a state dict for safetensors weights).
     ``check`` is the artifact's :func:`check_artifact` result when already made. Raises
     :class:`ProvenanceError` when the artifact is not available.
 
@@ -168,6 +237,10 @@ def load_artifact(artifact: Artifact, check: ArtifactCheck | None = None) -> Any
             f"artifact {artifact.name} ({short_id(artifact.id)}) is {check.status}: {check.detail}"
         )
     path = uri_to_path(artifact.uri)
+    if check.loaded_as == "model":
+        from provenance.models_io import load_saved
+
+        return load_saved(artifact, path)
     if check.loaded_as in ("frame", "array"):
         return _read_as(path, check.loaded_as)
     if artifact.kind == "bytes" and path.is_file():

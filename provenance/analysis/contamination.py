@@ -1,54 +1,84 @@
-"""Train/test contamination: shared ancestry and shared rows between two artifacts.
+"""Train/test contamination: does anything of the test set reach the training set?
 
-:func:`contamination` answers three questions about a training and a test artifact:
+A training and a test set split from one source always share that source: shared origin is
+expected and is no finding. :func:`contamination` reports **leakage**:
 
-1. **Shared ancestry** — the artifacts in both ancestries (each ancestry includes the artifact
-   itself, so a test set derived from the training set, or the reverse, shows up). The
-   *nearest* shared ancestors (those no other shared ancestor descends from) are where the
-   two lineages split; a train/test split of one data set shares it legitimately, which is
-   why rows are compared too.
-2. **Across pipeline versions** — ancestors with the same logical ``name`` but different
-   digests on the two sides (e.g. ``users`` v1 fed training, ``users`` v2 fed the test set):
-   different content, same data set, reported separately.
-3. **Shared rows** — per-row fingerprints recorded with the artifacts
-   (``Tracker(row_fingerprints=True)`` stores them in ``metadata["row_fingerprints"]``): the
-   test rows whose fingerprint is also a training row's. When either side has none, the
-   report says the rows could not be compared and why.
+1. **Shared rows**: test rows that are also training rows, by row fingerprint
+   (:mod:`provenance.hashing.fingerprints`). Every table logged with statistics records them
+   (``feature_stats["row_fingerprints"]``: every row's up to
+   :data:`~provenance.hashing.fingerprints.ROW_SAMPLE_SIZE` rows, a consistent sample above,
+   whose counts are then estimates); ``Tracker(row_fingerprints=True)`` also keeps the full
+   list in ``metadata["row_fingerprints"]``, used first. Without fingerprints on either side,
+   rows are not compared and the report says why.
+2. **One derived from the other**: the test set is in the training set's ancestry, or the
+   reverse (or they are the same artifact).
+3. **Derived data fed to both sides**: an artifact both ancestries share, produced by a
+   transform (not a raw source), that was computed from data holding test rows and then fed
+   the two sides: a scaler, vocabulary or model fitted on all the data and applied to the
+   training and the test set. Precisely: walking up from such a shared artifact ``s``, it
+   reaches an artifact that is in the test set's ancestry by a route not through ``s``, before
+   reaching one that is only in the training set's; a transform that also produced test-side
+   data (a split) and a table that is a selection of its input's rows (same columns, fewer
+   rows: a split by separate filters) end the walk, since their other part holds the test
+   rows. A scaler fitted on the training split and applied to both is therefore no finding
+   (its walk stops at the training split), nor is the data the split divided (nothing of the
+   test side lies above it but through it). Graphs without statistics (files, OpenLineage
+   datasets) split by separate filters, with something fitted on one part, can be flagged
+   wrongly: the lineage alone cannot tell a row filter from a fit.
 
-Verdict: ``shared_rows`` when any test row is also a training row; else ``shared_ancestry``
-when the ancestries share an artifact (or a logical name); else ``disjoint``.
+What both sides legitimately share is stated in ``expected``: the common raw sources and the
+data both sides were split from. Ancestors with one logical ``name`` and different digests on
+the two sides (``users`` v1 fed training, ``users`` v2 the test set) are listed in
+``name_matches``: another version of one data set, whose overlap the row comparison measures.
+
+Verdict: ``leakage`` with any finding; else ``clean`` when the rows were compared; else
+``unknown`` (nothing in the lineage, but the rows could not be compared).
 
 Example:
     >>> import tempfile, pandas as pd
     >>> from provenance import Tracker
-    >>> t = Tracker(tempfile.mkdtemp() + "/", row_fingerprints=True)
+    >>> t = Tracker(tempfile.mkdtemp() + "/")
     >>> raw = t.log_artifact(pd.DataFrame({"x": [1, 2, 3, 4]}), name="raw")
     >>> with t.run("split", inputs=[raw]) as run:
     ...     train = run.output(pd.DataFrame({"x": [1, 2, 3]}), name="train")
     ...     test = run.output(pd.DataFrame({"x": [3, 4]}), name="test")
     >>> r = contamination(t.store, train.id, test.id)
-    >>> r.verdict, [a.name for a in r.shared_ancestors], r.rows.test_rows_in_train
-    ('shared_rows', ['raw'], 1)
+    >>> r.verdict, r.rows.test_rows_in_train, [s.name for s in r.shared_ancestors]
+    ('leakage', 1, ['raw'])
+    >>> print(r.findings[0].message)
+    1 of 2 test rows (50.0%) are also training rows
     >>> t.close()
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from provenance.analysis.refs import NodeRef
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.model import Artifact, LineageGraph
+from provenance.hashing.fingerprints import RowSample, decode_row_sample, shared_rows
+from provenance.model import Artifact, LineageGraph, short_id
 from provenance.store.base import Direction, LineageStore
 
 __all__ = [
     "ContaminationReport",
+    "Finding",
     "NameMatch",
     "RowOverlap",
     "SharedAncestor",
     "contamination",
+]
+
+Verdict = Literal["clean", "leakage", "unknown"]
+FindingKind = Literal[
+    "same_artifact",
+    "test_derived_from_train",
+    "train_derived_from_test",
+    "shared_rows",
+    "derived_fed_both",
 ]
 
 
@@ -59,6 +89,12 @@ class SharedAncestor(NodeRef):
     source: bool
     #: No other shared ancestor is derived from it: where the two lineages split.
     nearest: bool
+    #: ``source``: a common raw source (expected); ``split``: data both sides were split
+    #: from (expected); ``upstream``: above those (expected); ``leak``: derived data computed
+    #: from test-side data that fed both sides (a finding); ``side``: the training or test set
+    #: itself, in the other's ancestry (a finding).
+    role: Literal["source", "split", "upstream", "leak", "side"] = "upstream"
+    note: str | None = None
 
 
 class NameMatch(BaseModel):
@@ -69,6 +105,15 @@ class NameMatch(BaseModel):
     test_ids: list[str]
 
 
+class Finding(BaseModel):
+    """One way the test set reaches the training set."""
+
+    kind: FindingKind
+    message: str
+    #: The artifacts it is about.
+    ids: list[str] = Field(default_factory=list)
+
+
 class RowOverlap(BaseModel):
     """Rows of the test artifact that are also rows of the training artifact."""
 
@@ -76,27 +121,36 @@ class RowOverlap(BaseModel):
     reason: str | None = None
     train_rows: int | None = None
     test_rows: int | None = None
-    #: Test rows (counting duplicates) whose fingerprint is a training row's.
+    #: Test rows (counting duplicates) whose fingerprint is a training row's (an estimate
+    #: when ``sampled``).
     test_rows_in_train: int = 0
-    #: Distinct fingerprints on both sides.
+    #: Distinct fingerprints on both sides (in the common sample when ``sampled``).
     distinct_shared: int = 0
     #: ``test_rows_in_train / test_rows``.
     fraction_of_test: float | None = None
     #: Up to ``examples`` pairs ``(test row position, train row position)``.
     examples: list[tuple[int, int]] = Field(default_factory=list)
+    #: True when a side kept a sample of its rows' fingerprints: the counts are estimates.
+    sampled: bool = False
+    #: The fraction of rows both samples cover (1.0 when not sampled).
+    sample_rate: float = 1.0
 
 
 class ContaminationReport(BaseModel):
-    """Shared ancestry and shared rows of a training and a test artifact."""
+    """Leakage between a training and a test artifact, and what they legitimately share."""
 
     train_id: str
     test_id: str
     train_name: str
     test_name: str
-    verdict: Literal["disjoint", "shared_ancestry", "shared_rows"]
+    verdict: Verdict
+    #: Every way the test set reaches the training set (empty: none found).
+    findings: list[Finding] = Field(default_factory=list)
+    #: What both sides share as any split of one source does: stated, not findings.
+    expected: list[str] = Field(default_factory=list)
     shared_count: int
     shared_source_count: int
-    #: Up to ``examples`` shared ancestors, nearest first.
+    #: Up to ``examples`` shared ancestors: leaks first, then nearest first.
     shared_ancestors: list[SharedAncestor] = Field(default_factory=list)
     name_matches: list[NameMatch] = Field(default_factory=list)
     rows: RowOverlap
@@ -111,68 +165,159 @@ def _artifact(store: LineageStore, node_id: str, what: str) -> Artifact:
     return node
 
 
-def _upstream_artifacts(graph: LineageGraph) -> dict[str, set[str]]:
-    """For each artifact of ``graph``, the artifacts strictly upstream of it (within graph)."""
-    producers: dict[str, set[str]] = {}
-    inputs: dict[str, set[str]] = {}
-    for e in graph.edges:
-        if e.type == "PRODUCED":
-            producers.setdefault(e.target, set()).add(e.source)
-        elif e.type in ("USED", "USED_MODEL"):
-            inputs.setdefault(e.source, set()).add(e.target)
-    out: dict[str, set[str]] = {}
-    for a in graph.artifacts:
-        seen: set[str] = set()
-        stack = [a.id]
+class _Flow:
+    """Who produced each artifact and what each transform read and wrote, over both
+    ancestries."""
+
+    def __init__(self, graphs: Iterable[LineageGraph]) -> None:
+        self.producers: dict[str, set[str]] = {}
+        self.inputs: dict[str, set[str]] = {}
+        self.outputs: dict[str, set[str]] = {}
+        for g in graphs:
+            for e in g.edges:
+                if e.type == "PRODUCED":
+                    self.producers.setdefault(e.target, set()).add(e.source)
+                    self.outputs.setdefault(e.source, set()).add(e.target)
+                elif e.type in ("USED", "USED_MODEL"):
+                    self.inputs.setdefault(e.source, set()).add(e.target)
+
+    def above(self, artifact_id: str) -> set[str]:
+        """The artifacts read by the transforms that produced ``artifact_id``."""
+        return {i for t in self.producers.get(artifact_id, ()) for i in self.inputs.get(t, ())}
+
+    def ancestry(self, start: str, *, avoiding: str | None = None) -> set[str]:
+        """``start`` and every artifact upstream of it, not walking through ``avoiding``."""
+        seen = {start}
+        stack = [start]
         while stack:
-            cur = stack.pop()
-            for t in producers.get(cur, ()):
-                for i in inputs.get(t, ()):
-                    if i not in seen:
-                        seen.add(i)
-                        stack.append(i)
-        seen.discard(a.id)
-        out[a.id] = seen
-    return out
+            for i in self.above(stack.pop()):
+                if i != avoiding and i not in seen:
+                    seen.add(i)
+                    stack.append(i)
+        return seen
 
 
-def _fingerprints(a: Artifact) -> list[int] | None:
-    fps = a.metadata.get("row_fingerprints") if a.metadata else None
-    if isinstance(fps, list) and all(isinstance(x, int) for x in fps):
-        return fps
+def _row_subset(part: Artifact | None, whole: Artifact | None) -> bool:
+    """``part`` looks like a selection of ``whole``'s rows: two tables with the same columns
+    (by their recorded statistics), ``part`` with fewer rows."""
+    if part is None or whole is None:
+        return False
+    cols = [(x.feature_stats or {}).get("columns") for x in (part, whole)]
+    if not all(isinstance(c, dict) and c for c in cols) or list(cols[0] or ()) != list(
+        cols[1] or ()
+    ):
+        return False
+    return (
+        part.row_count is not None
+        and whole.row_count is not None
+        and (part.row_count < whole.row_count)
+    )
+
+
+def _leak_origin(
+    flow: _Flow, arts: dict[str, Artifact], s: str, train_id: str, test_id: str
+) -> str | None:
+    """For a shared derived artifact ``s``: the artifact holding test-side data it was
+    computed from (see the module docs), or None when it was computed from the training side
+    (or from neither side) only.
+
+    Walking up from ``s``: a transform that also produced test-side data is a split, and the
+    part walked through holds no test rows (stop); so is a table that is a selection of its
+    input's rows (a split by separate filters: stop); an input only on the training side
+    stops the walk; one on the test side (by a route not through ``s``) is the leak's
+    origin."""
+    train_side = flow.ancestry(train_id, avoiding=s)
+    test_side = flow.ancestry(test_id, avoiding=s)
+    seen: set[str] = {s}
+    stack = [s]
+    while stack:
+        x = stack.pop()
+        for t in sorted(flow.producers.get(x, ())):
+            if (flow.outputs.get(t, set()) - {x}) & test_side:
+                continue  # a split: x is its other part
+            for y in sorted(flow.inputs.get(t, ())):
+                if y in seen or _row_subset(arts.get(x), arts.get(y)):
+                    continue
+                seen.add(y)
+                if y in test_side:
+                    return y
+                if y not in train_side:
+                    stack.append(y)
+    return None
+
+
+def _row_sample(a: Artifact) -> RowSample | None:
+    """The artifact's row fingerprints: the full list of ``Tracker(row_fingerprints=True)``,
+    else the sample recorded with its statistics."""
+    candidates = [
+        (a.metadata or {}).get("row_fingerprints"),
+        (a.feature_stats or {}).get("row_fingerprints"),
+    ]
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        try:
+            return decode_row_sample(candidate)
+        except ValueError:
+            continue
     return None
 
 
 def _rows(train: Artifact, test: Artifact, examples: int) -> RowOverlap:
-    a, b = _fingerprints(train), _fingerprints(test)
-    missing = [x.name for x, f in ((train, a), (test, b)) if f is None]
+    a, b = _row_sample(train), _row_sample(test)
     if a is None or b is None:
+        missing = [x.name for x, f in ((train, a), (test, b)) if f is None]
         return RowOverlap(
             compared=False,
             reason=(
-                f"no row fingerprints recorded for {' and '.join(missing)} (log tables with "
-                "Tracker(row_fingerprints=True) to compare rows)"
+                f"no row fingerprints recorded for {' and '.join(missing)} (tables logged with "
+                "statistics record them: log a DataFrame, not a file or bytes, or log the "
+                "table with Tracker(row_fingerprints=True))"
             ),
         )
-    first: dict[int, int] = {}
-    for i, fp in enumerate(a):
-        first.setdefault(fp, i)
-    hits = [(j, first[fp]) for j, fp in enumerate(b) if fp in first]
+    got = shared_rows(a, b, examples=examples)
     return RowOverlap(
         compared=True,
-        train_rows=len(a),
-        test_rows=len(b),
-        test_rows_in_train=len(hits),
-        distinct_shared=len(set(a) & set(b)),
-        fraction_of_test=(len(hits) / len(b)) if b else 0.0,
-        examples=hits[:examples],
+        train_rows=got.a_rows,
+        test_rows=got.b_rows,
+        test_rows_in_train=got.b_rows_in_a,
+        distinct_shared=got.distinct_shared,
+        fraction_of_test=(got.b_rows_in_a / got.b_rows) if got.b_rows else 0.0,
+        examples=got.examples,
+        sampled=got.sampled,
+        sample_rate=got.rate,
     )
+
+
+def _label(a: Artifact) -> str:
+    return f"{a.name} ({short_id(a.id)})"
+
+
+def _name_matches(
+    arts_train: dict[str, Artifact], arts_test: dict[str, Artifact], shared: set[str]
+) -> list[NameMatch]:
+    by_name_train: dict[str, set[str]] = {}
+    by_name_test: dict[str, set[str]] = {}
+    for aid, a in arts_train.items():
+        by_name_train.setdefault(a.name, set()).add(aid)
+    for aid, a in arts_test.items():
+        by_name_test.setdefault(a.name, set()).add(aid)
+    matches = []
+    for name in sorted(set(by_name_train) & set(by_name_test)):
+        only_train = by_name_train[name] - shared
+        only_test = by_name_test[name] - shared
+        if only_train and only_test:
+            matches.append(
+                NameMatch(name=name, train_ids=sorted(only_train), test_ids=sorted(only_test))
+            )
+    return matches
 
 
 def contamination(
     store: LineageStore, train_id: str, test_id: str, *, examples: int = 5
 ) -> ContaminationReport:
-    """Shared ancestry (by digest and by logical name) and shared rows of two artifacts.
+    """Leakage from a test artifact into a training artifact (module docs): shared rows, one
+    derived from the other, derived data fed to both sides; and what they share as expected.
 
     ``examples`` bounds the shared ancestors and row pairs listed (counts are always full).
     Raises :class:`~provenance.errors.NotFoundError` for an unknown id and
@@ -184,8 +329,8 @@ def contamination(
         >>> t = Tracker(tempfile.mkdtemp() + "/")
         >>> a, b = t.log_artifact(b"a", name="a"), t.log_artifact(b"b", name="b")
         >>> r = contamination(t.store, a.id, b.id)
-        >>> r.verdict, r.rows.compared
-        ('disjoint', False)
+        >>> r.verdict, r.findings, r.rows.compared
+        ('unknown', [], False)
         >>> t.close()
     """
     train = _artifact(store, train_id, "train")
@@ -194,51 +339,125 @@ def contamination(
     g_test = store.traverse(test.id, Direction.UP)
     arts_train = {a.id: a for a in g_train.artifacts}
     arts_test = {a.id: a for a in g_test.artifacts}
+    arts = {**arts_test, **arts_train}
     shared_ids = set(arts_train) & set(arts_test)
-    produced = {e.target for g in (g_train, g_test) for e in g.edges if e.type == "PRODUCED"}
-    upstream = _upstream_artifacts(g_train)
+    flow = _Flow((g_train, g_test))
+    findings: list[Finding] = []
+    if train.id == test.id:
+        findings.append(
+            Finding(
+                kind="same_artifact",
+                message=f"the training and the test set are one artifact, {_label(train)}",
+                ids=[train.id],
+            )
+        )
+    elif train.id in arts_test:
+        findings.append(
+            Finding(
+                kind="test_derived_from_train",
+                message=f"the test set is derived from the training set {_label(train)}",
+                ids=[train.id, test.id],
+            )
+        )
+    elif test.id in arts_train:
+        findings.append(
+            Finding(
+                kind="train_derived_from_test",
+                message=f"the training set is derived from the test set {_label(test)}",
+                ids=[test.id, train.id],
+            )
+        )
+
     # a shared ancestor is "nearest" when no other shared ancestor lies downstream of it
     below: set[str] = set()
     for sid in shared_ids:
-        below |= upstream.get(sid, set()) & shared_ids
-    shared = sorted(
-        (
-            SharedAncestor.of(arts_train[sid], source=sid not in produced, nearest=sid not in below)
-            for sid in shared_ids
-        ),
-        key=lambda s: (not s.nearest, s.label, s.id),
-    )
-    by_name_train: dict[str, set[str]] = {}
-    by_name_test: dict[str, set[str]] = {}
-    for aid, a in arts_train.items():
-        by_name_train.setdefault(a.name, set()).add(aid)
-    for aid, a in arts_test.items():
-        by_name_test.setdefault(a.name, set()).add(aid)
-    matches = []
-    for name in sorted(set(by_name_train) & set(by_name_test)):
-        only_train = by_name_train[name] - shared_ids
-        only_test = by_name_test[name] - shared_ids
-        if only_train and only_test:
-            matches.append(
-                NameMatch(name=name, train_ids=sorted(only_train), test_ids=sorted(only_test))
+        below |= (flow.ancestry(sid) - {sid}) & shared_ids
+    leaks: dict[str, str] = {}
+    if train.id != test.id:
+        for sid in sorted(shared_ids - {train.id, test.id}):
+            if flow.producers.get(sid):
+                found = _leak_origin(flow, arts, sid, train.id, test.id)
+                if found is not None:
+                    leaks[sid] = found
+    # a chain of leaks (statistics -> scaler -> both sides): the finding names the last,
+    # the one that fed the sides; those above it are marked, not reported again
+    upstream_leaks = {
+        sid for sid in leaks if any(sid in flow.ancestry(other) for other in set(leaks) - {sid})
+    }
+
+    shared: list[SharedAncestor] = []
+    expected: list[str] = []
+    for sid in shared_ids:
+        a = arts[sid]
+        is_source = not flow.producers.get(sid)
+        nearest = sid not in below
+        if sid in (train.id, test.id):
+            role, note = "side", "the other set's ancestry holds it"
+        elif sid in leaks:
+            origin = arts[leaks[sid]]
+            role = "leak"
+            note = f"computed from {_label(origin)}, which holds test-side data"
+        elif is_source:
+            role, note = "source", "common raw source (expected)"
+        elif nearest:
+            role, note = "split", "the data both sides were split from (expected)"
+        else:
+            role, note = "upstream", "upstream of the split (expected)"
+        shared.append(SharedAncestor.of(a, source=is_source, nearest=nearest, role=role, note=note))
+    order = {"side": 0, "leak": 1, "split": 2, "source": 3, "upstream": 4}
+    shared.sort(key=lambda s: (order[s.role], not s.nearest, s.label, s.id))
+    for s in shared:
+        a = arts[s.id]
+        if s.role == "leak" and s.id not in upstream_leaks:
+            origin = arts[leaks[s.id]]
+            findings.append(
+                Finding(
+                    kind="derived_fed_both",
+                    message=(
+                        f"{_label(a)} is derived data that fed both sides, computed from "
+                        f"{_label(origin)}, which also feeds the test set (fit it on the "
+                        "training side only)"
+                    ),
+                    ids=[s.id, origin.id],
+                )
             )
+        elif s.role == "source":
+            expected.append(
+                f"{_label(a)} is the common raw source of both sides: expected for a split "
+                "of one source"
+            )
+        elif s.role == "split":
+            expected.append(f"{_label(a)} is the data both sides were split from: expected")
+
     rows = _rows(train, test, examples)
-    verdict: Any = (
-        "shared_rows"
-        if rows.test_rows_in_train
-        else "shared_ancestry"
-        if shared or matches
-        else "disjoint"
-    )
+    if rows.test_rows_in_train:
+        estimate = (
+            f" (estimated from the {rows.sample_rate:.1%} of rows both fingerprint samples keep)"
+            if rows.sampled
+            else ""
+        )
+        findings.append(
+            Finding(
+                kind="shared_rows",
+                message=(
+                    f"{rows.test_rows_in_train} of {rows.test_rows} test rows "
+                    f"({rows.fraction_of_test or 0:.1%}) are also training rows{estimate}"
+                ),
+                ids=[test.id, train.id],
+            )
+        )
+    verdict: Verdict = "leakage" if findings else "clean" if rows.compared else "unknown"
     return ContaminationReport(
         train_id=train.id,
         test_id=test.id,
         train_name=train.name,
         test_name=test.name,
         verdict=verdict,
+        findings=findings,
+        expected=expected,
         shared_count=len(shared),
         shared_source_count=sum(1 for s in shared if s.source),
         shared_ancestors=shared[:examples],
-        name_matches=matches,
+        name_matches=_name_matches(arts_train, arts_test, shared_ids),
         rows=rows,
     )

@@ -22,6 +22,11 @@ currency), and transforms without a cost are counted in ``uncosted``.
     counted once, and the lines add up to the total of all costed transforms; a transform
     with no source ancestor at all (it used no inputs) is charged to ``(no source)``.
 
+Durations: a line's ``duration_s`` sums :func:`transform_duration` of its transforms (each
+with its share, like the amounts): the run's recorded wall time, else the ``cost.duration_s``
+given with the cost; the same function gives ``provenance impact`` its step durations, so the
+two commands agree. ``untimed`` counts the transforms of a line with neither.
+
 The roll-up reads the whole graph through the store protocol (``iter_nodes`` and
 ``iter_edges``), so it is the same on every backend; ancestries are walked once per costed
 transform, visiting every node once (cycles and diamond lattices are safe).
@@ -49,7 +54,7 @@ from provenance.errors import ProvenanceError
 from provenance.model import Artifact, Model, Transform
 from provenance.store.base import LineageStore
 
-__all__ = ["CostBy", "CostLine", "CostReport", "cost"]
+__all__ = ["CostBy", "CostLine", "CostReport", "cost", "transform_duration"]
 
 CostBy = Literal["source", "team", "experiment", "model"]
 NO_SOURCE = "(no source)"
@@ -78,7 +83,10 @@ class CostLine(BaseModel):
     amounts: dict[str, float] = Field(default_factory=dict)
     #: Transforms contributing (a shared one counts fully here, whatever share it gave).
     transforms: int = 0
+    #: Sum of the transforms' durations (:func:`transform_duration`), shares applied.
     duration_s: float = 0.0
+    #: Transforms of this line with no duration recorded (not in ``duration_s``).
+    untimed: int = 0
 
 
 class CostReport(BaseModel):
@@ -138,12 +146,39 @@ class _Graph:
         return not self.producers.get(artifact_id)
 
 
+def transform_duration(t: Transform) -> float | None:
+    """How long a transform ran, in seconds: its recorded wall time (``ended_at -
+    started_at``), else the ``duration_s`` of its recorded cost, else None.
+
+    The one definition of a transform's duration: ``cost`` and ``impact`` both use it.
+
+    Example:
+        >>> import datetime as dt
+        >>> from provenance.model import Cost
+        >>> t0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+        >>> t = Transform(id="blake3:" + "1" * 64, operation="fit", started_at=t0,
+        ...               ended_at=t0 + dt.timedelta(seconds=0.32), cost=Cost(amount=1.0))
+        >>> transform_duration(t)
+        0.32
+        >>> transform_duration(t.model_copy(update={"ended_at": None,
+        ...     "cost": Cost(amount=1.0, duration_s=5.0)}))
+        5.0
+    """
+    if t.duration_s is not None:
+        return t.duration_s
+    return t.cost.duration_s if t.cost is not None else None
+
+
 def _add(line: CostLine, t: Transform, share: float = 1.0) -> None:
     assert t.cost is not None
     cur = t.cost.currency
     line.amounts[cur] = line.amounts.get(cur, 0.0) + t.cost.amount * share
     line.transforms += 1
-    line.duration_s += (t.cost.duration_s or 0.0) * share
+    duration = transform_duration(t)
+    if duration is None:
+        line.untimed += 1
+    else:
+        line.duration_s += duration * share
 
 
 def cost(store: LineageStore, by: str = "source") -> CostReport:

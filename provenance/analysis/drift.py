@@ -27,8 +27,25 @@ minor, KS > 0.2 major; ``|mean shift|`` > 0.5 std minor, > 1.0 major; std ratio 
 [0.67, 1.5] minor, outside [0.5, 2.0] major. A feature's severity is the worst of its flags.
 Features in only one artifact are listed as added / removed.
 
+Identifiers and free text (``user_id``, ``email``, ``bio``: their values differ from one data
+set to the next by nature) are not compared: :func:`~provenance.capture.stats.column_role`
+recognises them by name and by their recorded statistics (unique-ish integers or strings,
+e-mail addresses, long text with spaces), and the report lists them in ``not_compared`` with
+the reason, apart from the features.
+
 :func:`drift_over_versions` applies :func:`drift` to consecutive versions (ordered by
 ``created_at``) of every artifact with one logical name.
+
+Metrics (two model versions)
+    Each report also compares the **metrics** recorded for A and B
+    (:func:`artifact_metrics`): those of the succeeded transforms that produced the artifact
+    and, for a model, of those that ran with it (``USED_MODEL``: ``tracker.run(...,
+    model=m)``, an evaluation); where several give one metric, the latest run's value
+    (by ``ended_at``) counts. Each :class:`MetricChange` holds the value in A and in B, the
+    change ``b - a`` and the relative change ``(b - a) / |a|``. Two artifacts without
+    feature statistics (models) are compared by their metrics alone; without either, drift
+    raises :class:`~provenance.errors.MissingStatsError`. :func:`metrics_diff` is the
+    metrics part on its own.
 
 Example:
     >>> import tempfile, numpy as np, pandas as pd
@@ -54,18 +71,25 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from provenance.errors import MissingStatsError, NotFoundError, ProvenanceError
-from provenance.model import Artifact, short_id
-from provenance.store.base import LineageStore
+from provenance.model import Artifact, Model, Transform, short_id
+from provenance.store.base import Direction, LineageStore
 
 __all__ = [
     "DriftReport",
     "DriftThresholds",
     "FeatureDrift",
+    "MetricChange",
+    "MetricsComparison",
+    "NotCompared",
     "VersionDrift",
+    "artifact_metrics",
+    "compare_metrics",
     "drift",
     "drift_over_versions",
     "histogram_ks",
     "histogram_psi",
+    "metrics_diff",
+    "not_compared",
 ]
 
 #: Smallest proportion a bin is given in PSI (epsilon smoothing).
@@ -103,8 +127,40 @@ class FeatureDrift(BaseModel):
     note: str | None = None
 
 
+class NotCompared(BaseModel):
+    """A column left out of the comparison: an identifier or free text, and why."""
+
+    feature: str
+    role: Literal["identifier", "free_text"]
+    reason: str
+
+
+class MetricChange(BaseModel):
+    """One metric of A and B: both values (None where not recorded) and the change."""
+
+    metric: str
+    a: float | None = None
+    b: float | None = None
+    #: ``b - a`` (None unless both are recorded).
+    change: float | None = None
+    #: ``(b - a) / |a|`` (None unless both are recorded and ``a`` is not 0).
+    relative_change: float | None = None
+
+
+class MetricsComparison(BaseModel):
+    """The metrics recorded for two artifacts (two model versions), side by side."""
+
+    a_id: str
+    b_id: str
+    a_name: str
+    b_name: str
+    a_metrics: dict[str, float] = Field(default_factory=dict)
+    b_metrics: dict[str, float] = Field(default_factory=dict)
+    metrics: list[MetricChange] = Field(default_factory=list)
+
+
 class DriftReport(BaseModel):
-    """Per-feature drift of artifact B against reference artifact A."""
+    """Per-feature drift of artifact B against reference artifact A, and their metrics."""
 
     a_id: str
     b_id: str
@@ -116,15 +172,24 @@ class DriftReport(BaseModel):
     #: Features with any flag, worst first.
     drifted: list[str] = Field(default_factory=list)
     thresholds: DriftThresholds = Field(default_factory=DriftThresholds)
+    #: Columns in both not compared: identifiers and free text (:func:`not_compared`).
+    not_compared: list[NotCompared] = Field(default_factory=list)
+    #: The recorded metrics of A and B compared (:func:`compare_metrics`), by name.
+    metrics: list[MetricChange] = Field(default_factory=list)
+    #: False when A or B has no feature statistics (models): only metrics were compared.
+    features_compared: bool = True
 
 
 class VersionDrift(BaseModel):
-    """Drift between consecutive versions of one data set name."""
+    """Drift between consecutive versions of one data set (or model) name."""
 
     name: str
     versions: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)
     steps: list[DriftReport] = Field(default_factory=list)
+    #: Metrics of consecutive versions (every version, by ``created_at``) where either
+    #: has metrics recorded: how a model's metrics moved along its versions.
+    metric_steps: list[MetricsComparison] = Field(default_factory=list)
 
 
 # --- statistics --------------------------------------------------------------------------------
@@ -295,6 +360,100 @@ def _compare(name: str, a: dict[str, Any], b: dict[str, Any], th: DriftThreshold
     return out
 
 
+# --- metrics -----------------------------------------------------------------------------------
+def _artifact(store: LineageStore, node_id: str) -> Artifact:
+    node = store.get(node_id)
+    if node is None:
+        raise NotFoundError(f"no node with id {node_id!r}")
+    if not isinstance(node, Artifact):
+        raise ProvenanceError(f"{node_id} is a {node.node_type}, not an artifact")
+    return node
+
+
+def _when(t: Transform) -> tuple[str, str]:
+    when = t.ended_at or t.started_at
+    return (when.isoformat() if when is not None else "", t.id)
+
+
+def artifact_metrics(store: LineageStore, node_id: str) -> dict[str, float]:
+    """The metrics recorded for an artifact: of the succeeded transforms that produced it
+    and, for a model, of those that ran with it (USED_MODEL); the latest run wins a tie.
+
+    Example:
+        >>> import tempfile, numpy as np
+        >>> from provenance import Tracker
+        >>> t = Tracker(tempfile.mkdtemp() + "/")
+        >>> with t.run("train", metrics={"loss": 0.4}) as run:
+        ...     m = run.output({"w": np.ones(2)}, name="m")
+        >>> with t.run("evaluate", model=m) as run:
+        ...     run.log_metric("accuracy", 0.9)
+        >>> artifact_metrics(t.store, m.id)
+        {'accuracy': 0.9, 'loss': 0.4}
+        >>> t.close()
+    """
+    node = _artifact(store, node_id)
+    runs: dict[str, Transform] = {}
+    up = store.traverse(node.id, Direction.UP, depth=1)
+    producers = {e.source for e in up.edges if e.type == "PRODUCED" and e.target == node.id}
+    runs.update({t.id: t for t in up.transforms if t.id in producers})
+    if isinstance(node, Model) or node.kind == "model":
+        down = store.traverse(node.id, Direction.DOWN, depth=1)
+        users = {e.source for e in down.edges if e.type == "USED_MODEL" and e.target == node.id}
+        runs.update({t.id: t for t in down.transforms if t.id in users})
+    out: dict[str, float] = {}
+    for t in sorted(runs.values(), key=_when):
+        if t.status == "succeeded":
+            out.update(t.metrics)
+    return dict(sorted(out.items()))
+
+
+def compare_metrics(a: dict[str, float], b: dict[str, float]) -> list[MetricChange]:
+    """Each metric of ``a`` or ``b`` (sorted by name): both values and the change.
+
+    Example:
+        >>> [(m.metric, m.change, m.relative_change) for m in compare_metrics(
+        ...     {"acc": 0.8, "loss": 0.5}, {"acc": 0.9})]
+        [('acc', 0.1, 0.125), ('loss', None, None)]
+    """
+    out: list[MetricChange] = []
+    for name in sorted(set(a) | set(b)):
+        va, vb = a.get(name), b.get(name)
+        change = relative = None
+        if va is not None and vb is not None:
+            change = round(vb - va, 12)
+            relative = round((vb - va) / abs(va), 12) if va != 0 else None
+        out.append(MetricChange(metric=name, a=va, b=vb, change=change, relative_change=relative))
+    return out
+
+
+def metrics_diff(store: LineageStore, a_id: str, b_id: str) -> MetricsComparison:
+    """The metrics recorded for ``a_id`` and ``b_id`` (two model versions) compared.
+
+    Example:
+        >>> import tempfile, numpy as np
+        >>> from provenance import Tracker
+        >>> t = Tracker(tempfile.mkdtemp() + "/")
+        >>> with t.run("train", params={"v": 1}, metrics={"auc": 0.8}) as run:
+        ...     v1 = run.output({"w": np.ones(2)}, name="m")
+        >>> with t.run("train", params={"v": 2}, metrics={"auc": 0.85}) as run:
+        ...     v2 = run.output({"w": np.zeros(2)}, name="m")
+        >>> [(c.metric, c.a, c.b, c.change) for c in metrics_diff(t.store, v1.id, v2.id).metrics]
+        [('auc', 0.8, 0.85, 0.05)]
+        >>> t.close()
+    """
+    a, b = _artifact(store, a_id), _artifact(store, b_id)
+    ma, mb = artifact_metrics(store, a.id), artifact_metrics(store, b.id)
+    return MetricsComparison(
+        a_id=a.id,
+        b_id=b.id,
+        a_name=a.name,
+        b_name=b.name,
+        a_metrics=ma,
+        b_metrics=mb,
+        metrics=compare_metrics(ma, mb),
+    )
+
+
 def _stats(store: LineageStore, node_id: str) -> tuple[Artifact, dict[str, Any]]:
     node = store.get(node_id)
     if node is None:
@@ -310,10 +469,36 @@ def _stats(store: LineageStore, node_id: str) -> tuple[Artifact, dict[str, Any]]
     return node, stats
 
 
+def not_compared(a_stats: dict[str, Any], b_stats: dict[str, Any]) -> list[NotCompared]:
+    """The columns of both ``feature_stats`` dicts that are identifiers or free text on
+    either side (:func:`~provenance.capture.stats.column_role`), in column order.
+
+    Example:
+        >>> import pandas as pd
+        >>> from provenance.capture import feature_stats
+        >>> s = feature_stats(pd.DataFrame({"user_id": [1, 2], "x": [0.5, 1.5]}))
+        >>> [(c.feature, c.role) for c in not_compared(s, s)]
+        [('user_id', 'identifier')]
+    """
+    from provenance.capture.stats import column_role
+
+    ca, cb = a_stats["columns"], b_stats["columns"]
+    out: list[NotCompared] = []
+    for name in ca:
+        if name not in cb:
+            continue
+        found = column_role(name, ca[name]) or column_role(name, cb[name])
+        if found is not None:
+            out.append(NotCompared(feature=name, role=found[0], reason=found[1]))
+    return out
+
+
 def compare_stats(
     a_stats: dict[str, Any], b_stats: dict[str, Any], thresholds: DriftThresholds | None = None
 ) -> tuple[list[FeatureDrift], list[str], list[str]]:
     """Per-feature drift of two ``feature_stats`` dicts: (features, added, removed).
+
+    Identifiers and free text (:func:`not_compared`) are left out of ``features``.
 
     Example:
         >>> import pandas as pd
@@ -325,17 +510,20 @@ def compare_stats(
     """
     th = thresholds or DriftThresholds()
     ca, cb = a_stats["columns"], b_stats["columns"]
-    features = [_compare(n, ca[n], cb[n], th) for n in ca if n in cb]
+    skip = {c.feature for c in not_compared(a_stats, b_stats)}
+    features = [_compare(n, ca[n], cb[n], th) for n in ca if n in cb and n not in skip]
     return features, sorted(set(cb) - set(ca)), sorted(set(ca) - set(cb))
 
 
 def drift(
     store: LineageStore, a_id: str, b_id: str, *, thresholds: DriftThresholds | None = None
 ) -> DriftReport:
-    """Per-feature drift of artifact ``b_id`` against reference ``a_id`` (module docs).
+    """Per-feature drift of artifact ``b_id`` against reference ``a_id``, and their recorded
+    metrics compared (module docs).
 
     Raises :class:`~provenance.errors.NotFoundError` for an unknown id and
-    :class:`MissingStatsError` when either artifact has no feature statistics.
+    :class:`MissingStatsError` when either artifact has no feature statistics and neither has
+    metrics (with metrics, the report compares them alone: ``features_compared=False``).
 
     Example:
         >>> import tempfile, pandas as pd
@@ -347,8 +535,22 @@ def drift(
         >>> t.close()
     """
     th = thresholds or DriftThresholds()
-    a, sa = _stats(store, a_id)
-    b, sb = _stats(store, b_id)
+    metrics = metrics_diff(store, a_id, b_id)
+    try:
+        a, sa = _stats(store, a_id)
+        b, sb = _stats(store, b_id)
+    except MissingStatsError:
+        if not (metrics.a_metrics or metrics.b_metrics):
+            raise
+        return DriftReport(
+            a_id=metrics.a_id,
+            b_id=metrics.b_id,
+            a_name=metrics.a_name,
+            b_name=metrics.b_name,
+            thresholds=th,
+            metrics=metrics.metrics,
+            features_compared=False,
+        )
     features, added, removed = compare_stats(sa, sb, th)
     rank = {"major": 0, "minor": 1, "none": 2}
     drifted = [
@@ -366,16 +568,20 @@ def drift(
         removed=removed,
         drifted=drifted,
         thresholds=th,
+        not_compared=not_compared(sa, sb),
+        metrics=metrics.metrics,
     )
 
 
 def drift_over_versions(
     store: LineageStore, name: str, *, thresholds: DriftThresholds | None = None
 ) -> VersionDrift:
-    """Drift between consecutive versions (by ``created_at``) of the data set ``name``.
+    """Drift between consecutive versions (by ``created_at``) of the data set ``name``, and
+    the metrics of consecutive versions (a model's: ``metric_steps``).
 
-    Versions without feature statistics are skipped (listed in ``skipped``). Raises
-    :class:`~provenance.errors.NotFoundError` when no artifact has that name.
+    Versions without feature statistics are skipped (listed in ``skipped``) by the feature
+    comparison. Raises :class:`~provenance.errors.NotFoundError` when no artifact has that
+    name.
 
     Example:
         >>> import tempfile, pandas as pd
@@ -401,4 +607,8 @@ def drift_over_versions(
     )
     for prev, cur in itertools.pairwise(with_stats):
         out.steps.append(drift(store, prev.id, cur.id, thresholds=thresholds))
+    for prev, cur in itertools.pairwise(ordered):
+        step = metrics_diff(store, prev.id, cur.id)
+        if step.metrics:
+            out.metric_steps.append(step)
     return out

@@ -37,6 +37,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from provenance.analysis.cost import transform_duration
 from provenance.analysis.order import start_key, topological_order, transform_dependencies
 from provenance.analysis.refs import NodeRef, get_artifact, ref
 from provenance.errors import NotFoundError
@@ -62,6 +63,7 @@ class RecomputeStep(BaseModel):
     #: Inputs, model and code version a recompute needs that the deletion leaves alone.
     other_inputs: list[NodeRef] = Field(default_factory=list)
     cost: Cost | None = None
+    #: :func:`~provenance.analysis.cost.transform_duration` (the same number ``cost`` adds up).
     duration_s: float | None = None
 
 
@@ -214,9 +216,6 @@ def _recompute_step(
             affected_inputs.append(ref(touched[e.target]))
         elif e.target in outside:
             others.append(ref(outside[e.target]))
-    duration = t.duration_s
-    if duration is None and t.cost is not None:
-        duration = t.cost.duration_s
     return RecomputeStep(
         index=index,
         transform=ref(t),
@@ -224,7 +223,7 @@ def _recompute_step(
         affected_inputs=affected_inputs,
         other_inputs=others,
         cost=t.cost,
-        duration_s=duration,
+        duration_s=transform_duration(t),
     )
 
 

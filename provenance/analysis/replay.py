@@ -7,7 +7,9 @@ entrypoint=fn)``) whose code version's entrypoint names an importable, module-le
 decorator records each input under its parameter name) and must be available where their uri
 points, with their digest re-checked (see :func:`~provenance.analysis.artifacts.check_artifact`):
 files and directories are passed as :class:`~pathlib.Path`, ``bytes`` artifacts as bytes, a
-table or ``.npy`` array file whose *content* digest is the id as a DataFrame / array. The
+table or ``.npy`` array file whose *content* digest is the id as a DataFrame / array, a model
+argument (a fitted estimator, a booster...) saved with ``tracker.log_model(..., save=True)``
+as the model re-loaded from its file (:mod:`provenance.models_io`). The
 hyperparameters are passed as keyword arguments. The seed state is restored with
 :func:`~provenance.capture.replay_rng_states` (the master seed re-derived, or the recorded RNG
 snapshot put back); a deterministic transform runs as is.
@@ -246,7 +248,8 @@ def _bind_inputs(t: Transform, rec: _Recorded, report: ReplayReport) -> dict[str
         report.inputs[role] = art.id
     if t.model_id:
         report.reasons.append(
-            "transforms that USED_MODEL are not replayed (model loading is framework-specific)"
+            "transforms that USED_MODEL are not replayed (the model is not one of the "
+            "function's arguments; pass it as an argument to @tracker.transform instead)"
         )
     return kwargs
 

@@ -6,8 +6,9 @@ for every transform in it:
 * **inputs** (and the **model weights** it USED_MODEL): the artifact's ``uri`` points to a
   local file or directory that still exists and whose content digest (recomputed with the
   algorithm of the id's ``algo:`` prefix) equals the id. A CSV/Parquet file whose bytes do not
-  match is also tried as a table, a ``.npy`` file as an array
-  (:func:`~provenance.analysis.artifacts.check_artifact`). An input with no uri (it was
+  match is also tried as a table, a ``.npy`` file as an array, and a model saved by
+  ``tracker.log_model(..., save=True)`` is re-loaded in its framework and its canonical digest
+  compared (:func:`~provenance.analysis.artifacts.check_artifact`). An input with no uri (it was
   logged from memory) is *not retrievable*; it is still fine when a transform in the ancestry
   produced it (it can be regenerated, and that transform is checked too). Only inputs that
   are neither retrievable nor regenerable, or whose content changed, block a reproduction.
@@ -63,7 +64,7 @@ from pydantic import BaseModel, Field
 
 from provenance.analysis.artifacts import ArtifactCheck, check_artifact
 from provenance.analysis.order import transforms_in_order
-from provenance.capture.entrypoint import entrypoint_code
+from provenance.capture.entrypoint import entrypoint_code, is_script
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.model import (
     Artifact,
@@ -165,8 +166,27 @@ def _commit_exists(root: str, commit: str) -> bool | None:
     return proc.returncode == 0
 
 
+def _script_file(code: CodeVersion) -> Path | None:
+    """The file of a script entrypoint (``/abs/train.py:main``, or ``jobs/train.py:main``
+    under the recorded repository), None for an importable module's."""
+    module, _, _ = (code.entrypoint or "").partition(":")
+    if not module or module == "__main__" or not is_script(module):
+        return None
+    path = Path(module)
+    if not path.is_absolute():
+        if code.repo_root is None:
+            return None
+        path = Path(code.repo_root) / path
+    return path
+
+
 def check_code(code: CodeVersion | None) -> CodeCheck:
     """Is the code a transform ran still reachable (source digest, or a clean commit)?
+
+    A script (an entrypoint that names a ``.py`` file by its path, as a plain script outside
+    git is recorded) is re-checked at that path: ``source`` when the file is there and its
+    source still has the recorded digest, ``changed`` when it differs, ``missing`` when the
+    file is gone.
 
     Example:
         >>> import json
@@ -184,20 +204,37 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
         code_version_id=code.id, entrypoint=code.entrypoint, git_commit=code.git_commit
     )
     source_note = ""
+    changed = False  # the source was found and differs from what ran
     if code.source_digest and code.entrypoint:
+        script = _script_file(code)
         try:
             target = entrypoint_code(code.entrypoint, code.repo_root)
             current = source_digest(target)
         except ProvenanceError as exc:
             source_note = str(exc)
+            if script is not None:  # say what happened to the file at the recorded path
+                changed = script.is_file()
+                source_note = (
+                    f"script {script} changed since it ran: {exc}"
+                    if changed
+                    else f"script {script} is gone (no file at the recorded path)"
+                )
         else:
             if current == code.source_digest:
-                return CodeCheck(
-                    **base,
-                    status="source",
-                    detail=f"{code.entrypoint}: current source matches the recorded digest",
-                )
-            source_note = f"{code.entrypoint}: source changed since it ran"
+                detail = f"{code.entrypoint}: current source matches the recorded digest"
+                if script is not None:
+                    detail = (
+                        f"script {script} is there and its source still has the recorded "
+                        "digest: verifiable" + ("" if code.git_commit else " without git")
+                    )
+                return CodeCheck(**base, status="source", detail=detail)
+            changed = True
+            source_note = (
+                f"{code.entrypoint}: source changed since it ran"
+                if script is None
+                else f"script {script} changed since it ran (its source digest differs from "
+                "the recorded one)"
+            )
     if code.git_commit:
         short = code.git_commit[:12]
         exists = _commit_exists(code.repo_root, code.git_commit) if code.repo_root else None
@@ -212,13 +249,11 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
             )
             return CodeCheck(
                 **base,
-                status="changed" if source_note.endswith("changed since it ran") else "unknown",
+                status="changed" if changed else "unknown",
                 detail=f"{why}; {source_note or 'no source digest to re-check'}",
             )
         where = code.repo_root or "(no repository recorded)"
-        status: CodeStatus = (
-            "changed" if source_note.endswith("changed since it ran") else "missing"
-        )
+        status: CodeStatus = "changed" if changed else "missing"
         what = (
             "cannot be checked (no git or no repository there)"
             if exists is None and code.repo_root
@@ -230,8 +265,7 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
             detail=f"commit {short} {what} {where}" + (f"; {source_note}" if source_note else ""),
         )
     if source_note:
-        status = "changed" if source_note.endswith("changed since it ran") else "missing"
-        return CodeCheck(**base, status=status, detail=source_note)
+        return CodeCheck(**base, status="changed" if changed else "missing", detail=source_note)
     return CodeCheck(
         **base, status="unknown", detail="neither a commit nor a source digest recorded"
     )

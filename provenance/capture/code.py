@@ -15,14 +15,17 @@ directory, not the process's working directory) and records:
   drivers, textconv), so user git configuration cannot change the digest. Reverting the work
   tree to HEAD gives back the clean code version, id included.
 * ``source_digest``: the digest of the function's source text (``inspect.getsource``,
-  dedented; domain ``code-source``). Where there is no source (a REPL, ``exec``), the digest of
-  its code object: bytecode, constants (nested code objects recursively, frozensets sorted),
-  names and the Python minor version (domain ``code-object``; bytecode differs between Python
-  versions, so such a digest does too).
+  dedented; domain ``code-source``); for module-level code (a ``with tracker.run`` block at
+  the top of a script), the whole file's text. Where there is no source (a REPL, ``exec``),
+  the digest of its code object: bytecode, constants (nested code objects recursively,
+  frozensets sorted), names and the Python minor version (domain ``code-object``; bytecode
+  differs between Python versions, so such a digest does too).
 * ``entrypoint``: ``module:qualname`` of the function, or of the calling frame when no function
   is given. A function of a ``__main__`` script is named by the script's path (relative to
-  the repository root when in one, else its file name), e.g. ``scripts/train.py:main``
-  (:mod:`provenance.capture.entrypoint` writes it and reads it back).
+  the repository root when in one, else absolute), e.g. ``scripts/train.py:main`` or
+  ``/home/me/train.py:main``, also when the caller passed ``__main__:...``
+  (:mod:`provenance.capture.entrypoint` writes it and reads it back). So a plain script
+  outside git is recorded by its path and source digest, and verify re-checks both.
 
 The id (:meth:`CodeVersion.make_id`) is made of entrypoint, commit, diff digest and source
 digest: what ran, not where or when.
@@ -65,7 +68,7 @@ from types import (
 )
 from typing import Any
 
-from provenance.capture.entrypoint import format_entrypoint, module_of
+from provenance.capture.entrypoint import format_entrypoint, module_of, script_entrypoint
 from provenance.errors import CaptureError, GitCommandError, ProvenanceError
 from provenance.hashing.core import digest_bytes, digest_json
 from provenance.hashing.files import digest_file
@@ -343,6 +346,21 @@ def _code_form(code: CodeType) -> dict[str, Any]:
     }
 
 
+def _module_source(target: Any) -> str | None:
+    """The whole file of module-level code (``inspect.getsource`` would give its first
+    statement only), None for anything else or when the file cannot be read."""
+    if not isinstance(target, CodeType) or target.co_name != "<module>":
+        return None
+    name = target.co_filename
+    if not name or name.startswith("<"):
+        return None
+    try:
+        with open(name, "rb") as f:
+            return f.read().decode("utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+
+
 def source_digest(fn: Callable[..., Any] | CodeType) -> str | None:
     """The digest of a function's (or class's, or code object's) source, None if it has none.
 
@@ -357,10 +375,12 @@ def source_digest(fn: Callable[..., Any] | CodeType) -> str | None:
         (True, False)
     """
     target = _unwrap(fn)
-    try:
-        source = inspect.getsource(target)
-    except (OSError, TypeError):
-        source = None
+    source = _module_source(target)
+    if source is None:
+        try:
+            source = inspect.getsource(target)
+        except (OSError, TypeError):
+            source = None
     if source is not None:
         return digest_json({"source": textwrap.dedent(source)}, domain="code-source")
     code = _code_of(target)
@@ -435,6 +455,8 @@ def capture_code_version(
 
     if entrypoint is None:
         entrypoint = format_entrypoint(target, module, main_file or filename, root)
+    else:  # a caller's "__main__:qualname": the script's path, so it can be found again
+        entrypoint = script_entrypoint(entrypoint, main_file or filename, root)
     del frame
 
     digest = source_digest(target)

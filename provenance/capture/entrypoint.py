@@ -2,8 +2,9 @@
 
 Written by :func:`~provenance.capture.capture_code_version` (:func:`format_entrypoint`):
 ``module:qualname`` of the function (or of the calling frame's code), where a function of a
-``__main__`` script is named by the script's path, relative to the repository root when in
-one, else its file name (``scripts/train.py:main``). Code that is not a function of its own
+``__main__`` script is named by the script's path: relative to the repository root when in
+one (``scripts/train.py:main``), else absolute (``/home/me/train.py:main``), so verify finds
+the file again and re-checks its source digest. Code that is not a function of its own
 has a qualname in angle brackets: ``<module>`` for module level, ``f.<locals>.g`` for nested
 functions, ``<lambda>``.
 
@@ -38,6 +39,7 @@ __all__ = [
     "module_of",
     "parse_entrypoint",
     "resolve_entrypoint",
+    "script_entrypoint",
 ]
 
 
@@ -66,6 +68,8 @@ def _qualname(target: Any) -> str:
 
 
 def _script_name(filename: str | None, root: str | None) -> str:
+    """A script's path relative to ``root`` when inside it, else absolute (``__main__`` when
+    there is no file)."""
     if not filename or filename.startswith("<"):
         return "__main__"
     path = os.path.realpath(filename)
@@ -74,7 +78,7 @@ def _script_name(filename: str | None, root: str | None) -> str:
             return Path(path).relative_to(root).as_posix()
         except ValueError:
             pass
-    return os.path.basename(path)
+    return Path(path).as_posix()
 
 
 def format_entrypoint(target: Any, module: str | None, script: str | None, root: str | None) -> str:
@@ -96,6 +100,24 @@ def format_entrypoint(target: Any, module: str | None, script: str | None, root:
         return f"{module}:{qual}"
     if module == "__main__" and not script:
         script = getattr(sys.modules.get("__main__"), "__file__", None)
+    return f"{_script_name(script, root)}:{qual}"
+
+
+def script_entrypoint(entrypoint: str, script: str | None, root: str | None) -> str:
+    """``entrypoint`` with a ``__main__`` module part replaced by the script's path (as
+    :func:`format_entrypoint` writes it), when the script file is known; else unchanged.
+
+    Example:
+        >>> script_entrypoint("__main__:main", "/repo/jobs/train.py", "/repo")
+        'jobs/train.py:main'
+        >>> script_entrypoint("__main__:main", "/tmp/x/train.py", None)
+        '/tmp/x/train.py:main'
+        >>> script_entrypoint("pkg.mod:step", "/repo/pkg/mod.py", "/repo")
+        'pkg.mod:step'
+    """
+    module, sep, qual = entrypoint.partition(":")
+    if module != "__main__" or not sep or not script or script.startswith("<"):
+        return entrypoint
     return f"{_script_name(script, root)}:{qual}"
 
 

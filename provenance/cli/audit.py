@@ -9,9 +9,9 @@ Example:
     >>> store = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
     >>> store.close()
     >>> loops_cmd(store=store.uri)  # doctest: +ELLIPSIS
-    Feedback loops (0 models, 0 dataset versions checked)...
-    │ —    │ no feedback loops found │      │    │        │          │      │
+    Feedback loops (0 models, 0 dataset versions checked)
     ...
+    │ —  ...no feedback loops found...
 """
 
 from __future__ import annotations
@@ -21,29 +21,17 @@ from typing import Annotated
 
 import typer
 
-from provenance.analysis.audit import audit
-from provenance.analysis.erasure import erase
-from provenance.analysis.impact import impact, impact_sources
-from provenance.analysis.loops import loops
 from provenance.cli.common import (
     IdArg,
     JsonOpt,
     StoreOpt,
     emit,
     err_console,
-    opened_tracker,
+    opened_store,
     out_console,
     print_json,
 )
 from provenance.errors import AnalysisError
-from provenance.render import (
-    render_audit,
-    render_erasure,
-    render_impact,
-    render_loops,
-    write_audit_html,
-)
-from provenance.store import open_store
 
 __all__ = ["audit_cmd", "erase_cmd", "impact_cmd", "loops_cmd"]
 
@@ -70,8 +58,12 @@ def audit_cmd(
     Sources with digests, licences and PII flags; transforms in execution order with code
     versions, seeds, environments and hyperparameters; the reproducibility verdict.
     """
-    with opened_tracker(store) as tracker:
-        report = audit(tracker.store, tracker.resolve(node_id), check_reproducibility=not quick)
+    from provenance.analysis.audit import audit
+    from provenance.render.audit import render_audit
+    from provenance.render.report_html import write_audit_html
+
+    with opened_store(store) as reader:
+        report = audit(reader.store, reader.resolve(node_id), check_reproducibility=not quick)
     if out is not None:
         write_audit_html(report, out)
         err_console().print(f"wrote {out}")
@@ -101,13 +93,16 @@ def impact_cmd(
     A plan in topological recompute order, with recorded costs and the other inputs each
     recompute needs. It deletes nothing.
     """
-    with opened_tracker(store) as tracker:
-        ids = [tracker.resolve(i) for i in node_ids or []]
+    from provenance.analysis.impact import impact, impact_sources
+    from provenance.render.impact import render_impact
+
+    with opened_store(store) as reader:
+        ids = [reader.resolve(i) for i in node_ids or []]
         if name is not None or uri is not None:
-            ids += impact_sources(tracker.store, name=name, uri=uri)
+            ids += impact_sources(reader.store, name=name, uri=uri)
         if not ids:
             raise AnalysisError("give source ids, --name or --uri")
-        plan = impact(tracker.store, ids)
+        plan = impact(reader.store, ids)
     emit(plan, as_json, render_impact)
 
 
@@ -123,8 +118,12 @@ def erase_cmd(
     audits still show that it existed, what it fed, and when and why it was erased. Deletes
     no file.
     """
-    with opened_tracker(store) as tracker:  # fails cleanly when there is no store
-        full = tracker.resolve(node_id)
+    from provenance.analysis.erasure import erase
+    from provenance.render.erasure import render_erasure
+    from provenance.store import open_store
+
+    with opened_store(store) as reader:  # fails cleanly when there is no store
+        full = reader.resolve(node_id)
     writable = open_store(store, create=True)
     try:
         record = erase(writable, full, reason=reason)
@@ -136,6 +135,9 @@ def erase_cmd(
 def loops_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Feedback loops: model outputs that flow back into training of the same model line,
     and datasets that feed their own later versions."""
-    with opened_tracker(store) as tracker:
-        report = loops(tracker.store)
+    from provenance.analysis.loops import loops
+    from provenance.render.loops import render_loops
+
+    with opened_store(store) as reader:
+        report = loops(reader.store)
     emit(report, as_json, render_loops)

@@ -2,6 +2,13 @@
 (``--json`` or rich), opening the store read-only, and building a Typer app from a list of
 commands (the one way commands are registered).
 
+Start-up cost: ``provenance --help`` imports every command module, so command modules import
+at module level only what their signatures need (typer, the option types, enums); the store,
+the analyses, the renderings and the heavy libraries (pandas, numpy, pyarrow, networkx,
+jsonschema, the OpenLineage client, FastAPI, neo4j) are imported inside the commands that
+use them. Queries read through :class:`StoreReader`, not a :class:`~provenance.Tracker`
+(which loads the capture and hashing machinery that only recording needs).
+
 Example:
     >>> from typer.testing import CliRunner
     >>> def hello(as_json: JsonOpt = False) -> None:
@@ -18,14 +25,17 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console, RenderableType
+from rich.console import Console
 
-from provenance.store import open_store
-from provenance.tracker import Tracker
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.console import RenderableType
+
+    from provenance.model import LineageGraph
+    from provenance.store import AnyNode, LineageStore
 
 __all__ = [
     "Command",
@@ -34,10 +44,11 @@ __all__ = [
     "JsonOpt",
     "LimitOpt",
     "StoreOpt",
+    "StoreReader",
     "emit",
     "err_console",
     "one_line",
-    "opened_tracker",
+    "opened_store",
     "out_console",
     "print_json",
     "typer_app",
@@ -141,24 +152,90 @@ def emit(result: BaseModel, as_json: bool, render: Callable[[Any], RenderableTyp
         out_console().print(render(result))
 
 
+class StoreReader:
+    """What the query commands read through: an open store, ids resolved like git prefixes.
+
+    The read half of a :class:`~provenance.Tracker` (same resolution, same walks), without
+    the recording machinery, so a query starts fast.
+
+    Example:
+        >>> import tempfile
+        >>> from provenance.model import Artifact
+        >>> from provenance.store import SQLiteStore
+        >>> store = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+        >>> store.write([Artifact(id="blake3:" + "ab" * 32, name="raw")], [])
+        >>> reader = StoreReader(store)
+        >>> reader.get("abab").name, len(reader.ancestry("abab").nodes)
+        ('raw', 1)
+        >>> reader.close()
+    """
+
+    def __init__(self, store: LineageStore) -> None:
+        self.store = store
+
+    def resolve(self, id_or_prefix: str) -> str:
+        """The full id for an id, a unique prefix or a ``dataset:``/``job:`` address."""
+        from provenance.store.base import resolve_id
+
+        return resolve_id(self.store, id_or_prefix)
+
+    def get(self, id_or_prefix: str) -> AnyNode:
+        """The node with this id (or unique prefix)."""
+        from provenance.errors import NotFoundError
+
+        node = self.store.get(self.resolve(id_or_prefix))
+        if node is None:  # pragma: no cover - resolve() checked it exists
+            raise NotFoundError(f"no node with id {id_or_prefix!r}")
+        return node
+
+    def ancestry(
+        self, id_or_prefix: str, depth: int | None = None, limit: int | None = None
+    ) -> LineageGraph:
+        """Everything upstream of a node, to ``depth`` transforms, at most ``limit`` nodes."""
+        from provenance.store import Direction
+
+        return self.store.traverse(self.resolve(id_or_prefix), Direction.UP, depth, limit)
+
+    def descendants(
+        self, id_or_prefix: str, depth: int | None = None, limit: int | None = None
+    ) -> LineageGraph:
+        """Everything downstream of a node, to ``depth`` transforms, at most ``limit`` nodes."""
+        from provenance.store import Direction
+
+        return self.store.traverse(self.resolve(id_or_prefix), Direction.DOWN, depth, limit)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+
 @contextmanager
-def opened_tracker(store: str | None) -> Iterator[Tracker]:
-    """A tracker over an existing store, opened without creating or changing anything.
+def opened_store(store: str | None) -> Iterator[StoreReader]:
+    """A reader over an existing store, opened without creating or changing anything (a
+    Neo4j store goes through its spool, as a tracker's would).
 
     Example:
         >>> import tempfile
         >>> from provenance.store import SQLiteStore
         >>> path = tempfile.mkdtemp() + "/l.sqlite"
         >>> SQLiteStore(path).close()
-        >>> with opened_tracker(path) as tracker:
-        ...     tracker.store.counts()
+        >>> with opened_store(path) as reader:
+        ...     reader.store.counts()
         {}
     """
-    tracker = Tracker(open_store(store, create=False))
+    from provenance.store import open_store
+    from provenance.store.uri import parse_store_uri, resolve_store_uri
+
+    opened = open_store(store, create=False)
+    if parse_store_uri(resolve_store_uri(store)).is_neo4j:
+        from provenance.spool import spooled  # only Neo4j stores are spooled
+
+        opened = spooled(opened)
+    reader = StoreReader(opened)
     try:
-        yield tracker
+        yield reader
     finally:
-        tracker.close()
+        reader.close()
 
 
 def one_line(message: str) -> str:

@@ -23,13 +23,11 @@ from provenance.cli.common import (
     JsonOpt,
     StoreOpt,
     err_console,
-    opened_tracker,
+    opened_store,
     out_console,
     print_json,
 )
 from provenance.errors import ProvenanceError
-from provenance.model import NODE_TYPES
-from provenance.store import open_store
 
 __all__ = ["ExportFormat", "export", "hash_cmd", "sync_cmd"]
 
@@ -66,13 +64,13 @@ def export(
     if fmt is ExportFormat.openlineage:
         _export_openlineage(store, out, namespace)
         return
-    with opened_tracker(store) as tracker:
+    with opened_store(store) as reader:
         if fmt is ExportFormat.json:
-            text = export_json(tracker.store)
+            text = export_json(reader.store)
         elif fmt is ExportFormat.graphml:
-            text = export_graphml(tracker.store)
+            text = export_graphml(reader.store)
         else:
-            text = export_prov(tracker.store, fmt.value)  # type: ignore[arg-type]
+            text = export_prov(reader.store, fmt.value)  # type: ignore[arg-type]
     if out is None:
         sys.stdout.write(text)
     else:
@@ -91,7 +89,7 @@ def _export_openlineage(store: str | None, out: Path | None, namespace: str) -> 
 
     console = err_console()
     with (
-        opened_tracker(store) as tracker,
+        opened_store(store) as reader,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -104,7 +102,7 @@ def _export_openlineage(store: str | None, out: Path | None, namespace: str) -> 
     ):
         task = bar.add_task("runs", total=None)
         lines = to_jsonl(
-            tracker.store,
+            reader.store,
             namespace=namespace,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
@@ -147,6 +145,8 @@ def sync_cmd(
     """Copy a whole lineage graph between any two stores; safe to re-run."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from provenance.model import NODE_TYPES
+    from provenance.store import open_store
     from provenance.sync import sync
 
     source = open_store(from_uri, create=False)

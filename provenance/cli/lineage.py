@@ -6,7 +6,7 @@ Example:
     >>> from provenance.store import SQLiteStore
     >>> with SQLiteStore(tempfile.mkdtemp() + "/l.sqlite") as s:
     ...     s.write([Artifact(id="blake3:" + "a" * 64, name="raw")], [])
-    >>> ancestry("aaaa", store=s.uri, fmt=AncestryFormat.mermaid)  # doctest: +ELLIPSIS
+    >>> ancestry("aaaa", store=s.uri, fmt=GraphFormat.mermaid)  # doctest: +ELLIPSIS
     flowchart LR
       n0["raw<br/><small>dataset aaaaaaaaaa</small>"]:::root
     ...
@@ -27,18 +27,16 @@ from provenance.cli.common import (
     LimitOpt,
     StoreOpt,
     emit,
-    opened_tracker,
+    opened_store,
     out_console,
     print_json,
 )
-from provenance.model import LineageGraph
-from provenance.render import audit_tables, lineage_tree, node_table, to_mermaid
 
-__all__ = ["AncestryFormat", "ancestry", "descendants", "show"]
+__all__ = ["GraphFormat", "ancestry", "descendants", "show"]
 
 
-class AncestryFormat(StrEnum):
-    """Formats ``provenance ancestry`` prints."""
+class GraphFormat(StrEnum):
+    """Formats ``provenance ancestry`` and ``provenance descendants`` print."""
 
     table = "table"
     json = "json"
@@ -46,12 +44,14 @@ class AncestryFormat(StrEnum):
     mermaid = "mermaid"
 
 
+#: ``--format``, shared by ``ancestry`` and ``descendants``.
 FormatOpt = Annotated[
-    AncestryFormat | None,
+    GraphFormat | None,
     typer.Option(
         "--format",
         "-f",
-        help="table, json, tree or mermaid (default: tree and tables); --json is --format json.",
+        help="table, json, tree or mermaid (default: the tree; for ancestry, then the "
+        "tables); --json is --format json.",
         show_default=False,
     ),
 ]
@@ -63,31 +63,35 @@ def _walk(
     direction: Literal["up", "down"],
     depth: int | None,
     limit: int | None,
-    fmt: AncestryFormat | None,
+    fmt: GraphFormat | None,
 ) -> None:
     """Walk from ``node_id`` and print the graph in ``fmt``: ``None`` is the tree, then (going
     up, when there are transforms) the audit tables."""
-    with opened_tracker(store) as tracker:
-        graph: LineageGraph = (
-            tracker.ancestry(node_id, depth, limit)
+    with opened_store(store) as reader:
+        graph = (
+            reader.ancestry(node_id, depth, limit)
             if direction == "up"
-            else tracker.descendants(node_id, depth, limit)
+            else reader.descendants(node_id, depth, limit)
         )
-    if fmt is AncestryFormat.json:
+    if fmt is GraphFormat.json:
         print_json(graph.model_dump(mode="json"))
         return
-    if fmt is AncestryFormat.mermaid:
+    if fmt is GraphFormat.mermaid:
+        from provenance.render.diagram import to_mermaid
+
         sys.stdout.write(to_mermaid(graph) + "\n")
         return
+    from provenance.render.graph import audit_tables, lineage_tree
+
     console = out_console()
     title = "Ancestry" if direction == "up" else "Descendants"
     console.print(
         f"[bold]{title} of[/] {graph.root}  "
         f"[dim]{len(graph.nodes)} nodes, {len(graph.edges)} edges[/]"
     )
-    if fmt is not AncestryFormat.table:
+    if fmt is not GraphFormat.table:
         console.print(lineage_tree(graph, direction))
-    if fmt is AncestryFormat.table or (fmt is None and direction == "up" and graph.transforms):
+    if fmt is GraphFormat.table or (fmt is None and direction == "up" and graph.transforms):
         console.print(audit_tables(graph))
 
 
@@ -100,7 +104,7 @@ def ancestry(
     fmt: FormatOpt = None,
 ) -> None:
     """Everything a node came from: sources, transforms, code versions, seeds, models."""
-    _walk(store, node_id, "up", depth, limit, AncestryFormat.json if as_json else fmt)
+    _walk(store, node_id, "up", depth, limit, GraphFormat.json if as_json else fmt)
 
 
 def descendants(
@@ -109,13 +113,16 @@ def descendants(
     depth: DepthOpt = None,
     limit: LimitOpt = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """Everything derived from a node: the transforms that used it and all they produced."""
-    _walk(store, node_id, "down", depth, limit, AncestryFormat.json if as_json else None)
+    _walk(store, node_id, "down", depth, limit, GraphFormat.json if as_json else fmt)
 
 
 def show(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Every recorded field of one node."""
-    with opened_tracker(store) as tracker:
-        node = tracker.get(node_id)
+    from provenance.render.graph import node_table
+
+    with opened_store(store) as reader:
+        node = reader.get(node_id)
     emit(node, as_json, node_table)

@@ -26,17 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from provenance.analysis.integrity import Progress as Callback
-from provenance.analysis.integrity import verify_log
 from provenance.cli.common import JsonOpt, StoreOpt, err_console, out_console, print_json, typer_app
-from provenance.model import NODE_TYPES
-from provenance.store import LineageStore, open_store
-from provenance.store.base import EDGE_TYPES
+
+if TYPE_CHECKING:
+    from provenance.analysis.integrity import Progress as Callback
+    from provenance.store import LineageStore
 
 __all__ = ["head_cmd", "log_app", "verify_cmd"]
 
@@ -47,6 +45,11 @@ _BAR_FROM = 50_000
 @contextmanager
 def _progress(store: LineageStore) -> Iterator[Callback | None]:
     """A progress bar on stderr (a terminal, a large store) fed by verify_log's callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from provenance.model import NODE_TYPES
+    from provenance.store.base import EDGE_TYPES
+
     err = err_console()
     head = store.log_head()
     counts = store.counts()
@@ -83,6 +86,9 @@ def verify_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Check the log against the stored graph: exit 1 naming the first tampered entry."""
+    from provenance.analysis.integrity import verify_log
+    from provenance.store import open_store
+
     opened = open_store(store, create=False)
     try:
         with _progress(opened) as progress:
@@ -101,6 +107,8 @@ def verify_cmd(
 
 def head_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Print the newest log entry; its digest (the last line) is what to pin."""
+    from provenance.store import open_store
+
     opened = open_store(store, create=False)
     try:
         head = opened.log_head()

@@ -20,22 +20,27 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.table import Table
 
-from provenance import neo4j_server
 from provenance.cli.common import JsonOpt, err_console, out_console, print_json, typer_app
 from provenance.errors import ProvenanceError
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from provenance import neo4j_server
+
 __all__ = ["neo4j_app", "start", "status", "stop"]
 
+# The server machinery (provenance.neo4j_server) is imported by the commands that use it, so
+# `provenance --help` does not load it; the name is neo4j_server.HOME_ENV (a test checks).
 HomeOpt = Annotated[
     Path | None,
     typer.Option(
         "--home",
-        help=f"State directory (default: ${neo4j_server.HOME_ENV} or"
+        help="State directory (default: $PROVENANCE_NEO4J_HOME or"
         " ~/.cache/provenance/neo4j-<version>).",
         show_default=False,
     ),
@@ -72,6 +77,8 @@ def _with_spinner(message: str, work: Callable[[Callable[[str], None]], T]) -> T
 
 
 def _table(info: neo4j_server.ServerInfo) -> Table:
+    from rich.table import Table
+
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
@@ -111,6 +118,8 @@ def start(
 
     The last line of output is the store URI: neo4j://neo4j:PASSWORD@127.0.0.1:PORT
     """
+    from provenance import neo4j_server
+
     with _errors():
         info = _with_spinner(
             "starting Neo4j…",
@@ -134,6 +143,8 @@ def stop(
     ] = 60.0,
 ) -> None:
     """Stop the server if it runs."""
+    from provenance import neo4j_server
+
     with _errors():
         before = neo4j_server.status(home, check_bolt=False)
         stopped = neo4j_server.stop(home, timeout=timeout)
@@ -147,6 +158,8 @@ def stop(
 
 def status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """Say whether the server runs, where, and how to log in."""
+    from provenance import neo4j_server
+
     with _errors():
         info = neo4j_server.status(home)
         home_path = Path(home).expanduser().absolute() if home else neo4j_server.default_home()

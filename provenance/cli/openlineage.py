@@ -27,10 +27,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from provenance.cli.common import (
     DepthOpt,
@@ -39,14 +38,15 @@ from provenance.cli.common import (
     StoreOpt,
     emit,
     err_console,
-    opened_tracker,
+    opened_store,
     out_console,
     print_json,
 )
-from provenance.model import short_id
-from provenance.openlineage.columns import ColumnLineage, column_lineage
-from provenance.openlineage.ingest import ingest_events, read_jsonl
-from provenance.store import open_store
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from provenance.openlineage.columns import ColumnLineage
 
 __all__ = ["columns_cmd", "ingest_cmd"]
 
@@ -64,6 +64,9 @@ ColumnArg = Annotated[str, typer.Argument(metavar="COLUMN", help="The column (fi
 def ingest_cmd(source: SourceArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Ingest OpenLineage events (RunEvent, DatasetEvent, JobEvent) into the store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from provenance.openlineage.ingest import ingest_events, read_jsonl
+    from provenance.store import open_store
 
     events = list(read_jsonl(source))  # every event checked before the store is touched
     target = open_store(store, create=True)
@@ -99,6 +102,10 @@ def ingest_cmd(source: SourceArg, store: StoreOpt = None, as_json: JsonOpt = Fal
 
 
 def _render(answer: ColumnLineage) -> Table:
+    from rich.table import Table
+
+    from provenance.model import short_id
+
     root = answer.root
     title = f"column {root.field} of {root.name}"
     if root.dataset_id:
@@ -137,6 +144,8 @@ def columns_cmd(
 
     ID is an artifact id or prefix, or dataset:NAMESPACE:NAME (its newest version).
     """
-    with opened_tracker(store) as tracker:
-        answer = column_lineage(tracker.store, node_id, column, depth=depth)
+    from provenance.openlineage.columns import column_lineage
+
+    with opened_store(store) as reader:
+        answer = column_lineage(reader.store, node_id, column, depth=depth)
     emit(answer, as_json, _render)

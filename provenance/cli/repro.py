@@ -21,21 +21,8 @@ from typing import Annotated
 
 import typer
 
-from provenance.analysis.contamination import contamination
-from provenance.analysis.cost import cost
-from provenance.analysis.drift import drift, drift_over_versions
-from provenance.analysis.replay import replay
-from provenance.analysis.verify import verify
-from provenance.cli.common import IdArg, JsonOpt, StoreOpt, emit, opened_tracker
+from provenance.cli.common import IdArg, JsonOpt, StoreOpt, emit, opened_store
 from provenance.errors import ProvenanceError
-from provenance.render import (
-    render_contamination,
-    render_cost,
-    render_drift,
-    render_replay,
-    render_verify,
-    render_version_drift,
-)
 
 __all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_cmd"]
 
@@ -47,8 +34,11 @@ def verify_cmd(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False)
     re-checked), code reachable (source digest or commit), seed state recorded, environment
     differences from now. Exits 0 whatever the verdict.
     """
-    with opened_tracker(store) as tracker:
-        report = verify(tracker.store, tracker.resolve(node_id))
+    from provenance.analysis.verify import verify
+    from provenance.render.verify import render_verify
+
+    with opened_store(store) as reader:
+        report = verify(reader.store, reader.resolve(node_id))
     emit(report, as_json, render_verify)
 
 
@@ -64,8 +54,11 @@ def replay_cmd(
     Uses the recorded inputs, hyperparameters and seed state. Exits 0 on a match, 1 otherwise
     (including when the transform cannot be replayed; the output says why).
     """
-    with opened_tracker(store) as tracker:
-        report = replay(tracker.store, tracker.resolve(transform_id))
+    from provenance.analysis.replay import replay
+    from provenance.render.replay import render_replay
+
+    with opened_store(store) as reader:
+        report = replay(reader.store, reader.resolve(transform_id))
     emit(report, as_json, render_replay)
     if not report.matched:
         raise typer.Exit(1)
@@ -83,9 +76,12 @@ def contamination_cmd(
     Shared ancestors by digest, ancestors with one name and different digests (another
     pipeline version), and test rows whose row fingerprint is a training row's.
     """
-    with opened_tracker(store) as tracker:
+    from provenance.analysis.contamination import contamination
+    from provenance.render.contamination import render_contamination
+
+    with opened_store(store) as reader:
         report = contamination(
-            tracker.store, tracker.resolve(train_id), tracker.resolve(test_id), examples=examples
+            reader.store, reader.resolve(train_id), reader.resolve(test_id), examples=examples
         )
     emit(report, as_json, render_contamination)
 
@@ -108,19 +104,24 @@ def drift_cmd(
 
     With --name instead of two ids: between consecutive versions of that data set.
     Thresholds (minor/major): PSI 0.1/0.2, KS 0.1/0.2, |mean shift| 0.5/1.0 std, std ratio
-    1.5/2.0.
+    1.5/2.0. The metrics recorded for A and B (by the runs that produced them and, for
+    models, that ran with them) are compared too: each value in both and the change; two
+    model versions without feature statistics are compared by their metrics alone.
     """
+    from provenance.analysis.drift import drift, drift_over_versions
+    from provenance.render.drift import render_drift, render_version_drift
+
     if name is not None:
         if a_id is not None or b_id is not None:
             raise ProvenanceError("give either two artifact ids or --name, not both")
-        with opened_tracker(store) as tracker:
-            versions = drift_over_versions(tracker.store, name)
+        with opened_store(store) as reader:
+            versions = drift_over_versions(reader.store, name)
         emit(versions, as_json, render_version_drift)
         return
     if a_id is None or b_id is None:
         raise ProvenanceError("drift needs two artifact ids (A_ID B_ID) or --name NAME")
-    with opened_tracker(store) as tracker:
-        report = drift(tracker.store, tracker.resolve(a_id), tracker.resolve(b_id))
+    with opened_store(store) as reader:
+        report = drift(reader.store, reader.resolve(a_id), reader.resolve(b_id))
     emit(report, as_json, render_drift)
 
 
@@ -145,6 +146,9 @@ def cost_cmd(
     By source, a transform's cost is split equally among its source ancestors (lines add up
     to the total); by model, each transform in a model's ancestry counts once for that model.
     """
-    with opened_tracker(store) as tracker:
-        report = cost(tracker.store, by.value)
+    from provenance.analysis.cost import cost
+    from provenance.render.cost import render_cost
+
+    with opened_store(store) as reader:
+        report = cost(reader.store, by.value)
     emit(report, as_json, render_cost)

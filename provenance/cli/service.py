@@ -21,8 +21,6 @@ import typer
 
 from provenance.cli.common import StoreOpt, err_console, out_console
 from provenance.errors import ProvenanceError
-from provenance.store import open_store
-from provenance.store.uri import resolve_store_uri
 
 __all__ = ["API_KEY_ENV", "bind", "serve"]
 
@@ -87,6 +85,8 @@ def serve(
 
     from provenance.service import create_app
     from provenance.service.app import redact
+    from provenance.store import open_store
+    from provenance.store.uri import resolve_store_uri
 
     uri = resolve_store_uri(store)
     open_store(uri).close()  # a store that cannot be opened fails here, in one line

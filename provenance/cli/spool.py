@@ -14,15 +14,17 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from provenance.cli.common import JsonOpt, StoreOpt, out_console, print_json, typer_app
 from provenance.errors import StoreError
-from provenance.spool import FlushReport, Spool, SpooledStore, SpoolStatus, spool_statuses
-from provenance.store import STORE_ENV
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from provenance.spool import FlushReport, SpoolStatus
 
 __all__ = ["flush", "spool_app", "status"]
 
@@ -39,10 +41,14 @@ def _store_uri(store: str | None) -> str | None:
         >>> _store_uri("neo4j://neo4j:pw@db:7687")
         'neo4j://neo4j:pw@db:7687'
     """
+    from provenance.store.uri import STORE_ENV
+
     return store or os.environ.get(STORE_ENV) or None
 
 
 def _status_table(statuses: list[SpoolStatus]) -> Table:
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for column in ("store", "pending runs", "records", "oldest", "rejected", "writers", "spool"):
         table.add_column(column, no_wrap=column != "spool")
@@ -65,6 +71,8 @@ def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     Also the running processes that hold a journal. Without --store (or $PROVENANCE_STORE):
     the spool of every store on this machine.
     """
+    from provenance.spool import Spool, spool_statuses
+
     uri = _store_uri(store)
     statuses = [Spool(uri).status()] if uri else spool_statuses()
     if as_json:
@@ -81,6 +89,7 @@ def _report_line(report: FlushReport) -> str:
     """One line saying what a flush did.
 
     Example:
+        >>> from provenance.spool import FlushReport
         >>> _report_line(FlushReport(store="neo4j://db:7687", directory="/s", sent=3))
         'neo4j://db:7687: sent 3, 0 still spooled'
     """
@@ -102,6 +111,8 @@ def flush(store: StoreOpt = None, timeout: TimeoutOpt = 60.0, as_json: JsonOpt =
     The store's URI, with its password, comes from --store or $PROVENANCE_STORE. Runs held
     by running processes are left to them.
     """
+    from provenance.spool import SpooledStore
+
     uri = _store_uri(store)
     if not uri:
         raise StoreError("which store? give --store URI (or set $PROVENANCE_STORE)")

@@ -13,6 +13,8 @@ today means the same thing after any future change of a canonical form.
 :func:`row_fingerprints`   per-row 64-bit fingerprints of a table
 :func:`digest_array`       numpy arrays and torch tensors (dtype, shape, content)
 :func:`digest_state_dict`  model weights; :func:`architecture_hash` for the structure
+:func:`digest_model`       fitted framework models (scikit-learn, XGBoost, LightGBM, torch,
+                           transformers, Keras): class + hyperparameters + fitted state
 :class:`DigestCache`       persistent (path, stat) -> digest cache in SQLite
 =========================  =================================================================
 
@@ -26,40 +28,92 @@ Example:
 
 from __future__ import annotations
 
-from provenance.hashing.arrays import array_signature, digest_array
-from provenance.hashing.cache import CacheStats, DigestCache, default_cache_dir
-from provenance.hashing.core import (
-    ALGORITHMS,
-    DEFAULT_ALGORITHM,
-    HASH_VERSION,
-    Algorithm,
-    canonical_json,
-    check_algorithm,
-    digest_blob,
-    digest_bytes,
-    digest_json,
-    format_digest,
-    is_digest,
-    parse_digest,
-)
-from provenance.hashing.directories import (
-    DirectoryDigest,
-    ManifestDiff,
-    ManifestEntry,
-    diff_manifests,
-    digest_directory,
-    directory_size,
-)
-from provenance.hashing.dispatch import ContentInfo, ContentKind, digest_object
-from provenance.hashing.files import ProgressCallback, digest_file
-from provenance.hashing.fingerprints import row_fingerprints
-from provenance.hashing.frames import FrameDigest, digest_frame, frame_digest
-from provenance.hashing.progress import (
-    digest_path_with_progress,
-    path_size,
-    rich_byte_progress,
-)
-from provenance.hashing.weights import architecture_hash, digest_state_dict, is_state_dict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provenance.hashing.arrays import array_signature, digest_array
+    from provenance.hashing.cache import CacheStats, DigestCache, default_cache_dir
+    from provenance.hashing.core import (
+        ALGORITHMS,
+        DEFAULT_ALGORITHM,
+        HASH_VERSION,
+        Algorithm,
+        canonical_json,
+        check_algorithm,
+        digest_blob,
+        digest_bytes,
+        digest_json,
+        format_digest,
+        is_digest,
+        parse_digest,
+    )
+    from provenance.hashing.directories import (
+        DirectoryDigest,
+        ManifestDiff,
+        ManifestEntry,
+        diff_manifests,
+        digest_directory,
+        directory_size,
+    )
+    from provenance.hashing.dispatch import ContentInfo, ContentKind, digest_object
+    from provenance.hashing.files import ProgressCallback, digest_file
+    from provenance.hashing.fingerprints import row_fingerprints
+    from provenance.hashing.frames import FrameDigest, digest_frame, frame_digest
+    from provenance.hashing.frameworks import ModelDigest, digest_model, model_framework
+    from provenance.hashing.progress import (
+        digest_path_with_progress,
+        path_size,
+        rich_byte_progress,
+    )
+    from provenance.hashing.weights import architecture_hash, digest_state_dict, is_state_dict
+else:
+    from provenance._lazy import lazy_package
+
+    # Imported on first use: numpy, pandas and pyarrow load only when a digest needs them.
+    lazy_package(
+        __name__,
+        {
+            "provenance.hashing.arrays": ("array_signature", "digest_array"),
+            "provenance.hashing.cache": ("CacheStats", "DigestCache", "default_cache_dir"),
+            "provenance.hashing.core": (
+                "ALGORITHMS",
+                "DEFAULT_ALGORITHM",
+                "HASH_VERSION",
+                "Algorithm",
+                "canonical_json",
+                "check_algorithm",
+                "digest_blob",
+                "digest_bytes",
+                "digest_json",
+                "format_digest",
+                "is_digest",
+                "parse_digest",
+            ),
+            "provenance.hashing.directories": (
+                "DirectoryDigest",
+                "ManifestDiff",
+                "ManifestEntry",
+                "diff_manifests",
+                "digest_directory",
+                "directory_size",
+            ),
+            "provenance.hashing.dispatch": ("ContentInfo", "ContentKind", "digest_object"),
+            "provenance.hashing.files": ("ProgressCallback", "digest_file"),
+            "provenance.hashing.fingerprints": ("row_fingerprints",),
+            "provenance.hashing.frames": ("FrameDigest", "digest_frame", "frame_digest"),
+            "provenance.hashing.frameworks": ("ModelDigest", "digest_model", "model_framework"),
+            "provenance.hashing.progress": (
+                "digest_path_with_progress",
+                "path_size",
+                "rich_byte_progress",
+            ),
+            "provenance.hashing.weights": (
+                "architecture_hash",
+                "digest_state_dict",
+                "is_state_dict",
+            ),
+        },
+    )
 
 __all__ = [
     "ALGORITHMS",
@@ -74,6 +128,7 @@ __all__ = [
     "FrameDigest",
     "ManifestDiff",
     "ManifestEntry",
+    "ModelDigest",
     "ProgressCallback",
     "architecture_hash",
     "array_signature",
@@ -88,6 +143,7 @@ __all__ = [
     "digest_file",
     "digest_frame",
     "digest_json",
+    "digest_model",
     "digest_object",
     "digest_path_with_progress",
     "digest_state_dict",
@@ -96,6 +152,7 @@ __all__ = [
     "frame_digest",
     "is_digest",
     "is_state_dict",
+    "model_framework",
     "parse_digest",
     "path_size",
     "rich_byte_progress",

@@ -36,6 +36,7 @@ from provenance.hashing.core import (
 from provenance.hashing.directories import digest_directory
 from provenance.hashing.files import ProgressCallback, digest_file, unreadable
 from provenance.hashing.frames import frame_digest
+from provenance.hashing.frameworks import digest_model, framework_version, model_framework
 from provenance.hashing.weights import (
     architecture_hash,
     digest_state_dict,
@@ -120,6 +121,7 @@ def _model_info(sd: Mapping[str, Any], arch: str | None, framework: str, algo: s
         size_bytes=sum(s.nbytes for s in sigs.values()),
         details={
             "framework": framework,
+            "framework_version": framework_version(framework),
             "architecture_hash": arch if arch is not None else architecture_hash(sd, algo),
             "architecture_in_digest": arch is not None,
             "parameter_count": sum(s.size for s in sigs.values()),
@@ -154,6 +156,10 @@ def digest_object(
       names/shapes/dtypes)
     * torch nn.Module -> ``model`` (its ``state_dict()`` with its
       :func:`~provenance.hashing.weights.architecture_hash`, or ``architecture``, in the digest)
+    * scikit-learn estimators and pipelines, XGBoost and LightGBM boosters (and their
+      scikit-learn wrappers), Hugging Face ``transformers`` models, Keras models ->
+      ``model`` (:func:`~provenance.hashing.frameworks.digest_model`: class, hyperparameters
+      and fitted state; ``details`` holds the framework, its version and the class)
     * any other dict, list or tuple of JSON values -> ``json`` (canonical JSON)
 
     A ``str`` is always read as a path; one that names nothing raises
@@ -180,17 +186,48 @@ def digest_object(
         return _path_info(obj, algo, cache, progress)
     if is_array(obj):
         return _array_info(obj, algo)
-    if is_module(obj):
-        arch = architecture or architecture_hash(obj, algo)
-        return _model_info(obj.state_dict(), arch, "torch", algo)
+    framework = model_framework(obj)
+    if framework is not None:
+        return _framework_info(obj, framework, architecture, algo)
     if is_state_dict(obj):
         framework = "torch" if any(is_tensor(v) for v in obj.values()) else "numpy"
         return _model_info(obj, architecture, framework, algo)
     if isinstance(obj, Mapping | list | tuple):
         return _json_info(obj, algo)
     raise UnsupportedTypeError(
-        f"cannot digest a {type(obj).__module__}.{type(obj).__qualname__}: pass a DataFrame or "
-        "table, a numpy array, bytes, a file or directory path, a state dict, or JSON data"
+        f"cannot digest a {type(obj).__module__}.{type(obj).__qualname__}: {SUPPORTED}"
+    )
+
+
+#: What :func:`digest_object` takes, for error messages.
+SUPPORTED = (
+    "pass a DataFrame or table (pandas, pyarrow, polars), a numpy array or torch tensor, "
+    "bytes, a file or directory path, a state dict ({name: array}), a model (scikit-learn "
+    "estimator or pipeline, XGBoost or LightGBM booster or estimator, torch nn.Module, "
+    "Hugging Face transformers model, Keras model), or JSON data (dict, list)"
+)
+
+
+def _framework_info(obj: Any, framework: str, architecture: str | None, algo: str) -> ContentInfo:
+    """A framework model's ContentInfo (:mod:`provenance.hashing.frameworks` recipes).
+
+    A torch module given an explicit ``architecture`` keeps the state-dict recipe with that
+    architecture hash in the digest (as it always has).
+    """
+    if architecture is not None and is_module(obj):
+        info = _model_info(obj.state_dict(), architecture, framework, algo)
+        details = {**info.details, "class": f"{type(obj).__module__}.{type(obj).__qualname__}"}
+        return info.model_copy(update={"details": details})
+    md = digest_model(obj, algo)
+    return ContentInfo(
+        digest=md.digest,
+        kind="model",
+        size_bytes=md.size_bytes,
+        details={
+            **md.details,
+            "architecture_hash": md.architecture_hash,
+            "parameter_count": md.parameter_count,
+        },
     )
 
 

@@ -16,6 +16,12 @@ They are 64-bit, deterministic across processes, platforms and library versions 
 ``provenance:fingerprint:v1``), but **not cryptographic**: strings are mixed with a polynomial
 hash modulo 2**64, fine for spotting shared rows, not for resisting crafted collisions.
 
+:func:`row_sample` keeps a table's fingerprints in a JSON-safe form (every row's up to
+:data:`ROW_SAMPLE_SIZE` rows; above, a *consistent* sample: the rows whose fingerprint is below
+a threshold, so two tables sampled this way keep the same shared rows) and
+:func:`shared_rows` compares two such samples: how many rows of one are rows of the other,
+counted exactly when neither was sampled and estimated from the common sample otherwise.
+
 Example:
     >>> import pandas as pd
     >>> a = pd.DataFrame({"id": [1, 2, 3], "name": ["x", "y", "z"]})
@@ -27,7 +33,9 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import blake3 as _blake3
@@ -42,7 +50,21 @@ from provenance.hashing.columns import (
 )
 from provenance.hashing.core import HASH_VERSION, canonical_json
 
-__all__ = ["row_fingerprints"]
+__all__ = [
+    "ROW_SAMPLE_SIZE",
+    "RowSample",
+    "SharedRows",
+    "decode_row_sample",
+    "row_fingerprints",
+    "row_sample",
+    "shared_rows",
+]
+
+#: Tables up to this many rows keep every row's fingerprint (:func:`row_sample`); larger ones
+#: a consistent sample of about this many.
+ROW_SAMPLE_SIZE = 10_000
+_SAMPLE_VERSION = 1
+_U64_SPACE = 1 << 64
 
 U64 = npt.NDArray[np.uint64]
 
@@ -185,3 +207,164 @@ def row_fingerprints(
             acc[pos : pos + n] += _mix(h ^ salt)
             pos += n
     return _mix(acc ^ _salt("columns", len(cols)))
+
+
+# --- samples of row fingerprints, and the rows two tables share ---------------------------------
+def _pack(values: npt.NDArray[Any]) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype="<u8").tobytes()).decode("ascii")
+
+
+def _unpack(text: str) -> U64:
+    raw = base64.b64decode(text.encode("ascii"), validate=True)
+    out: U64 = np.frombuffer(raw, dtype="<u8").astype(np.uint64)
+    return out
+
+
+def row_sample(
+    frame: Any, *, size: int = ROW_SAMPLE_SIZE, float_decimals: int | None = None
+) -> dict[str, Any]:
+    """A JSON-safe sample of ``frame``'s row fingerprints (:func:`row_fingerprints`).
+
+    ``{"version": 1, "rows": n, "threshold": t, "fingerprints": b64, "positions": b64}``:
+    with ``n <= size`` every row's fingerprint in row order (``threshold`` and ``positions``
+    None); above, only the rows whose fingerprint is below ``t = 2**64 * size / n`` (about
+    ``size`` rows, chosen by content, not position), with their row positions. Fingerprints
+    and positions are little-endian uint64, base64-encoded.
+
+    Example:
+        >>> import pandas as pd
+        >>> s = row_sample(pd.DataFrame({"x": range(50)}), size=10)
+        >>> s["rows"], 0 < len(decode_row_sample(s).fingerprints) < 50
+        (50, True)
+        >>> row_sample(pd.DataFrame({"x": [1, 2]}))["threshold"] is None
+        True
+    """
+    if size < 1:
+        raise ValueError(f"size must be positive, got {size!r}")
+    fps = row_fingerprints(frame, float_decimals=float_decimals)
+    n = int(fps.shape[0])
+    if n <= size:
+        return {
+            "version": _SAMPLE_VERSION,
+            "rows": n,
+            "threshold": None,
+            "fingerprints": _pack(fps),
+            "positions": None,
+        }
+    threshold = _U64_SPACE * size // n
+    keep = np.flatnonzero(fps < np.uint64(threshold))
+    return {
+        "version": _SAMPLE_VERSION,
+        "rows": n,
+        "threshold": threshold,
+        "fingerprints": _pack(fps[keep]),
+        "positions": _pack(keep.astype(np.uint64)),
+    }
+
+
+@dataclass(frozen=True)
+class RowSample:
+    """A decoded :func:`row_sample` (or a full list of fingerprints)."""
+
+    #: Rows of the table.
+    rows: int
+    #: Only fingerprints below it were kept (None: every row).
+    threshold: int | None
+    fingerprints: U64
+    #: Row position of each kept fingerprint.
+    positions: npt.NDArray[np.int64] = field(repr=False)
+
+    @property
+    def sampled(self) -> bool:
+        """True when only part of the rows was kept."""
+        return self.threshold is not None
+
+
+def decode_row_sample(sample: Any) -> RowSample:
+    """A :class:`RowSample` from what :func:`row_sample` wrote, or from a plain list of every
+    row's fingerprint (``Tracker(row_fingerprints=True)`` metadata). ``ValueError`` when it is
+    neither.
+
+    Example:
+        >>> decode_row_sample([5, 7, 5]).rows
+        3
+    """
+    if isinstance(sample, list):
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in sample):
+            raise ValueError("a fingerprint list holds integers only")
+        fps = np.array(sample, dtype=np.uint64)
+        return RowSample(len(sample), None, fps, np.arange(len(sample), dtype=np.int64))
+    if not isinstance(sample, dict) or sample.get("version") != _SAMPLE_VERSION:
+        raise ValueError("not a row sample of a known version")
+    try:
+        rows = int(sample["rows"])
+        threshold = sample.get("threshold")
+        fps = _unpack(sample["fingerprints"])
+        raw_positions = sample.get("positions")
+        if threshold is None:
+            positions = np.arange(fps.shape[0], dtype=np.int64)
+        else:
+            threshold = int(threshold)
+            if not isinstance(raw_positions, str):
+                raise ValueError("a sampled row sample lists its positions")
+            positions = _unpack(raw_positions).astype(np.int64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"malformed row sample: {exc}") from exc
+    if positions.shape != fps.shape:
+        raise ValueError("malformed row sample: positions and fingerprints differ in length")
+    return RowSample(rows, threshold, fps, positions)
+
+
+@dataclass(frozen=True)
+class SharedRows:
+    """Rows of ``b`` that are also rows of ``a`` (:func:`shared_rows`)."""
+
+    a_rows: int
+    b_rows: int
+    #: Rows of b (counting duplicates) whose fingerprint is one of a's: exact when
+    #: ``sampled`` is False, else estimated from the common sample.
+    b_rows_in_a: int
+    #: Distinct fingerprints on both sides (in the common sample when sampled).
+    distinct_shared: int
+    #: True when either side was sampled: the counts are estimates.
+    sampled: bool
+    #: Fraction of the fingerprint space both samples cover (1.0 when not sampled).
+    rate: float
+    #: Up to ``examples`` pairs (row of b, row of a).
+    examples: list[tuple[int, int]]
+
+
+def shared_rows(a: RowSample, b: RowSample, *, examples: int = 5) -> SharedRows:
+    """How many rows of ``b`` are rows of ``a`` (equal fingerprints).
+
+    When either was sampled, both are cut to the smaller threshold (the rows both kept, the
+    same rows on each side since the cut depends on content only) and the count of ``b``'s
+    rows in ``a`` is scaled up by ``1 / rate``.
+
+    Example:
+        >>> r = shared_rows(decode_row_sample([1, 2, 3]), decode_row_sample([3, 3, 9]))
+        >>> r.b_rows_in_a, r.distinct_shared, r.examples
+        (2, 1, [(0, 2), (1, 2)])
+    """
+    limits = [x.threshold for x in (a, b) if x.threshold is not None]
+    cut = min(limits) if limits else None
+    fa, pa, fb, pb = a.fingerprints, a.positions, b.fingerprints, b.positions
+    if cut is not None:
+        ka, kb = fa < np.uint64(cut), fb < np.uint64(cut)
+        fa, pa, fb, pb = fa[ka], pa[ka], fb[kb], pb[kb]
+    rate = 1.0 if cut is None else cut / _U64_SPACE
+    first: dict[int, int] = {}
+    for fp, pos in zip(fa.tolist(), pa.tolist(), strict=True):
+        first.setdefault(fp, pos)
+    pairs = zip(fb.tolist(), pb.tolist(), strict=True)
+    hits = [(pos, first[fp]) for fp, pos in pairs if fp in first]
+    count = len(hits) if cut is None else min(b.rows, round(len(hits) / rate))
+    return SharedRows(
+        a_rows=a.rows,
+        b_rows=b.rows,
+        b_rows_in_a=count,
+        distinct_shared=len(set(first) & set(fb.tolist())),
+        sampled=cut is not None,
+        rate=rate,
+        examples=hits[:examples],
+    )

@@ -10,6 +10,7 @@ tree and tables, node labels), :mod:`~provenance.render.diagram` (Mermaid and SV
 
 Example:
     >>> from provenance.model import Model, short_id as model_short_id
+    >>> from provenance.render import node_label, short_id
     >>> short_id is model_short_id
     True
     >>> node_label(Model(id="sha256:" + "c" * 64, name="m", architecture_hash="blake3:" + "d" * 64))
@@ -18,30 +19,58 @@ Example:
 
 from __future__ import annotations
 
-from provenance.model import short_id
-from provenance.render.audit import render_audit
-from provenance.render.contamination import render_contamination
-from provenance.render.cost import render_cost
-from provenance.render.diagram import layers, to_mermaid, to_svg
-from provenance.render.drift import render_drift, render_version_drift
-from provenance.render.erasure import render_erasure
-from provenance.render.graph import (
-    audit_tables,
-    lineage_tree,
-    node_label,
-    node_table,
-)
-from provenance.render.impact import render_impact
-from provenance.render.loops import render_loops
-from provenance.render.replay import render_replay
-from provenance.render.report_html import audit_html, write_audit_html
-from provenance.render.verify import render_verify
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provenance.model import short_id
+    from provenance.render.audit import render_audit
+    from provenance.render.contamination import render_contamination
+    from provenance.render.cost import render_cost
+    from provenance.render.diagram import layers, to_mermaid, to_svg
+    from provenance.render.drift import render_drift, render_version_drift
+    from provenance.render.erasure import render_erasure
+    from provenance.render.graph import (
+        audit_tables,
+        lineage_tree,
+        node_label,
+        node_table,
+    )
+    from provenance.render.impact import impact_summary, render_impact
+    from provenance.render.loops import loop_path, loops_summary, render_loops
+    from provenance.render.replay import render_replay
+    from provenance.render.report_html import audit_html, write_audit_html
+    from provenance.render.verify import render_verify, verify_summary
+else:
+    from provenance._lazy import lazy_package
+
+    # Imported on first use: a command loads only the renderings it prints.
+    lazy_package(
+        __name__,
+        {
+            "provenance.model": ("short_id",),
+            "provenance.render.audit": ("render_audit",),
+            "provenance.render.contamination": ("render_contamination",),
+            "provenance.render.cost": ("render_cost",),
+            "provenance.render.diagram": ("layers", "to_mermaid", "to_svg"),
+            "provenance.render.drift": ("render_drift", "render_version_drift"),
+            "provenance.render.erasure": ("render_erasure",),
+            "provenance.render.graph": ("audit_tables", "lineage_tree", "node_label", "node_table"),
+            "provenance.render.impact": ("impact_summary", "render_impact"),
+            "provenance.render.loops": ("loop_path", "loops_summary", "render_loops"),
+            "provenance.render.replay": ("render_replay",),
+            "provenance.render.report_html": ("audit_html", "write_audit_html"),
+            "provenance.render.verify": ("render_verify", "verify_summary"),
+        },
+    )
 
 __all__ = [
     "audit_html",
     "audit_tables",
+    "impact_summary",
     "layers",
     "lineage_tree",
+    "loop_path",
+    "loops_summary",
     "node_label",
     "node_table",
     "render_audit",
@@ -57,5 +86,6 @@ __all__ = [
     "short_id",
     "to_mermaid",
     "to_svg",
+    "verify_summary",
     "write_audit_html",
 ]

@@ -3,10 +3,10 @@
 Example:
     >>> from provenance.analysis.contamination import ContaminationReport, RowOverlap
     >>> r = ContaminationReport(train_id="t", test_id="u", train_name="a", test_name="b",
-    ...     verdict="shared_rows", shared_count=1, shared_source_count=1,
+    ...     verdict="leakage", shared_count=1, shared_source_count=1,
     ...     rows=RowOverlap(compared=False, reason="none"))
     >>> render_contamination(r).renderables[0].plain
-    'Contamination a -> b: shared_rows'
+    'Contamination a -> b: leakage'
 """
 
 from __future__ import annotations
@@ -30,30 +30,30 @@ def render_contamination(report: ContaminationReport) -> Group:
         >>> from rich.console import Console
         >>> from provenance.analysis.contamination import ContaminationReport, RowOverlap
         >>> r = ContaminationReport(train_id="t", test_id="u", train_name="train",
-        ...     test_name="test", verdict="disjoint", shared_count=0, shared_source_count=0,
+        ...     test_name="test", verdict="unknown", shared_count=0, shared_source_count=0,
         ...     rows=RowOverlap(compared=False, reason="no row fingerprints"))
         >>> Console(width=100).print(render_contamination(r))  # doctest: +ELLIPSIS
-        Contamination train -> test: disjoint
+        Contamination train -> test: unknown
         ...
     """
-    style = {"disjoint": "bold green", "shared_ancestry": "bold yellow", "shared_rows": "bold red"}
+    style = {"clean": "bold green", "unknown": "bold yellow", "leakage": "bold red"}
     parts: list[RenderableType] = [
         Text.assemble(
             f"Contamination {report.train_name} -> {report.test_name}: ",
             (report.verdict, style[report.verdict]),
         )
     ]
+    parts += [Text(f"  leakage: {f.message}", "red") for f in report.findings]
+    parts += [Text(f"  expected: {line}", "green") for line in report.expected]
     parts.append(
         Text(f"  shared ancestors: {report.shared_count} ({report.shared_source_count} sources)")
     )
     if report.shared_ancestors:
-        table = Table(title="Shared ancestors (nearest first)")
-        for col in ("name", "kind", "source", "nearest", "id"):
+        table = Table(title="Shared ancestors")
+        for col in ("name", "kind", "role", "id"):
             table.add_column(col, overflow="fold")
         for s in report.shared_ancestors:
-            table.add_row(
-                s.name, s.kind, "yes" if s.source else "", "yes" if s.nearest else "", s.id
-            )
+            table.add_row(s.name, s.kind, s.note or s.role, s.id)
         parts.append(table)
     if report.name_matches:
         table = Table(title="Same name, different versions")
@@ -70,6 +70,7 @@ def render_contamination(report: ContaminationReport) -> Group:
             Text(
                 f"  rows: {r.test_rows_in_train} of {r.test_rows} test rows are training rows "
                 f"({(r.fraction_of_test or 0):.1%}); {r.distinct_shared} distinct shared"
+                + (f"; estimated from a {r.sample_rate:.1%} sample" if r.sampled else "")
                 + (f"; e.g. (test row, train row) {r.examples}" if r.examples else ""),
                 "red" if r.test_rows_in_train else "green",
             )

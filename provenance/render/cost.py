@@ -42,7 +42,7 @@ def render_cost(report: CostReport) -> Group:
             ln.label,
             _money(ln.amounts),
             str(ln.transforms),
-            f"{ln.duration_s:,.1f}",
+            "-" if ln.untimed == ln.transforms else f"{ln.duration_s:,.2f}",
             ln.key if ln.key != ln.label else "",
         )
     return Group(

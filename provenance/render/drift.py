@@ -81,6 +81,13 @@ def render_drift(report: DriftReport) -> Group:
         parts.append(Text(f"  added features: {', '.join(report.added)}", "yellow"))
     if report.removed:
         parts.append(Text(f"  removed features: {', '.join(report.removed)}", "yellow"))
+    if report.not_compared:
+        skipped = "; ".join(f"{c.feature}: {c.reason}" for c in report.not_compared)
+        parts.append(Text(f"  not compared (identifier / free text): {skipped}", "dim"))
+    if report.metrics:  # the recorded metrics of A and B (two model versions)
+        from provenance.render.metrics import metrics_change_table
+
+        parts.append(metrics_change_table(report.metrics))
     return Group(*parts)
 
 
@@ -103,4 +110,10 @@ def render_version_drift(report: VersionDrift) -> Group:
     for i, step in enumerate(report.steps, 1):
         parts.append(Text(f"\nstep {i}: {short_id(step.a_id)} -> {short_id(step.b_id)}", "bold"))
         parts.append(render_drift(step))
+    if report.metric_steps:  # how the metrics moved along the versions (a model's)
+        from provenance.render.metrics import metrics_change_table
+
+        for m in report.metric_steps:
+            parts.append(Text(f"\nmetrics: {short_id(m.a_id)} -> {short_id(m.b_id)}", "bold"))
+            parts.append(metrics_change_table(m.metrics))
     return Group(*parts)

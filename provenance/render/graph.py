@@ -13,13 +13,13 @@ Example:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Group
 from rich.table import Table
 from rich.tree import Tree
 
-from provenance.analysis.order import transforms_in_order
 from provenance.model import (
     Artifact,
     CodeVersion,
@@ -29,7 +29,9 @@ from provenance.model import (
     Transform,
     short_id,
 )
-from provenance.store.base import AnyNode
+
+if TYPE_CHECKING:
+    from provenance.store.base import AnyNode
 
 
 def _seed_text(t: Transform) -> str:
@@ -80,8 +82,9 @@ def node_label(node: AnyNode, code: dict[str, CodeVersion] | None = None) -> str
 def lineage_tree(graph: LineageGraph, direction: Literal["up", "down"]) -> Tree:
     """A tree from the root: upstream (producers, then their inputs) or downstream.
 
-    A node reached a second time is shown once more, marked ``(shown above)``, and not
-    expanded again, so shared ancestors and cycles print finitely.
+    Depth first, in the order the tree prints: a node is expanded where it first appears;
+    where it appears again it is marked ``(shown above)`` and not expanded, so shared
+    ancestors and cycles print finitely.
 
     Example:
         >>> from provenance.model import Artifact, Edge, LineageGraph, Transform
@@ -102,24 +105,31 @@ def lineage_tree(graph: LineageGraph, direction: Literal["up", "down"]) -> Tree:
             parent, child = (e.target, e.source) if e.type == "PRODUCED" else (e.source, e.target)
         else:
             parent, child = (e.source, e.target) if e.type == "PRODUCED" else (e.target, e.source)
-        children[parent].append((child, e))
+        if child in nodes:
+            children[parent].append((child, e))
+
+    def below(nid: str) -> Iterator[tuple[str, Edge]]:
+        return iter(sorted(children.get(nid, []), key=lambda c: (c[1].type, c[0]), reverse=True))
+
     root_id = graph.root or (graph.nodes[0].id if graph.nodes else "")
     tree = Tree(node_label(nodes[root_id], code) if root_id in nodes else root_id)
     seen = {root_id}
-    stack: list[tuple[Tree, str]] = [(tree, root_id)]
+    # Pre-order walk with an explicit stack (no recursion limit on deep lineage): each entry
+    # is a printed branch and the children of its node still to print.
+    stack: list[tuple[Tree, Iterator[tuple[str, Edge]]]] = [(tree, below(root_id))]
     while stack:
-        branch, nid = stack.pop()
-        for child, edge in sorted(
-            children.get(nid, []), key=lambda c: (c[1].type, c[0]), reverse=True
-        ):
-            if child not in nodes:
-                continue
-            role = f"[dim]{edge.type.lower()}{':' + edge.role if edge.role else ''}[/] "
-            if child in seen:
-                branch.add(role + node_label(nodes[child], code) + " [dim](shown above)[/]")
-                continue
-            seen.add(child)
-            stack.append((branch.add(role + node_label(nodes[child], code)), child))
+        branch, pending = stack[-1]
+        step = next(pending, None)
+        if step is None:
+            stack.pop()
+            continue
+        child, edge = step
+        role = f"[dim]{edge.type.lower()}{':' + edge.role if edge.role else ''}[/] "
+        if child in seen:
+            branch.add(role + node_label(nodes[child], code) + " [dim](shown above)[/]")
+            continue
+        seen.add(child)
+        stack.append((branch.add(role + node_label(nodes[child], code)), below(child)))
     if graph.truncated:
         tree.add("[bold red]… truncated: more nodes than --limit[/]")
     return tree
@@ -134,6 +144,8 @@ def audit_tables(graph: LineageGraph) -> Group:
         >>> [t.title for t in audit_tables(LineageGraph(root=a.id, nodes=[a])).renderables]
         ['Sources', 'Transforms, in execution order']
     """
+    from provenance.analysis.order import transforms_in_order
+
     code = {n.id: n for n in graph.code_versions}
     sources = Table(title="Sources", title_justify="left", expand=False)
     for col in ("name", "digest", "uri", "rows", "licence", "PII", "owner"):
@@ -184,6 +196,11 @@ def audit_tables(graph: LineageGraph) -> Group:
                 m.framework or "—",
             )
         parts.append(models)
+    from provenance.render.metrics import transform_metrics_table
+
+    metrics = transform_metrics_table(transforms_in_order(graph))
+    if metrics is not None:  # what each run measured (run.log_metric)
+        parts.append(metrics)
     return Group(*parts)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from provenance.analysis.impact import ImpactPlan
     from provenance.analysis.refs import NodeRef
 
-__all__ = ["render_impact"]
+__all__ = ["impact_summary", "render_impact"]
 
 
 def _names(nodes: Sequence[NodeRef]) -> str:
@@ -31,6 +31,26 @@ def _names(nodes: Sequence[NodeRef]) -> str:
 def _label(n: NodeRef) -> str:
     erased = " [red](erased)[/]" if n.erased else ""
     return f"{n.label} [dim]{short_id(n.id, 10)}[/]{erased}"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' * (n != 1)}"
+
+
+def impact_summary(plan: ImpactPlan) -> str:
+    """The plan in one sentence: how much to delete, retrain and revisit.
+
+    Example:
+        >>> from provenance.analysis.impact import ImpactPlan
+        >>> impact_summary(ImpactPlan(sources=[]))
+        '0 artifacts to delete, 0 models to retrain, 0 prediction sets affected; 0 recompute steps'
+    """
+    return (
+        f"{_count(len(plan.must_delete), 'artifact')} to delete, "
+        f"{_count(len(plan.must_retrain), 'model')} to retrain, "
+        f"{_count(len(plan.affected_predictions), 'prediction set')} affected; "
+        f"{_count(len(plan.steps), 'recompute step')}"
+    )
 
 
 def render_impact(plan: ImpactPlan) -> Group:

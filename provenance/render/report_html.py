@@ -162,6 +162,20 @@ def _models_table(report: AuditReport) -> str:
     )
 
 
+def _metrics_table(report: AuditReport) -> str:
+    """What each transform of the ancestry measured (its recorded metrics)."""
+    from provenance.analysis.order import transforms_in_order
+    from provenance.render.metrics import metrics_rows
+
+    return _table(
+        ["transform", "id", "metric", "value"],
+        (
+            [_e(op), f"<span class=id>{_e(tid)}</span>", _e(name), _e(value)]
+            for op, tid, name, value in metrics_rows(transforms_in_order(report.graph))
+        ),
+    )
+
+
 def _code_versions_table(report: AuditReport) -> str:
     return _table(
         ["id", "entrypoint", "commit", "dirty", "source digest"],
@@ -248,6 +262,7 @@ def audit_html(report: AuditReport) -> str:
 <h2>Transforms, in execution order ({len(report.steps)})</h2>{_steps_table(report)}
 <h2>Lineage diagram</h2><div class=diagram>{to_svg(report.graph)}</div>
 <h2>Models ({len(report.models)})</h2>{_models_table(report)}
+<h2>Metrics</h2>{_metrics_table(report)}
 <h2>Code versions ({len(report.code_versions)})</h2>{_code_versions_table(report)}
 <h2>Environments ({len(report.environments)})</h2>{_environments_table(report)}
 <h2>Erasures ({len(report.erasures)})</h2>{_erasures_table(report)}

@@ -1,9 +1,16 @@
 """Rich rendering of a :class:`~provenance.analysis.verify.VerifyReport` (and the verdict styles
 the audit shares).
+
+Example:
+    >>> from provenance.analysis.verify import VerifyReport
+    >>> r = VerifyReport(node_id="blake3:" + "0" * 64, node_type="Artifact", verdict="exact")
+    >>> verify_summary(r)
+    '[bold green]exact[/]: 0 transforms checked'
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -16,7 +23,7 @@ if TYPE_CHECKING:
     from provenance.analysis.artifacts import ArtifactCheck
     from provenance.analysis.verify import VerifyReport
 
-__all__ = ["ARTIFACT_STYLE", "VERDICT_STYLE", "render_verify"]
+__all__ = ["ARTIFACT_STYLE", "VERDICT_STYLE", "render_verify", "verify_summary"]
 
 #: Rich style of each reproducibility verdict (verify, audit).
 VERDICT_STYLE = {"exact": "bold green", "seeded": "bold yellow", "unreproducible": "bold red"}
@@ -36,6 +43,28 @@ def _art_line(c: ArtifactCheck) -> Text:
         f" {c.name} ",
         (short_id(c.id), "dim"),
     )
+
+
+def verify_summary(report: VerifyReport) -> str:
+    """The verdict in one line of rich markup: how many transforms were checked, with what
+    verdicts, and whether the sources are still available.
+
+    Example:
+        >>> from provenance.analysis.verify import VerifyReport
+        >>> r = VerifyReport(node_id="blake3:" + "0" * 64, node_type="Model", verdict="seeded")
+        >>> verify_summary(r)
+        '[bold yellow]seeded[/]: 0 transforms checked'
+    """
+    n = len(report.transforms)
+    line = f"[{VERDICT_STYLE[report.verdict]}]{report.verdict}[/]: {n} transform{'s' * (n != 1)}"
+    line += " checked"
+    verdicts = Counter(t.verdict for t in report.transforms)
+    if verdicts:
+        line += " (" + ", ".join(f"{c} {v}" for v, c in sorted(verdicts.items())) + ")"
+    if report.sources:
+        ok = sum(s.status == "available" for s in report.sources)
+        line += f"; {ok} of {len(report.sources)} sources available"
+    return line
 
 
 def render_verify(report: VerifyReport) -> Group:

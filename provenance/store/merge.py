@@ -6,6 +6,10 @@
   is never undone.
 * A transform's status moves from running/failed to succeeded, never back; two failed
   attempts keep the latest.
+* A transform's ``metrics`` (:func:`merge_metrics`) accumulate: a later write of a succeeded
+  transform adds the metrics it does not have yet (an evaluation logged after training);
+  a metric already recorded keeps its first value. A record that replaces a failed attempt
+  brings its own metrics.
 * Code versions fill empty fields only.
 * Artifact metadata merges recursively (:func:`merge_metadata`): keys only the new write has
   are added at every level, values already stored are kept; so the facets of later
@@ -76,6 +80,16 @@ def merge_metadata(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def merge_metrics(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    """``old`` plus the metrics only ``new`` has; a metric both have keeps ``old``'s value.
+
+    Example:
+        >>> merge_metrics({"acc": 0.9}, {"acc": 0.8, "f1": 0.7})
+        {'acc': 0.9, 'f1': 0.7}
+    """
+    return {**new, **old} if new else dict(old)
+
+
 def _fill_empty(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     merged = dict(old)
     for key, value in new.items():
@@ -85,6 +99,8 @@ def _fill_empty(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             merged[key] = value
         elif key == "metadata" and isinstance(value, dict):
             merged[key] = merge_metadata(merged.get(key) or {}, value)
+        elif key == "metrics" and isinstance(value, dict):
+            merged[key] = merge_metrics(merged.get(key) or {}, value)
     return merged
 
 
@@ -206,6 +222,8 @@ def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
         if openlineage_kind(old) is not None and openlineage_kind(new) is not None:
             return fold_openlineage(old, new)
         if old.status == "succeeded":
+            if new.metrics.keys() - old.metrics.keys():
+                return old.model_copy(update={"metrics": merge_metrics(old.metrics, new.metrics)})
             return old
         return new
     if isinstance(old, CodeVersion) and isinstance(new, CodeVersion):

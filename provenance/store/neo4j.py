@@ -6,6 +6,19 @@ batched with UNWIND + MERGE. Reads walk the graph level by level (the shared wal
 so no path is ever enumerated. ``neo4j://`` routing URIs work, so a cluster or Aura
 is a drop-in for a single server.
 
+Values of any length: names, kinds, uris and operations are looked up through bounded keys
+(``name_key`` = the first :data:`KEY_CHARS` characters of ``name``, and so on), which the
+upsert queries set and ``schema.cypher`` indexes, so a value of 10 KB or 1 MB is stored and
+found like a short one (a RANGE index entry holds about 8 KB, a TEXT index entry about
+32 KB). The keys are derived, so reads drop them (:func:`from_props`) and the tamper-evident
+log leaves them out of node records (:func:`node_record`).
+
+Errors: every driver error comes out as one of the store's typed errors: the server gone, not
+serving, busy past the driver's retries, failing server-side, or refusing the credentials is
+:class:`~provenance.errors.StoreUnavailableError` (what the spool keeps and retries); a
+uniqueness constraint refusing a write is :class:`~provenance.errors.IntegrityError`; any
+other refusal is :class:`~provenance.errors.StoreError`.
+
 Example (needs a server):
     >>> store = Neo4jStore(parse_store_uri("neo4j://neo4j:secret@127.0.0.1:7687"))  # doctest: +SKIP
 """
@@ -63,7 +76,15 @@ T = TypeVar("T")
 
 #: Fields held as JSON text in Neo4j (maps of maps are not property values).
 JSON_FIELDS = frozenset(
-    {"feature_stats", "metadata", "hyperparameters", "seed_state", "cost", "environment"}
+    {
+        "feature_stats",
+        "metadata",
+        "hyperparameters",
+        "seed_state",
+        "cost",
+        "environment",
+        "metrics",
+    }
 )
 _EDGE_QUERIES = {
     USED: "merge_used",
@@ -80,6 +101,12 @@ _UPSERTS = {
     "CodeVersion": "upsert_code_versions",
 }
 BATCH = 5000
+#: Characters of a name, kind, uri or operation its lookup key holds (``left(value, 1000)``
+#: in the Cypher files: at most 4000 bytes, well inside a RANGE index entry).
+KEY_CHARS = 1000
+#: The derived lookup-key properties (``schema.cypher``): set by the upsert queries, dropped
+#: on read and left out of the log's node records.
+KEY_PROPS = frozenset({"name_key", "kind_key", "uri_key", "operation_key"})
 #: Cypher LIMIT takes no null: "no limit" is this many rows.
 _NO_LIMIT = 2**62
 #: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
@@ -117,7 +144,7 @@ def to_props(node: AnyNode) -> dict[str, Any]:
 
 def from_props(labels: Sequence[str], props: dict[str, Any]) -> AnyNode:
     """Rebuild a node from its labels and properties."""
-    data = dict(props)
+    data = {k: v for k, v in props.items() if k not in KEY_PROPS}
     data.pop("short_id", None)
     for key in JSON_FIELDS & data.keys():
         if isinstance(data[key], str):
@@ -168,10 +195,16 @@ _encode_record = _record_encoder()
 def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
     """A node's stored record as the log digests it: its labels and properties as JSON.
 
+    The lookup keys (:data:`KEY_PROPS`) are left out: they are derived from the values the
+    record holds, and a graph written before them gains them on upgrade without its log
+    changing.
+
     Example:
-        >>> node_record(["Model", "Artifact"], {"name": "m", "id": "x"})
+        >>> node_record(["Model", "Artifact"], {"name": "m", "id": "x", "name_key": "m"})
         '[["Artifact","Model"],{"id":"x","name":"m"}]'
     """
+    if not KEY_PROPS.isdisjoint(props):
+        props = {k: v for k, v in props.items() if k not in KEY_PROPS}
     return _encode_record([sorted(labels), props])
 
 
@@ -183,8 +216,9 @@ def _labels(node: AnyNode) -> list[str]:
 def _index_limit_error(exc: Exception) -> StoreError | None:
     """A clear error for Neo4j's refusal of a value too large for an index, else None.
 
-    Neo4j's RANGE indexes (``schema.cypher``: artifact name and uri, transform operation and
-    name) hold string values of at most about 8 KB; a longer one fails the whole write.
+    Neo4j's RANGE indexes hold string values of at most about 8 KB and a longer one fails the
+    whole write. The indexes of ``schema.cypher`` only hold bounded keys, so this is a safety
+    net for an index added by hand (or left by an older provenance).
 
     Example:
         >>> str(_index_limit_error(Exception(
@@ -200,8 +234,48 @@ def _index_limit_error(exc: Exception) -> StoreError | None:
     return StoreError(
         f"Neo4j cannot index a value of {size.group(1) + ' bytes' if size else 'that size'} "
         f"({'index ' + repr(index.group(1)) if index else 'an index'}; RANGE indexes hold "
-        "strings of up to about 8 KB); nothing was written"
+        "strings of up to about 8 KB, and this store's own indexes only bounded keys: drop "
+        "that index); nothing was written"
     )
+
+
+def store_error(neo4j: Any, exc: Exception, where: str) -> StoreError:
+    """The store's typed error for a driver error ``exc`` (``where``: the redacted URI).
+
+    Unavailable (the spool keeps the record and retries): the server gone or not serving
+    (:func:`_unavailable_errors`), busy past the driver's own retries (``TransientError``),
+    failing server-side (``DatabaseError``, except a value too large for an index), refusing
+    the credentials (``AuthError``). A constraint refusing a write is an
+    :class:`IntegrityError`; anything else the server or driver refuses is a
+    :class:`StoreError`. The driver's message is folded onto one line.
+
+    Example:
+        >>> import neo4j
+        >>> type(store_error(neo4j, neo4j.exceptions.TransientError("busy"), "x")).__name__
+        'StoreUnavailableError'
+        >>> str(store_error(neo4j, neo4j.exceptions.ResultConsumedError(None, "gone"), "x"))
+        'Neo4j at x: the driver failed: ResultConsumedError: gone'
+    """
+    ex = neo4j.exceptions
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    code = getattr(exc, "code", None)
+    what = f"{code}: {text}" if code and code not in text else text or type(exc).__name__
+    if isinstance(exc, _unavailable_errors(neo4j)):
+        return StoreUnavailableError(f"lost Neo4j at {where}: {what}")
+    if isinstance(exc, ex.AuthError):
+        return StoreUnavailableError(f"Neo4j at {where} refused the credentials: {what}")
+    if isinstance(exc, ex.TransientError):
+        return StoreUnavailableError(f"Neo4j at {where} is busy (retries ran out): {what}")
+    if isinstance(exc, ex.DatabaseError):
+        limit = _index_limit_error(exc)
+        if limit is not None:
+            return limit
+        return StoreUnavailableError(f"Neo4j at {where} failed on the server: {what}")
+    if isinstance(exc, ex.ConstraintError):
+        return IntegrityError(f"Neo4j at {where} refused the write: {what}; nothing was written")
+    if isinstance(exc, ex.Neo4jError):
+        return StoreError(f"Neo4j at {where} refused the query: {what}")
+    return StoreError(f"Neo4j at {where}: the driver failed: {type(exc).__name__}: {text}")
 
 
 def _unavailable_errors(neo4j: Any) -> tuple[type[Exception], ...]:
@@ -270,9 +344,9 @@ class Neo4jStore(StoreBase):
         if apply_schema:
             try:
                 self.apply_schema()
-            except _unavailable_errors(neo4j) as exc:  # it went away right after answering
+            except StoreError:  # e.g. it went away right after answering
                 self._driver.close()
-                raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
+                raise
 
     # --- plumbing ------------------------------------------------------------------------
     def _session(self) -> Any:
@@ -289,13 +363,22 @@ class Neo4jStore(StoreBase):
             with self._session() as s:
                 execute = s.execute_write if write else s.execute_read
                 return execute(work)  # type: ignore[no-any-return]
-        except _unavailable_errors(self._neo4j) as exc:
-            raise StoreUnavailableError(f"lost Neo4j at {self.uri}: {exc}") from exc
-        except self._neo4j.exceptions.DatabaseError as exc:
-            limit = _index_limit_error(exc)
-            if limit is None:
-                raise
-            raise limit from exc
+        except (self._neo4j.exceptions.Neo4jError, self._neo4j.exceptions.DriverError) as exc:
+            raise store_error(self._neo4j, exc, self.uri) from exc
+
+    def _auto(self, statements: Sequence[str], **params: Any) -> list[Any]:
+        """Run statements one after the other in auto-commit transactions (schema changes,
+        ``CALL … IN TRANSACTIONS``); the records of the last one."""
+        try:
+            with self._session() as s:
+                rows: list[Any] = []
+                for stmt in statements:
+                    result = s.run(stmt, **params)
+                    rows = list(result)
+                    result.consume()
+                return rows
+        except (self._neo4j.exceptions.Neo4jError, self._neo4j.exceptions.DriverError) as exc:
+            raise store_error(self._neo4j, exc, self.uri) from exc
 
     @staticmethod
     def _rows(query: str, tx: Any, /, **params: Any) -> list[Any]:
@@ -303,10 +386,12 @@ class Neo4jStore(StoreBase):
         return list(tx.run(load_query(query), **params))
 
     def apply_schema(self) -> None:
-        """Create the constraints and indexes of ``schema.cypher`` (idempotent)."""
-        with self._session() as s:
-            for stmt in load_statements("schema"):
-                s.run(stmt).consume()
+        """Create the constraints and indexes of ``schema.cypher`` (idempotent); a graph
+        written before lookup keys (``legacy_indexes.cypher`` finds its indexes) is upgraded
+        once by ``schema_upgrade.cypher``."""
+        self._auto(load_statements("schema"))
+        if self._auto([load_query("legacy_indexes")]):
+            self._auto(load_statements("schema_upgrade"))
 
     def close(self) -> None:
         """Close the driver."""
@@ -374,11 +459,13 @@ class Neo4jStore(StoreBase):
             try:
                 self._tx(work, write=True)
                 break
-            except self._neo4j.exceptions.ConstraintError as exc:
+            except IntegrityError as exc:
                 # A writer that does not take the lock (an older provenance) appended the
                 # entry with our seq first (log_entry_seq refused ours): the transaction rolled
                 # back; redo it on the new head.
-                if "LogEntry" not in str(exc) or attempt == _LOG_RETRIES:
+                refused = exc.__cause__
+                ours = isinstance(refused, self._neo4j.exceptions.ConstraintError)
+                if not ours or "LogEntry" not in str(refused) or attempt == _LOG_RETRIES:
                     raise
         self._log_checked = log
 
@@ -596,9 +683,7 @@ class Neo4jStore(StoreBase):
 
     def clear(self) -> None:
         """Delete every lineage node and relationship (for tests and benchmarks)."""
-        with self._session() as s:
-            for stmt in load_statements("clear"):
-                s.run(stmt).consume()
+        self._auto(load_statements("clear"))
 
     def _edge_rows(self, query: str, key: str, ids: Sequence[str]) -> list[Edge]:
         unique = list(dict.fromkeys(ids))

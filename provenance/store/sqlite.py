@@ -14,20 +14,26 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
+import os
 import random
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from provenance.errors import (
     NotFoundError,
     StoreCorruptError,
     StoreError,
     StoreNotFoundError,
+    StorePermissionError,
+    StoreReadOnlyError,
 )
 from provenance.model import Artifact, Edge, LineageGraph, Transform, node_from_dict
 from provenance.store.base import (
@@ -293,6 +299,68 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _is_store_file(path: Path) -> bool:
+    """Whether ``path`` is a file; :class:`StorePermissionError` (naming the directory the
+    operating system refuses to search) instead of an answer it cannot give.
+
+    Example:
+        >>> _is_store_file(Path("/nonexistent/lineage.sqlite"))
+        False
+    """
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except PermissionError as exc:
+        raise StorePermissionError(
+            f"permission denied: cannot read the provenance store at {_denied(path)}"
+        ) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc.strerror or exc}") from exc
+
+
+def _denied(path: Path) -> Path:
+    """The part of ``path`` access is denied at: the first ancestor directory that cannot be
+    searched, else the file itself."""
+    for parent in reversed(path.absolute().parents):
+        try:
+            if parent.is_dir() and not os.access(parent, os.X_OK):
+                return parent
+        except OSError:
+            return parent
+    return path
+
+
+def _read_only_reason(path: Path) -> str | None:
+    """Why the existing store file ``path`` cannot be written (None when it can): a
+    read-only file system, a read-only file, or a directory SQLite cannot create its WAL
+    and shared-memory files in.
+
+    Example:
+        >>> import tempfile
+        >>> f = Path(tempfile.mkdtemp()) / "lineage.sqlite"
+        >>> _ = f.write_bytes(b"")
+        >>> _read_only_reason(f) is None
+        True
+    """
+    parent = path.parent
+    try:
+        if os.statvfs(parent).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except OSError:
+        pass
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"its directory {parent} is not writable"
+    return None
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
 class SQLiteStore(StoreBase):
     """A :class:`~provenance.store.base.LineageStore` in one SQLite file.
 
@@ -300,6 +368,13 @@ class SQLiteStore(StoreBase):
     upgrade a store written by an older provenance to the current schema (one transaction): a
     missing file raises :class:`StoreNotFoundError`, a file that is not a provenance store
     :class:`StoreCorruptError`.
+
+    Access: a store the operating system will not let this process read raises
+    :class:`StorePermissionError` naming the path. A store that exists but cannot be written
+    (a read-only file, directory or file system) opens for reading either way, ``create``
+    or not (``read_only`` is then True and ``read_only_reason`` says why), and a write
+    raises :class:`StoreReadOnlyError`. A read-only store written by an older provenance
+    cannot be upgraded, which raises :class:`StoreReadOnlyError` on open.
 
     Every write that changes the graph appends an entry to the tamper-evident log in the
     ``log`` table, in its own transaction (:mod:`provenance.store.chain`). ``log=False``
@@ -311,23 +386,37 @@ class SQLiteStore(StoreBase):
         self.path = Path(path)
         self.uri = f"sqlite://{self.path.resolve()}"
         self.read_only = not create
+        #: Why the store cannot be written (None when it can).
+        self.read_only_reason: str | None = None if create else "opened for reading only"
         self.log_enabled = log
         self._lock = threading.RLock()
-        if create:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        elif not self.path.is_file():
+        self._immutable = False
+        exists = _is_store_file(self.path)
+        unwritable = _read_only_reason(self.path) if exists else None
+        if not exists and not create:
             raise StoreNotFoundError(
                 f"no provenance store at {self.path} (record something first, "
                 "e.g. `provenance demo`, or pass --store)"
             )
-        self._db = self._connect(create)
+        if not exists:
+            self._make_directory()
+        elif not os.access(self.path, os.R_OK):
+            raise StorePermissionError(
+                f"permission denied: cannot read the provenance store at {self.path}"
+            )
+        elif unwritable is not None and create:
+            self.read_only, self.read_only_reason = True, unwritable
+        self._db = self._connect(not self.read_only)
         try:
             # Several processes may open (and create) one store at once: retried while busy.
-            version = retry_busy(lambda: self._init(create))
-            if version < SCHEMA_VERSION and not create:
+            version = self._open(unwritable)
+            if version < SCHEMA_VERSION and self.read_only:
+                if unwritable is not None:
+                    raise StoreReadOnlyError(
+                        f"the store at {self.path} was written by an older provenance "
+                        f"(schema {version}) and needs a one-time upgrade, but it is read-only "
+                        f"({unwritable}): open it once where it can be written"
+                    )
                 self._db.close()  # upgrade through a writable connection, then reopen
                 self._db = self._connect(True)
                 retry_busy(lambda: self._init(True))
@@ -336,18 +425,77 @@ class SQLiteStore(StoreBase):
                 retry_busy(lambda: self._init(False))
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise StoreCorruptError(
-                f"{self.path} is not a readable provenance store: {exc}"
-            ) from exc
+            raise self._open_error(exc, unwritable) from exc
+        except StoreError:
+            self._db.close()
+            raise
 
-    def _connect(self, writable: bool) -> sqlite3.Connection:
+    def _make_directory(self) -> None:
+        """Create the directory a new store goes in, with a clear error when that is denied."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except PermissionError as exc:
+            raise StorePermissionError(
+                f"permission denied: cannot create the provenance store at {self.path}"
+            ) from exc
+        except OSError as exc:
+            if exc.errno == errno.EROFS:
+                raise StoreReadOnlyError(
+                    f"cannot create the provenance store at {self.path}: read-only file system"
+                ) from exc
+            raise StoreError(f"cannot create the store at {self.path}: {exc}") from exc
+
+    def _open(self, unwritable: str | None) -> int:
+        """Set up the connection (:meth:`_init`), the schema version found. A read-only
+        connection SQLite cannot open on a store this process cannot write (it cannot create
+        or write the WAL's shared-memory file beside it: CANTOPEN or READONLY_CANTINIT) is
+        reopened as immutable, unless a WAL file with writes not yet checkpointed is there
+        (immutable reads would miss them)."""
+        try:
+            return retry_busy(lambda: self._init(not self.read_only))
+        except sqlite3.OperationalError as exc:
+            wal = Path(f"{self.path}-wal")
+            if (
+                not self.read_only
+                or unwritable is None
+                or _sqlite_code(exc) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY)
+                or (wal.exists() and wal.stat().st_size > 0)
+            ):
+                raise
+        self._db.close()
+        self._db = self._connect(False, immutable=True)
+        self._immutable = True
+        return retry_busy(lambda: self._init(False))
+
+    def _open_error(self, exc: sqlite3.Error, unwritable: str | None) -> StoreError:
+        """The one-line error for a failure to open the store."""
+        code = _sqlite_code(exc)
+        if code in (sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH) or (
+            code == sqlite3.SQLITE_CANTOPEN and not os.access(self.path, os.R_OK)
+        ):
+            return StorePermissionError(
+                f"permission denied: cannot read the provenance store at {_denied(self.path)}"
+            )
+        if code == sqlite3.SQLITE_READONLY or (
+            code == sqlite3.SQLITE_CANTOPEN and unwritable is not None
+        ):
+            return StoreReadOnlyError(
+                f"cannot open the store at {self.path}: it is read-only "
+                f"({unwritable or 'SQLite refused to write'}): {exc}"
+            )
+        if code == sqlite3.SQLITE_CANTOPEN:
+            return StoreError(f"cannot open the store at {self.path}: {exc}")
+        return StoreCorruptError(f"{self.path} is not a readable provenance store: {exc}")
+
+    def _connect(self, writable: bool, *, immutable: bool = False) -> sqlite3.Connection:
         target, uri = str(self.path), False
         if not writable:
-            target, uri = f"file:{self.path.resolve()}?mode=ro", True
+            mode = "mode=ro&immutable=1" if immutable else "mode=ro"
+            target, uri = f"file:{quote(str(self.path.resolve()))}?{mode}", True
         try:
             db = sqlite3.connect(target, uri=uri, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            raise self._open_error(exc, None) from exc
         db.isolation_level = None  # explicit transactions only
         return db
 
@@ -422,12 +570,23 @@ class SQLiteStore(StoreBase):
     def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
         """Merge nodes and edges in one transaction (see :mod:`provenance.store.merge`)."""
         if self.read_only:
-            raise StoreError(f"store {self.path} is open read-only")
+            raise StoreReadOnlyError(
+                f"cannot write to the store at {self.path}: it is read-only "
+                f"({self.read_only_reason})"
+            )
         by_id = merge_batch(nodes)
         with self._lock:
             # Another process holding the write lock past the busy timeout: the whole
             # transaction (rolled back) is tried again, so nothing is lost or doubled.
-            retry_busy(lambda: self._write_tx(by_id, edges))
+            try:
+                retry_busy(lambda: self._write_tx(by_id, edges))
+            except sqlite3.OperationalError as exc:
+                if _sqlite_code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+                    raise
+                why = _read_only_reason(self.path) or "SQLite refused to write"
+                raise StoreReadOnlyError(
+                    f"cannot write to the store at {self.path}: it is read-only ({why})"
+                ) from exc
 
     def _write_tx(self, by_id: dict[str, AnyNode], edges: Sequence[Edge]) -> None:
         """One attempt at :meth:`write`: BEGIN IMMEDIATE (the write lock first, so two

@@ -77,11 +77,27 @@ def resolve_store_uri(uri: str | None = None) -> str:
     return os.environ.get(STORE_ENV) or DEFAULT_STORE
 
 
+def _is_dir(p: Path) -> bool:
+    """``p.is_dir()``, False where the operating system will not say (a parent that cannot be
+    searched): opening the store then reports the permission problem, with its path."""
+    try:
+        return p.is_dir()
+    except OSError:
+        return False
+
+
 def _sqlite_path(raw: str) -> str:
+    """The database file a path names: ``lineage.sqlite`` inside it when it is a directory
+    (existing, or written with a trailing ``/``).
+
+    Example:
+        >>> _sqlite_path("/nonexistent/store/")
+        '/nonexistent/store/lineage.sqlite'
+    """
     if not raw:
         raise InvalidStoreURIError("store URI names no path")
     p = Path(raw).expanduser()
-    if raw.endswith("/") or p.is_dir():
+    if raw.endswith("/") or _is_dir(p):
         p = p / SQLITE_FILENAME
     return str(p)
 
