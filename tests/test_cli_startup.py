@@ -30,6 +30,8 @@ HEAVY = (
     "rdflib",
     "polars",
     "torch",
+    "markdown_it",  # typer's rich help formatter (rich.markdown): the CLI uses click's plain help
+    "sklearn",
 )
 
 _PROBE = """

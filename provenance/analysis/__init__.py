@@ -7,7 +7,7 @@
 :func:`loops`                      feedback loops: a model (or data set) upstream of itself
 :func:`verify`                     can this be reproduced? every check over the ancestry
 :func:`replay`                     re-execute a recorded transform and compare digests
-:func:`contamination`              shared ancestry and shared rows of a train and a test set
+:func:`contamination`              leakage between a train and a test set (rows, derived data)
 :func:`cost`                       recorded cost rolled up by source, team, experiment, model
 :func:`drift`                      per-feature drift of two artifacts' recorded statistics
 :func:`verify_log`                 tamper evidence: the hash-chained log against the stored graph
@@ -39,19 +39,22 @@ if TYPE_CHECKING:
     )
     from provenance.analysis.contamination import (
         ContaminationReport,
+        Finding,
         NameMatch,
         RowOverlap,
         SharedAncestor,
         contamination,
     )
-    from provenance.analysis.cost import CostLine, CostReport, cost
+    from provenance.analysis.cost import CostLine, CostReport, cost, transform_duration
     from provenance.analysis.drift import (
         DriftReport,
         DriftThresholds,
         FeatureDrift,
+        NotCompared,
         VersionDrift,
         drift,
         drift_over_versions,
+        not_compared,
     )
     from provenance.analysis.erasure import ErasureRecord, erase, erasure_of
     from provenance.analysis.impact import (
@@ -94,19 +97,22 @@ else:
             ),
             "provenance.analysis.contamination": (
                 "ContaminationReport",
+                "Finding",
                 "NameMatch",
                 "RowOverlap",
                 "SharedAncestor",
                 "contamination",
             ),
-            "provenance.analysis.cost": ("CostLine", "CostReport", "cost"),
+            "provenance.analysis.cost": ("CostLine", "CostReport", "cost", "transform_duration"),
             "provenance.analysis.drift": (
                 "DriftReport",
                 "DriftThresholds",
                 "FeatureDrift",
+                "NotCompared",
                 "VersionDrift",
                 "drift",
                 "drift_over_versions",
+                "not_compared",
             ),
             "provenance.analysis.erasure": ("ErasureRecord", "erase", "erasure_of"),
             "provenance.analysis.impact": (
@@ -146,6 +152,7 @@ __all__ = [
     "ErasureRecord",
     "FeatureDrift",
     "FeedbackLoop",
+    "Finding",
     "ImpactPlan",
     "ImpactedNode",
     "LogProblem",
@@ -153,6 +160,7 @@ __all__ = [
     "LoopReport",
     "NameMatch",
     "NodeRef",
+    "NotCompared",
     "OutputMatch",
     "RecomputeStep",
     "ReplayReport",
@@ -178,10 +186,12 @@ __all__ = [
     "impact_sources",
     "load_artifact",
     "loops",
+    "not_compared",
     "replay",
     "resolve_id",
     "seed_verdict",
     "topological_order",
+    "transform_duration",
     "transforms_in_order",
     "verify",
     "verify_log",

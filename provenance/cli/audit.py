@@ -53,7 +53,7 @@ def audit_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Everything that contributed to a model, with licences, PII flags and a verdict.
+    """Everything behind a model: licences, PII and a verdict.
 
     Sources with digests, licences and PII flags; transforms in execution order with code
     versions, seeds, environments and hyperparameters; the reproducibility verdict.
@@ -88,10 +88,10 @@ def impact_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """What deleting a source touches: must-delete, must-retrain, affected predictions.
+    """What deleting a source touches, as a plan.
 
-    A plan in topological recompute order, with recorded costs and the other inputs each
-    recompute needs. It deletes nothing.
+    Must-delete, must-retrain and affected predictions: a plan in topological recompute order,
+    with recorded costs and the other inputs each recompute needs. It deletes nothing.
     """
     from provenance.analysis.impact import impact, impact_sources
     from provenance.render.impact import render_impact
@@ -112,11 +112,11 @@ def erase_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record that an artifact's content was erased (wasInvalidatedBy an Erasure).
+    """Record that an artifact's content was erased.
 
-    The artifact is marked erased and its uri cleared; its digest and every edge stay, so
-    audits still show that it existed, what it fed, and when and why it was erased. Deletes
-    no file.
+    A PROV wasInvalidatedBy an Erasure. The artifact is marked erased and its uri cleared; its
+    digest and every edge stay, so audits still show that it existed, what it fed, and when and
+    why it was erased. Deletes no file.
     """
     from provenance.analysis.erasure import erase
     from provenance.render.erasure import render_erasure
@@ -133,8 +133,11 @@ def erase_cmd(
 
 
 def loops_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
-    """Feedback loops: model outputs that flow back into training of the same model line,
-    and datasets that feed their own later versions."""
+    """Feedback loops: model outputs fed back into training.
+
+    Model outputs that flow back into training of the same model line, and datasets that
+    feed their own later versions.
+    """
     from provenance.analysis.loops import loops
     from provenance.render.loops import render_loops
 

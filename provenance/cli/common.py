@@ -92,6 +92,9 @@ def typer_app(help: str, commands: Sequence[Command], *, name: str | None = None
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        # click's plain help: typer's rich help imports rich.markdown and markdown-it (about
+        # 0.2 s of every start-up); the first line of each docstring is the summary listed.
+        rich_markup_mode=None,
     )
     for command_name, function in commands:
         app.command(command_name)(function)

@@ -55,9 +55,12 @@ def export(
         str, typer.Option("--namespace", help="OpenLineage job namespace of recorded runs.")
     ] = "provenance",
 ) -> None:
-    """Write the whole graph as JSON (a LineageGraph), GraphML (for Gephi, yEd, networkx),
-    OpenLineage RunEvents (JSON lines, as the client's file transport writes them) or W3C PROV
-    (PROV-JSON, PROV-N, PROV-O Turtle)."""
+    """Write the graph as JSON, GraphML, OpenLineage or W3C PROV.
+
+    JSON (a LineageGraph), GraphML (for Gephi, yEd, networkx), OpenLineage RunEvents (JSON
+    lines, as the client's file transport writes them) or W3C PROV (PROV-JSON, PROV-N,
+    PROV-O Turtle).
+    """
     from provenance.export import export_graphml, export_json
     from provenance.export_prov import export_prov
 
@@ -126,7 +129,10 @@ def hash_cmd(
     algo: Annotated[str, typer.Option("--algo", help="blake3 or sha256.")] = "blake3",
     as_json: JsonOpt = False,
 ) -> None:
-    """Content digest of a file or directory (Merkle digest, with a per-file manifest)."""
+    """Content digest of a file or directory.
+
+    A directory's is a Merkle digest, with a per-file manifest.
+    """
     from provenance.hashing import digest_path_with_progress
 
     info = digest_path_with_progress(path, algo=algo, console=err_console())
@@ -142,7 +148,7 @@ def sync_cmd(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 2000,
     as_json: JsonOpt = False,
 ) -> None:
-    """Copy a whole lineage graph between any two stores; safe to re-run."""
+    """Copy a lineage graph between two stores; safe to re-run."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from provenance.model import NODE_TYPES

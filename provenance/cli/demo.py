@@ -46,7 +46,10 @@ def demo(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the key ids as JSON.")] = False,
 ) -> None:
-    """Record a small ML pipeline (with a feedback loop) and summarise its lineage."""
+    """Record a small ML pipeline and summarise its lineage.
+
+    The pipeline has a feedback loop; --verbose prints the full trees and tables.
+    """
     from provenance.analysis.impact import impact
     from provenance.analysis.loops import loops
     from provenance.analysis.verify import verify

@@ -103,7 +103,10 @@ def ancestry(
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Everything a node came from: sources, transforms, code versions, seeds, models."""
+    """Everything a node came from: data, code, seeds, models.
+
+    Sources, transforms, code versions, seeds, environments, models and hyperparameters.
+    """
     _walk(store, node_id, "up", depth, limit, GraphFormat.json if as_json else fmt)
 
 
@@ -115,7 +118,10 @@ def descendants(
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Everything derived from a node: the transforms that used it and all they produced."""
+    """Everything derived from a node.
+
+    The transforms that used it and all they produced, transitively.
+    """
     _walk(store, node_id, "down", depth, limit, GraphFormat.json if as_json else fmt)
 
 

@@ -62,7 +62,10 @@ ColumnArg = Annotated[str, typer.Argument(metavar="COLUMN", help="The column (fi
 
 
 def ingest_cmd(source: SourceArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
-    """Ingest OpenLineage events (RunEvent, DatasetEvent, JobEvent) into the store."""
+    """Load OpenLineage events into the store.
+
+    RunEvents, DatasetEvents and JobEvents, as JSON lines (a file, a directory or -).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from provenance.openlineage.ingest import ingest_events, read_jsonl
@@ -140,9 +143,10 @@ def columns_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Which source columns feed COLUMN of a dataset version (OpenLineage column lineage).
+    """Which source columns feed a column of a dataset version.
 
-    ID is an artifact id or prefix, or dataset:NAMESPACE:NAME (its newest version).
+    From OpenLineage column lineage. ID is an artifact id or prefix, or dataset:NAMESPACE:NAME
+    (its newest version).
     """
     from provenance.openlineage.columns import column_lineage
 

@@ -28,7 +28,7 @@ __all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_c
 
 
 def verify_cmd(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
-    """Can this be reproduced? Verdict exact, seeded or unreproducible, with reasons.
+    """Can this be reproduced? Exact, seeded or unreproducible.
 
     Checks the whole ancestry: inputs and model weights still where their uri points (digest
     re-checked), code reachable (source digest or commit), seed state recorded, environment
@@ -49,7 +49,7 @@ def replay_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-execute a recorded Python transform and compare its output digests.
+    """Re-run a recorded Python transform; compare its outputs.
 
     Uses the recorded inputs, hyperparameters and seed state. Exits 0 on a match, 1 otherwise
     (including when the transform cannot be replayed; the output says why).
@@ -71,10 +71,11 @@ def contamination_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Shared ancestry and shared rows of a training and a test artifact.
+    """Leakage between a training and a test artifact.
 
-    Shared ancestors by digest, ancestors with one name and different digests (another
-    pipeline version), and test rows whose row fingerprint is a training row's.
+    Not their shared origin: test rows whose row fingerprint is a training row's, one side
+    derived from the other, and derived data (fitted on all rows) fed to both; the common raw
+    source is listed as expected. Exit 0 either way; the verdict is leakage, clean or unknown.
     """
     from provenance.analysis.contamination import contamination
     from provenance.render.contamination import render_contamination
@@ -100,9 +101,10 @@ def drift_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per-feature drift of B against A (PSI, KS, mean and std shift), flagged.
+    """Per-feature drift of B against A, flagged.
 
-    With --name instead of two ids: between consecutive versions of that data set.
+    PSI, KS, mean and std shift. With --name instead of two ids: between consecutive
+    versions of that data set.
     Thresholds (minor/major): PSI 0.1/0.2, KS 0.1/0.2, |mean shift| 0.5/1.0 std, std ratio
     1.5/2.0. The metrics recorded for A and B (by the runs that produced them and, for
     models, that ran with them) are compared too: each value in both and the change; two
@@ -141,7 +143,7 @@ def cost_cmd(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Roll up recorded transform costs by source, team, experiment or model.
+    """Roll up recorded costs by source, team, experiment, model.
 
     By source, a transform's cost is split equally among its source ancestors (lines add up
     to the total); by model, each transform in a model's ancestry counts once for that model.

@@ -80,7 +80,10 @@ def serve(
         str, typer.Option("--log-level", help="uvicorn's log level (info shows each request).")
     ] = "warning",
 ) -> None:
-    """Run the lineage HTTP service: OpenLineage events in at /api/v1/lineage, the graph out."""
+    """Run the HTTP service: OpenLineage in, the graph out.
+
+    OpenLineage events in at /api/v1/lineage; lineage, nodes, versions and runs out.
+    """
     import uvicorn
 
     from provenance.service import create_app
