@@ -38,7 +38,6 @@ from provenance.errors import (
     InvalidMetricError,
     MissingExtraError,
     ModelFormatError,
-    NotFoundError,
     StoreUnavailableError,
     TrackingError,
     UnsupportedTypeError,
@@ -54,7 +53,6 @@ from provenance.model import (
     Cost,
     Edge,
     Environment,
-    LineageGraph,
     Model,
     SeedState,
     Transform,
@@ -63,7 +61,7 @@ from provenance.model import (
 )
 from provenance.spool import spooled
 from provenance.store import AnyNode, Direction, LineageStore
-from provenance.store.base import resolve_id
+from provenance.store.reader import StoreReader
 
 if TYPE_CHECKING:
     from openlineage.client.client import OpenLineageClient
@@ -346,7 +344,7 @@ class Run:
             emit_transform(self._tracker.store, self._tracker.openlineage, [transform.id])
 
 
-class Tracker:
+class Tracker(StoreReader):
     """Records lineage into a store and answers lineage questions.
 
     Args:
@@ -808,61 +806,7 @@ class Tracker:
 
         return decorate
 
-    # --- queries -------------------------------------------------------------------------
-    def resolve(self, id_or_prefix: str) -> str:
-        """The full id for an id or unique prefix (``blake3:`` may be left out), like git.
-
-        Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
-        """
-        return resolve_id(self.store, id_or_prefix)
-
-    def get(self, node_id: str) -> AnyNode:
-        """The node with this id (or unique id prefix).
-
-        Example:
-            >>> import tempfile
-            >>> t = Tracker(tempfile.mkdtemp() + "/")
-            >>> a = t.log_artifact(b"hello", name="greeting")
-            >>> t.get(a.id[:14]).name
-            'greeting'
-        """
-        full = self.resolve(node_id)
-        node = self.store.get(full)
-        if node is None:  # pragma: no cover - resolve() checked it exists
-            raise NotFoundError(f"no node with id {node_id!r}")
-        return node
-
-    def ancestry(
-        self, node_id: str, depth: int | None = None, limit: int | None = None
-    ) -> LineageGraph:
-        """Everything upstream of a node: every producer, every input of every producer,
-        their code versions and models, to ``depth`` transforms (None: all the way).
-
-        Example:
-            >>> import tempfile
-            >>> t = Tracker(tempfile.mkdtemp() + "/")
-            >>> a = t.log_artifact(b"x", name="a")
-            >>> len(t.ancestry(a.id).nodes)
-            1
-        """
-        _check_depth(depth, limit)
-        return self.store.traverse(self.resolve(node_id), Direction.UP, depth, limit)
-
-    def descendants(
-        self, node_id: str, depth: int | None = None, limit: int | None = None
-    ) -> LineageGraph:
-        """Everything downstream of a node: the transforms that used it and all they produced.
-
-        Example:
-            >>> import tempfile
-            >>> t = Tracker(tempfile.mkdtemp() + "/")
-            >>> a = t.log_artifact(b"x", name="a")
-            >>> t.descendants(a.id).root == a.id
-            True
-        """
-        _check_depth(depth, limit)
-        return self.store.traverse(self.resolve(node_id), Direction.DOWN, depth, limit)
-
+    # --- queries (resolve, get, ancestry, descendants: StoreReader) ----------------------
     def outputs_of(self, transform_id: str) -> list[Artifact]:
         """The artifacts a transform produced (the memoized result of that work).
 
@@ -928,13 +872,6 @@ def _discard(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
-
-
-def _check_depth(depth: int | None, limit: int | None) -> None:
-    if depth is not None and (not isinstance(depth, int) or depth < 0):
-        raise TrackingError(f"depth must be a non-negative integer, got {depth!r}")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise TrackingError(f"limit must be a positive integer, got {limit!r}")
 
 
 def _as_frame(obj: Any) -> Any:

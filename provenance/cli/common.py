@@ -6,8 +6,9 @@ Start-up cost: ``provenance --help`` imports every command module, so command mo
 at module level only what their signatures need (typer, the option types, enums); the store,
 the analyses, the renderings and the heavy libraries (pandas, numpy, pyarrow, networkx,
 jsonschema, the OpenLineage client, FastAPI, neo4j) are imported inside the commands that
-use them. Queries read through :class:`StoreReader`, not a :class:`~provenance.Tracker`
-(which loads the capture and hashing machinery that only recording needs).
+use them. Queries read through :class:`~provenance.store.reader.StoreReader`, not a
+:class:`~provenance.Tracker` (which loads the capture and hashing machinery that only
+recording needs; it extends the same reader).
 
 Example:
     >>> from typer.testing import CliRunner
@@ -34,8 +35,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from rich.console import RenderableType
 
-    from provenance.model import LineageGraph
-    from provenance.store import AnyNode, LineageStore
+    from provenance.store.reader import StoreReader
 
 __all__ = [
     "Command",
@@ -44,7 +44,6 @@ __all__ = [
     "JsonOpt",
     "LimitOpt",
     "StoreOpt",
-    "StoreReader",
     "emit",
     "err_console",
     "one_line",
@@ -155,63 +154,6 @@ def emit(result: BaseModel, as_json: bool, render: Callable[[Any], RenderableTyp
         out_console().print(render(result))
 
 
-class StoreReader:
-    """What the query commands read through: an open store, ids resolved like git prefixes.
-
-    The read half of a :class:`~provenance.Tracker` (same resolution, same walks), without
-    the recording machinery, so a query starts fast.
-
-    Example:
-        >>> import tempfile
-        >>> from provenance.model import Artifact
-        >>> from provenance.store import SQLiteStore
-        >>> store = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
-        >>> store.write([Artifact(id="blake3:" + "ab" * 32, name="raw")], [])
-        >>> reader = StoreReader(store)
-        >>> reader.get("abab").name, len(reader.ancestry("abab").nodes)
-        ('raw', 1)
-        >>> reader.close()
-    """
-
-    def __init__(self, store: LineageStore) -> None:
-        self.store = store
-
-    def resolve(self, id_or_prefix: str) -> str:
-        """The full id for an id, a unique prefix or a ``dataset:``/``job:`` address."""
-        from provenance.store.base import resolve_id
-
-        return resolve_id(self.store, id_or_prefix)
-
-    def get(self, id_or_prefix: str) -> AnyNode:
-        """The node with this id (or unique prefix)."""
-        from provenance.errors import NotFoundError
-
-        node = self.store.get(self.resolve(id_or_prefix))
-        if node is None:  # pragma: no cover - resolve() checked it exists
-            raise NotFoundError(f"no node with id {id_or_prefix!r}")
-        return node
-
-    def ancestry(
-        self, id_or_prefix: str, depth: int | None = None, limit: int | None = None
-    ) -> LineageGraph:
-        """Everything upstream of a node, to ``depth`` transforms, at most ``limit`` nodes."""
-        from provenance.store import Direction
-
-        return self.store.traverse(self.resolve(id_or_prefix), Direction.UP, depth, limit)
-
-    def descendants(
-        self, id_or_prefix: str, depth: int | None = None, limit: int | None = None
-    ) -> LineageGraph:
-        """Everything downstream of a node, to ``depth`` transforms, at most ``limit`` nodes."""
-        from provenance.store import Direction
-
-        return self.store.traverse(self.resolve(id_or_prefix), Direction.DOWN, depth, limit)
-
-    def close(self) -> None:
-        """Close the store."""
-        self.store.close()
-
-
 @contextmanager
 def opened_store(store: str | None) -> Iterator[StoreReader]:
     """A reader over an existing store, opened without creating or changing anything (a
@@ -227,6 +169,7 @@ def opened_store(store: str | None) -> Iterator[StoreReader]:
         {}
     """
     from provenance.store import open_store
+    from provenance.store.reader import StoreReader
     from provenance.store.uri import parse_store_uri, resolve_store_uri
 
     opened = open_store(store, create=False)
