@@ -318,6 +318,31 @@ def test_edited_entry_is_caught(backend: Backend) -> None:
     assert failed(verify_log(store)) == ("entry-edited", 2)
 
 
+def test_neo4j_keeps_bodies_compressed_and_catches_unreadable_ones(backend: Backend) -> None:
+    """The Neo4j store keeps an entry's body as zlib bytes (smaller than the text); bytes
+    that do not decompress (or decompress to other lines) are an edited entry."""
+    if backend.name != "neo4j":
+        pytest.skip("the SQLite log keeps its bodies as text")
+    import zlib
+
+    assert isinstance(backend.raw, RawCypher)
+    store = backend.store
+    three_runs(store)
+    second = entries(store)[1]
+    records, _, _ = backend.raw.driver.execute_query(
+        "MATCH (l:LogEntry {seq: 2}) RETURN l.body AS body"
+    )
+    stored = records[0]["body"]
+    assert isinstance(stored, bytes | bytearray) and len(stored) < len(second.body.encode())
+    assert zlib.decompress(bytes(stored)).decode() == second.body
+    assert verify_log(store).ok
+    backend.raw.set_body(2, b"\x00not zlib")  # type: ignore[arg-type]
+    assert failed(verify_log(store)) == ("entry-edited", 2)
+    other = second.body.replace('"out1"', '"out9"').encode()
+    backend.raw.set_body(2, zlib.compress(other))  # type: ignore[arg-type]
+    assert failed(verify_log(store)) == ("entry-edited", 2)
+
+
 def test_deleted_entry_is_caught(backend: Backend) -> None:
     three_runs(backend.store)
     backend.raw.delete_entry(2)

@@ -25,7 +25,8 @@ Bodies hold ids and digests only, never content: an erased artifact's uri is not
 
 Where entries live: the SQLite store's ``log`` table (``seq`` the primary key, ``digest``
 unique); the Neo4j store's ``(:LogEntry {seq, digest, prev, at, nodes, edges, body})`` nodes
-(unique ``seq`` and ``digest``), which no lineage query matches. Each store reads the head and
+(unique ``seq`` and ``digest``; ``body`` zlib-compressed bytes, a third of the text), which no
+lineage query matches. Each store reads the head and
 appends inside the write's transaction: SQLite's ``BEGIN IMMEDIATE`` already makes writers
 take turns; Neo4j writers first lock one ``(:LogLock)`` node (``lock_log.cypher``), and the
 ``seq`` constraint refuses a second entry with the same number should a writer skip that.
