@@ -56,15 +56,18 @@ def _art(chain: int, level: int) -> Artifact:
     )
 
 
-def chains(first: int, last: int, seed: int = 1) -> Iterator[tuple[list[AnyNode], list[Edge]]]:
-    """Nodes and edges of chains ``first..last-1``, one chain at a time."""
-    rng = random.Random(seed * 1_000_003 + first)
+def chains(
+    first: int, last: int, seed: int = 1, origin: int = 0
+) -> Iterator[tuple[list[AnyNode], list[Edge]]]:
+    """Nodes and edges of chains ``first..last-1``, one chain at a time, of a graph whose
+    first chain is ``origin``: graphs with other origins have other ids and the same shape."""
+    rng = random.Random(seed * 1_000_003 + first - origin)
     for c in range(first, last):
         nodes: list[AnyNode] = [_art(c, 0)]
         edges: list[Edge] = []
         for lvl in range(1, DEPTH + 1):
             ins = [_art(c, lvl - 1).id]
-            if c > 0 and rng.random() < 0.1:
+            if c > origin and rng.random() < 0.1:
                 ins.append(_art(c - 1, lvl - 1).id)  # neighbouring chain, already written
             tid = digest_json({"c": c, "l": lvl}, domain="bench")
             out = _art(c, lvl)
@@ -86,12 +89,14 @@ def chains(first: int, last: int, seed: int = 1) -> Iterator[tuple[list[AnyNode]
         yield nodes, edges
 
 
-def batches(first: int, last: int, batch_nodes: int) -> list[tuple[list[AnyNode], list[Edge]]]:
+def batches(
+    first: int, last: int, batch_nodes: int, origin: int = 0
+) -> list[tuple[list[AnyNode], list[Edge]]]:
     """Pre-built write batches (so ingest timing measures the store, not object creation)."""
     out: list[tuple[list[AnyNode], list[Edge]]] = []
     nodes: list[AnyNode] = []
     edges: list[Edge] = []
-    for n, e in chains(first, last):
+    for n, e in chains(first, last, origin=origin):
         nodes += n
         edges += e
         if len(nodes) >= batch_nodes:
