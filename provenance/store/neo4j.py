@@ -29,6 +29,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -241,6 +242,47 @@ def _unpack_body(stored: Any) -> str:
         return f"! unreadable body: {exc}"
 
 
+#: A node as stored: its labels and properties.
+_Raw = tuple[list[str], dict[str, Any]]
+#: A node a write logs: its id, labels and properties as written, and as stored before (a
+#: merge) or None (created).
+_Logged = tuple[str, list[str], dict[str, Any], _Raw | None]
+
+
+def _stored_entry(entry: LogEntry) -> dict[str, Any]:
+    """A log entry's properties as the store keeps them: its body compressed
+    (:func:`_pack_body`)."""
+    props = entry.model_dump(mode="json", exclude_none=True)
+    props["body"] = _pack_body(entry.body)
+    return props
+
+
+def _entry_props(
+    head: HeadRef | None,
+    logged: Sequence[_Logged],
+    edges: Sequence[Edge],
+    stored: set[tuple[str, str, str]],
+) -> dict[str, Any] | None:
+    """The stored properties of the log entry a write appends after ``head``
+    (:mod:`provenance.store.chain`): a line per logged node, one per edge not already stored
+    (repeats: the first wins, as ``MERGE … ON CREATE`` keeps it); None when there is none."""
+    lines: list[str] = []
+    for node_id, labels, props, before in logged:
+        value = element_digest(node_record(labels, props))
+        old = element_digest(node_record(*before)) if before is not None else None
+        lines.append(node_line(node_id, value, old))
+    n_nodes = len(lines)
+    seen = set(stored)
+    for e in edges:
+        key = (e.source, e.type, e.target)
+        if key not in seen:
+            seen.add(key)
+            lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
+    if not lines:
+        return None
+    return _stored_entry(next_entry(head, lines, nodes=n_nodes, edges=len(lines) - n_nodes))
+
+
 def _labels(node: AnyNode) -> list[str]:
     """The labels the upsert queries give a node."""
     return ["Artifact", "Model"] if isinstance(node, Model) else [node.node_type]
@@ -354,6 +396,7 @@ class Neo4jStore(StoreBase):
         self._neo4j = neo4j
         self.log_enabled = log
         self._log_checked = False  # whether a graph from before the log was looked for
+        self._worker: ThreadPoolExecutor | None = None  # builds log entries (_log_worker)
         self.uri = uri.redacted()
         self.database = uri.database
         auth = (uri.user, uri.password or "") if uri.user else None
@@ -428,6 +471,8 @@ class Neo4jStore(StoreBase):
 
     def close(self) -> None:
         """Close the driver."""
+        if self._worker is not None:
+            self._worker.shutdown()
         self._driver.close()
 
     # --- writes --------------------------------------------------------------------------
@@ -451,14 +496,13 @@ class Neo4jStore(StoreBase):
                 if not self._log_checked and head is None:
                     head = self._start_log(tx)  # a graph written before the log: cover it
             existing: dict[str, AnyNode] = {}
-            old_values: dict[str, str] = {}  # what a merge replaces, as the log values it
+            raw: dict[str, _Raw] = {}  # what a merge replaces, as stored (for the log)
             for labels, props in self._fetch_raw(tx, list(by_id)):
                 n = from_props(labels, props)
                 existing[n.id] = n
-                if log:
-                    old_values[n.id] = element_digest(node_record(labels, props))
+                raw[n.id] = (labels, props)
             groups: dict[str, list[dict[str, Any]]] = {}
-            lines: list[str] = []  # the log entry's body (provenance.store.chain)
+            logged: list[_Logged] = []  # the nodes the log entry covers
             for node_id, node in by_id.items():
                 old = existing.get(node_id)
                 merged = merge_node(old, node)
@@ -468,12 +512,12 @@ class Neo4jStore(StoreBase):
                 groups.setdefault(_UPSERTS[merged.node_type], []).append(
                     {"id": merged.id, "is_model": isinstance(merged, Model), "props": props}
                 )
-                if log:
-                    value = element_digest(node_record(_labels(merged), props))
-                    lines.append(node_line(node_id, value, old_values.get(node_id)))
-            n_nodes = len(lines)
-            if log and edges:
-                lines += self._new_edge_lines(tx, edges, by_id.keys() - existing.keys())
+                logged.append((node_id, _labels(merged), props, raw.get(node_id)))
+            entry: Future[dict[str, Any] | None] | None = None
+            if log:
+                stored = self._stored_edges(tx, edges, by_id.keys() - existing.keys())
+                # the entry is digested, encoded and compressed while the server merges
+                entry = self._log_worker().submit(_entry_props, head, logged, edges, stored)
             for query, rows in groups.items():
                 for i in range(0, len(rows), BATCH):
                     self._rows(query, tx, rows=rows[i : i + BATCH])
@@ -486,9 +530,9 @@ class Neo4jStore(StoreBase):
                             f"{len(chunk) - matched} {etype} edge(s) reference nodes that do not "
                             "exist (or of the wrong kind); nothing was written"
                         )
-            if lines:
-                entry = next_entry(head, lines, nodes=n_nodes, edges=len(lines) - n_nodes)
-                self._append_log(tx, entry)
+            appended = entry.result() if entry is not None else None
+            if appended is not None:
+                self._rows("append_log", tx, entry=appended)
 
         for attempt in range(1, _LOG_RETRIES + 1):
             try:
@@ -513,28 +557,28 @@ class Neo4jStore(StoreBase):
             out.extend((r["labels"], r["props"]) for r in rows)
         return out
 
-    def _new_edge_lines(self, tx: Any, edges: Sequence[Edge], created: set[str]) -> list[str]:
-        """Body lines of the edges a write adds: all but those already stored (only an edge
-        whose source existed before the write can be) and repeats (the first one wins, as
-        ``MERGE … ON CREATE`` keeps it)."""
+    def _stored_edges(
+        self, tx: Any, edges: Sequence[Edge], created: set[str]
+    ) -> set[tuple[str, str, str]]:
+        """The keys of these edges already stored (only an edge whose source existed before
+        the write can be): the log's entry leaves them out."""
         older = list(dict.fromkeys(e.source for e in edges if e.source not in created))
         stored: set[tuple[str, str, str]] = set()
         for i in range(0, len(older), BATCH):
             rows = self._rows("transform_edges", tx, transform_ids=older[i : i + BATCH])
             stored.update((r["source"], r["type"], r["target"]) for r in rows)
-        lines: list[str] = []
-        for e in edges:
-            key = (e.source, e.type, e.target)
-            if key not in stored:
-                stored.add(key)
-                lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
-        return lines
+        return stored
+
+    def _log_worker(self) -> ThreadPoolExecutor:
+        """The thread that builds log entries while the server merges (pure computation: it
+        never touches the driver)."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="provenance-log")
+        return self._worker
 
     def _append_log(self, tx: Any, entry: LogEntry) -> None:
-        """Store ``entry``, its body compressed (:func:`_pack_body`)."""
-        props = entry.model_dump(mode="json", exclude_none=True)
-        props["body"] = _pack_body(entry.body)
-        self._rows("append_log", tx, entry=props)
+        """Store ``entry`` (:func:`_stored_entry`)."""
+        self._rows("append_log", tx, entry=_stored_entry(entry))
 
     def _start_log(self, tx: Any) -> HeadRef | None:
         """Genesis entries covering the graph as found (none when it is empty): how a graph
