@@ -42,7 +42,10 @@ class Raw:
     def insert_node(self, node: Artifact) -> None:
         raise NotImplementedError
 
-    def set_body(self, seq: int, body: str) -> None:
+    def set_body(self, seq: int, body: str | bytes) -> None:
+        raise NotImplementedError
+
+    def stored_body(self, seq: int) -> object:
         raise NotImplementedError
 
     def delete_entry(self, seq: int) -> None:
@@ -82,8 +85,11 @@ class RawSQL(Raw):
             SQLiteStore._row(node),
         )
 
-    def set_body(self, seq: int, body: str) -> None:
+    def set_body(self, seq: int, body: str | bytes) -> None:
         self.db.execute("UPDATE log SET body = ? WHERE seq = ?", (body, seq))
+
+    def stored_body(self, seq: int) -> object:
+        return self.db.execute("SELECT body FROM log WHERE seq = ?", (seq,)).fetchone()[0]
 
     def delete_entry(self, seq: int) -> None:
         self.db.execute("DELETE FROM log WHERE seq = ?", (seq,))
@@ -130,8 +136,14 @@ class RawCypher(Raw):
 
         self.run("CREATE (a:Artifact) SET a = $props", props=to_props(node))
 
-    def set_body(self, seq: int, body: str) -> None:
+    def set_body(self, seq: int, body: str | bytes) -> None:
         self.run("MATCH (l:LogEntry {seq: $seq}) SET l.body = $body", seq=seq, body=body)
+
+    def stored_body(self, seq: int) -> object:
+        records, _, _ = self.driver.execute_query(
+            "MATCH (l:LogEntry {seq: $seq}) RETURN l.body AS body", seq=seq
+        )
+        return records[0]["body"]
 
     def delete_entry(self, seq: int) -> None:
         self.run("MATCH (l:LogEntry {seq: $seq}) DELETE l", seq=seq)
@@ -318,28 +330,27 @@ def test_edited_entry_is_caught(backend: Backend) -> None:
     assert failed(verify_log(store)) == ("entry-edited", 2)
 
 
-def test_neo4j_keeps_bodies_compressed_and_catches_unreadable_ones(backend: Backend) -> None:
-    """The Neo4j store keeps an entry's body as zlib bytes (smaller than the text); bytes
-    that do not decompress (or decompress to other lines) are an edited entry."""
-    if backend.name != "neo4j":
-        pytest.skip("the SQLite log keeps its bodies as text")
+def test_stored_bodies_and_unreadable_ones(backend: Backend) -> None:
+    """Neo4j keeps an entry's body as zlib bytes (smaller than the text), SQLite as text;
+    either reads both, and bytes that do not decompress, or decompress to other lines, are an
+    edited entry."""
     import zlib
 
-    assert isinstance(backend.raw, RawCypher)
     store = backend.store
     three_runs(store)
     second = entries(store)[1]
-    records, _, _ = backend.raw.driver.execute_query(
-        "MATCH (l:LogEntry {seq: 2}) RETURN l.body AS body"
-    )
-    stored = records[0]["body"]
-    assert isinstance(stored, bytes | bytearray) and len(stored) < len(second.body.encode())
-    assert zlib.decompress(bytes(stored)).decode() == second.body
+    stored = backend.raw.stored_body(2)
+    if backend.name == "neo4j":
+        assert isinstance(stored, bytes | bytearray) and len(stored) < len(second.body.encode())
+        assert zlib.decompress(bytes(stored)).decode() == second.body
+    else:
+        assert stored == second.body
+        backend.raw.set_body(2, zlib.compress(second.body.encode()))  # compressed: read too
     assert verify_log(store).ok
-    backend.raw.set_body(2, b"\x00not zlib")  # type: ignore[arg-type]
+    backend.raw.set_body(2, b"\x00not zlib")
     assert failed(verify_log(store)) == ("entry-edited", 2)
     other = second.body.replace('"out1"', '"out9"').encode()
-    backend.raw.set_body(2, zlib.compress(other))  # type: ignore[arg-type]
+    backend.raw.set_body(2, zlib.compress(other))
     assert failed(verify_log(store)) == ("entry-edited", 2)
 
 

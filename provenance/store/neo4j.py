@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -67,7 +66,9 @@ from provenance.store.chain import (
     genesis_entries,
     next_entry,
     node_line,
+    pack_body,
     role_value,
+    unpack_body,
 )
 from provenance.store.cypher import load_query, load_statements
 from provenance.store.merge import merge_batch, merge_node
@@ -113,8 +114,6 @@ KEY_PROPS = frozenset({"name_key", "kind_key", "uri_key", "operation_key"})
 _NO_LIMIT = 2**62
 #: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
 _LOG_RETRIES = 20
-#: zlib level of stored log bodies (:func:`_pack_body`).
-_BODY_LEVEL = 1
 # Per walk direction: the step query and its frontier parameter.
 _STEPS = {
     Direction.UP: ("ancestry_step", "artifact_ids"),
@@ -212,36 +211,6 @@ def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
     return _encode_record([sorted(labels), props])
 
 
-def _pack_body(body: str) -> bytes:
-    """A log entry's body as the Neo4j store keeps it: UTF-8, zlib-compressed (level 1: a
-    third of the size for ~5 ms per MB; the entry's digest covers the text, not these bytes).
-
-    Example:
-        >>> _unpack_body(_pack_body("N blake3:ab d1")), len(_pack_body("E a USED b null" * 99))
-        ('N blake3:ab d1', 39)
-    """
-    return zlib.compress(body.encode(), _BODY_LEVEL)
-
-
-def _unpack_body(stored: Any) -> str:
-    """The text of a stored body: compressed bytes (:func:`_pack_body`), or text as entries
-    written before compression (or edited by hand) hold it. Bytes that do not decompress give
-    a line that is no log line, so ``log verify`` reports the entry as changed.
-
-    Example:
-        >>> _unpack_body("N blake3:ab d1"), _unpack_body(None), _unpack_body(b"junk")[:18]
-        ('N blake3:ab d1', '', '! unreadable body:')
-    """
-    if stored is None:
-        return ""
-    if isinstance(stored, str):
-        return stored
-    try:
-        return zlib.decompress(bytes(stored)).decode()
-    except (zlib.error, UnicodeDecodeError) as exc:
-        return f"! unreadable body: {exc}"
-
-
 #: A node as stored: its labels and properties.
 _Raw = tuple[list[str], dict[str, Any]]
 #: A node a write logs: its id, labels and properties as written, and as stored before (a
@@ -251,9 +220,9 @@ _Logged = tuple[str, list[str], dict[str, Any], _Raw | None]
 
 def _stored_entry(entry: LogEntry) -> dict[str, Any]:
     """A log entry's properties as the store keeps them: its body compressed
-    (:func:`_pack_body`)."""
+    (:func:`pack_body`)."""
     props = entry.model_dump(mode="json", exclude_none=True)
-    props["body"] = _pack_body(entry.body)
+    props["body"] = pack_body(entry.body)
     return props
 
 
@@ -599,7 +568,7 @@ class Neo4jStore(StoreBase):
 
     @staticmethod
     def _entry(data: dict[str, Any]) -> LogEntry:
-        return LogEntry.model_validate({**data, "body": _unpack_body(data.get("body"))})
+        return LogEntry.model_validate({**data, "body": unpack_body(data.get("body"))})
 
     def log_head(self) -> LogEntry | None:
         """The newest log entry, or None when nothing was written yet."""

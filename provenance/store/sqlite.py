@@ -56,6 +56,7 @@ from provenance.store.chain import (
     next_entry,
     node_line,
     role_value,
+    unpack_body,
 )
 from provenance.store.merge import check_edges, merge_batch, merge_node
 from provenance.store.walk import StepEdge, walk
@@ -714,7 +715,13 @@ class SQLiteStore(StoreBase):
     def _entry(row: Sequence[Any]) -> LogEntry:
         seq, digest, prev, at, nodes, edges, body = row
         return LogEntry(
-            seq=seq, digest=digest, prev=prev, at=at, nodes=nodes, edges=edges, body=body
+            seq=seq,
+            digest=digest,
+            prev=prev,
+            at=at,
+            nodes=nodes,
+            edges=edges,
+            body=unpack_body(body),
         )
 
     def log_head(self) -> LogEntry | None:
