@@ -44,11 +44,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_store import CHAIN_NODES, CODE, batches, chains
+from bench_store import CHAIN_NODES, CODE, batches, progress
 
 from provenance.analysis.integrity import verify_log
 from provenance.spool import SpooledStore
@@ -151,14 +150,7 @@ def bench_backend(
     wall = [[0.0] * len(plan) for _ in range(k)]
     cpu = [0.0] * k
     total = 0
-    with Progress(
-        TextColumn(f"{backend}: 4 variants, write by write"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress(f"{backend}: 4 variants, write by write", console) as bar:
         task = bar.add_task(backend, total=len(plan))
         for j, (first, last) in enumerate(plan):
             work = [
@@ -180,6 +172,7 @@ def bench_backend(
         run = {
             "backend": backend,
             "variant": name,
+            "elements": total,
             "rate": total / sum(wall[v]),
             "seconds": sum(wall[v]),
             "median_batch_ratio": statistics.median(per_batch),
@@ -248,9 +241,8 @@ def main() -> None:
     n_chains = max(1, args.elements // ELEMENTS_PER_CHAIN)
     per_batch = -(-args.batch // CHAIN_NODES)  # chains per write: batch_nodes or just over
     plan = [(a, min(a + per_batch, n_chains)) for a in range(0, n_chains, per_batch)]
-    total = sum(len(n) + len(e) for n, e in chains(0, n_chains))
     console.print(
-        f"{total:,} elements ({n_chains * CHAIN_NODES:,} nodes) per variant in {len(plan)} "
+        f"{n_chains * CHAIN_NODES:,} nodes and their edges per variant in {len(plan)} "
         f"writes of {per_batch * CHAIN_NODES:,} nodes; {len(VARIANTS)} variants per backend, "
         "interleaved write by write"
     )
@@ -266,6 +258,7 @@ def main() -> None:
                 r, c = bench_backend(backend, plan, n_chains, None, tmp, console)
             runs += r
             checks.append(c)
+    total = runs[0]["elements"]
     table = Table(title=f"Ingest of {total:,} elements per variant, interleaved write by write")
     for col in (
         "backend",

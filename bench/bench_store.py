@@ -107,19 +107,24 @@ def batches(
     return out
 
 
-def ingest(
-    store: LineageStore, work: list[tuple[list[AnyNode], list[Edge]]], label: str, console: Console
-) -> float:
-    """Write every batch (nodes, then that batch's edges, one transaction); elements/s."""
-    total = sum(len(n) + len(e) for n, e in work)
-    with Progress(
+def progress(label: str, console: Console) -> Progress:
+    """The bar an ingest shows while it runs (gone when done)."""
+    return Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
-    ) as bar:
+    )
+
+
+def ingest(
+    store: LineageStore, work: list[tuple[list[AnyNode], list[Edge]]], label: str, console: Console
+) -> float:
+    """Write every batch (nodes, then that batch's edges, one transaction); elements/s."""
+    total = sum(len(n) + len(e) for n, e in work)
+    with progress(label, console) as bar:
         task = bar.add_task(label, total=total)
         start = time.perf_counter()
         for nodes, edges in work:

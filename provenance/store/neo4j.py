@@ -470,7 +470,8 @@ class Neo4jStore(StoreBase):
             for labels, props in self._fetch_raw(tx, list(by_id)):
                 n = from_props(labels, props)
                 existing[n.id] = n
-                raw[n.id] = (labels, props)
+                if log:
+                    raw[n.id] = (labels, props)
             groups: dict[str, list[dict[str, Any]]] = {}
             logged: list[_Logged] = []  # the nodes the log entry covers
             for node_id, node in by_id.items():
@@ -482,7 +483,8 @@ class Neo4jStore(StoreBase):
                 groups.setdefault(_UPSERTS[merged.node_type], []).append(
                     {"id": merged.id, "is_model": isinstance(merged, Model), "props": props}
                 )
-                logged.append((node_id, _labels(merged), props, raw.get(node_id)))
+                if log:
+                    logged.append((node_id, _labels(merged), props, raw.get(node_id)))
             entry: Future[dict[str, Any] | None] | None = None
             if log:
                 stored = self._stored_edges(tx, edges, by_id.keys() - existing.keys())
@@ -582,7 +584,7 @@ class Neo4jStore(StoreBase):
 
     def log_head(self) -> LogEntry | None:
         """The newest log entry, or None when nothing was written yet."""
-        rows = self._tx(lambda tx: self._rows("log_head", tx, body=True))
+        rows = self._tx(lambda tx: self._rows("log_head", tx))
         return self._entry(rows[0]["entry"]) if rows else None
 
     def iter_log(self, batch_size: int = 16) -> Iterator[list[LogEntry]]:
