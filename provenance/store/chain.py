@@ -25,10 +25,10 @@ Bodies hold ids and digests only, never content: an erased artifact's uri is not
 
 Where entries live: the SQLite store's ``log`` table (``seq`` the primary key, ``digest``
 unique); the Neo4j store's ``(:LogEntry {seq, digest, prev, at, nodes, edges, body})`` nodes
-(unique ``seq`` and ``digest``), which no lineage query matches. The Neo4j store keeps the
-body zlib-compressed (:func:`pack_body`: a third of the text, sent over the network and stored
-in less time than the compression takes); the SQLite store as text, where compressing costs
-more than the smaller write saves (bench/README.md). Either reads both forms. Each store
+(unique ``seq`` and ``digest``), which no lineage query matches. Both keep the body
+zlib-compressed (:func:`pack_body`: a third of the text), compressed and digested on an
+:class:`EntryWorker` thread while the store writes the graph (bench/README.md); either reads a
+text body too (entries written before compression). Each store
 reads the head and appends inside the write's transaction: SQLite's ``BEGIN IMMEDIATE``
 already makes writers take turns; Neo4j writers first lock one ``(:LogLock)`` node
 (``lock_log.cypher``), and the ``seq`` constraint refuses a second entry with the same
@@ -54,8 +54,9 @@ import hashlib
 import json
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
-from typing import Any, Final, Literal, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Final, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -308,7 +309,7 @@ def genesis_entries(
 
 
 def pack_body(body: str) -> bytes:
-    """A log entry's body as the Neo4j store keeps it: UTF-8, zlib-compressed (level 1: a
+    """A log entry's body as the stores keep it: UTF-8, zlib-compressed (level 1: a
     third of the size for ~12 ms per MB; the entry's digest covers the text, not these bytes).
 
     Example:
@@ -350,3 +351,45 @@ def element_label(key: ElementKey) -> str:
         return f"node {short_id(key) or '(no id)'}"
     source, edge_type, target = key
     return f"edge {short_id(source) or '(no id)'} -{edge_type}-> {short_id(target) or '(no id)'}"
+
+
+T = TypeVar("T")
+
+
+class EntryWorker:
+    """The thread a store builds its log entries on while it writes the graph: the digests,
+    the body and its compression overlap the server's merge (Neo4j) or SQLite's inserts, which
+    both run without the GIL. ``fn`` must be pure computation (never the store's connection).
+
+    When no thread can take the work (the interpreter is exiting, and a spool flushed at exit
+    still writes), it runs in the caller. A closed worker starts a new thread when used again.
+
+    Example:
+        >>> worker = EntryWorker()
+        >>> worker.submit(sum, [1, 2, 3]).result()
+        6
+        >>> worker.close()
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """``fn(*args)`` on the worker thread (or here, when none can take it)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="provenance-log")
+        try:
+            return self._pool.submit(fn, *args)
+        except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
+            done: Future[T] = Future()
+            try:
+                done.set_result(fn(*args))
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
+
+    def close(self) -> None:
+        """Stop the thread (after the work it holds)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown()

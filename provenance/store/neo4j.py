@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import partial
 from typing import Any, TypeVar
 
@@ -57,6 +57,7 @@ from provenance.store.base import (
     newest_first,
 )
 from provenance.store.chain import (
+    EntryWorker,
     HeadRef,
     LogEntry,
     Stored,
@@ -365,7 +366,7 @@ class Neo4jStore(StoreBase):
         self._neo4j = neo4j
         self.log_enabled = log
         self._log_checked = False  # whether a graph from before the log was looked for
-        self._worker: ThreadPoolExecutor | None = None  # builds log entries (_in_worker)
+        self._worker = EntryWorker()  # builds log entries while the server merges
         self.uri = uri.redacted()
         self.database = uri.database
         auth = (uri.user, uri.password or "") if uri.user else None
@@ -440,9 +441,7 @@ class Neo4jStore(StoreBase):
 
     def close(self) -> None:
         """Close the driver."""
-        worker, self._worker = self._worker, None  # a store used after close gets another
-        if worker is not None:
-            worker.shutdown()
+        self._worker.close()
         self._driver.close()
 
     # --- writes --------------------------------------------------------------------------
@@ -489,7 +488,7 @@ class Neo4jStore(StoreBase):
             if log:
                 stored = self._stored_edges(tx, edges, by_id.keys() - existing.keys())
                 # the entry is digested, encoded and compressed while the server merges
-                entry = self._in_worker(_entry_props, head, logged, edges, stored)
+                entry = self._worker.submit(_entry_props, head, logged, edges, stored)
             for query, rows in groups.items():
                 for i in range(0, len(rows), BATCH):
                     self._rows(query, tx, rows=rows[i : i + BATCH])
@@ -540,22 +539,6 @@ class Neo4jStore(StoreBase):
             rows = self._rows("transform_edges", tx, transform_ids=older[i : i + BATCH])
             stored.update((r["source"], r["type"], r["target"]) for r in rows)
         return stored
-
-    def _in_worker(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        """``fn(*args)`` on the thread that builds log entries while the server merges (pure
-        computation: it never touches the driver); run here when no thread can take it (the
-        interpreter is exiting: a spool flushed at exit still writes)."""
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(1, thread_name_prefix="provenance-log")
-        try:
-            return self._worker.submit(fn, *args)
-        except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
-            done: Future[T] = Future()
-            try:
-                done.set_result(fn(*args))
-            except Exception as exc:
-                done.set_exception(exc)
-            return done
 
     def _append_log(self, tx: Any, entry: LogEntry) -> None:
         """Store ``entry`` (:func:`_stored_entry`)."""

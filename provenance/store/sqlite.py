@@ -23,6 +23,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -47,6 +48,7 @@ from provenance.store.base import (
     newest_first,
 )
 from provenance.store.chain import (
+    EntryWorker,
     HeadRef,
     LogEntry,
     Stored,
@@ -55,6 +57,7 @@ from provenance.store.chain import (
     genesis_entries,
     next_entry,
     node_line,
+    pack_body,
     role_value,
     unpack_body,
 )
@@ -291,6 +294,19 @@ def _edge_lines(
     return lines
 
 
+def _packed_entry(head: HeadRef | None, lines: list[str], n_nodes: int) -> tuple[LogEntry, bytes]:
+    """The entry a write appends after ``head`` (its first ``n_nodes`` lines are nodes), and
+    its body as stored (:func:`pack_body`).
+
+    Example:
+        >>> entry, body = _packed_entry((4, "sha256:x"), ["N blake3:a d", "E a USED b null"], 1)
+        >>> entry.seq, entry.nodes, entry.edges, unpack_body(body) == entry.body
+        (5, 1, 1, True)
+    """
+    entry = next_entry(head, lines, nodes=n_nodes, edges=len(lines) - n_nodes)
+    return entry, pack_body(entry.body)
+
+
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -391,6 +407,7 @@ class SQLiteStore(StoreBase):
         self.read_only_reason: str | None = None if create else "opened for reading only"
         self.log_enabled = log
         self._lock = threading.RLock()
+        self._worker = EntryWorker()  # builds log entries while SQLite inserts
         self._immutable = False
         exists = _is_store_file(self.path)
         unwritable = _read_only_reason(self.path) if exists else None
@@ -565,6 +582,7 @@ class SQLiteStore(StoreBase):
     def close(self) -> None:
         """Close the database connection."""
         with self._lock:
+            self._worker.close()
             self._db.close()
 
     # --- writes --------------------------------------------------------------------------
@@ -631,9 +649,18 @@ class SQLiteStore(StoreBase):
             if merged_into:
                 lines += self._merge_lines(merged_into)
             n_nodes = len(lines)
-            stored: set[tuple[int, str, int]] = set()
-            if log and edges:
-                stored = self._stored_edge_keys(edges, keys, by_id.keys() - existing.keys())
+            skip: tuple[set[tuple[int, str, int]], dict[str, int]] | None = None
+            entry: Future[tuple[LogEntry, bytes]] | None = None
+            if log:
+                if edges:
+                    stored = self._stored_edge_keys(edges, keys, by_id.keys() - existing.keys())
+                    skip = (stored, keys) if stored else None
+                    lines += _edge_lines(edges, skip)
+                if lines:
+                    # digested and compressed on the worker while SQLite inserts (which it
+                    # does without the GIL); the lines are built here, as Python work on the
+                    # worker would only take turns with the inserts for the GIL
+                    entry = self._worker.submit(_packed_entry, self._head_ref(), lines, n_nodes)
             db.executemany(
                 "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
                 "created_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -649,13 +676,14 @@ class SQLiteStore(StoreBase):
                 "INSERT OR IGNORE INTO edges(source, type, target, role) VALUES (?,?,?,?)",
                 [(keys[e.source], e.type, keys[e.target], e.role) for e in edges],
             )
-            if log and edges:
-                every = db.total_changes - added == len(edges)  # none stored before, no repeat
-                lines += _edge_lines(edges, None if every else (stored, keys))
-            if lines:
-                self._append_log(
-                    next_entry(self._head_ref(), lines, nodes=n_nodes, edges=len(lines) - n_nodes)
-                )
+            if entry is not None:
+                logged = entry.result()
+                if skip is None and db.total_changes - added != len(edges):
+                    # an edge repeated within the write: its first line only, as INSERT OR
+                    # IGNORE keeps the first
+                    lines = lines[:n_nodes] + _edge_lines(edges, (set(), keys))
+                    logged = _packed_entry(self._head_ref(), lines, n_nodes)
+                self._append_log(*logged)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -690,7 +718,8 @@ class SQLiteStore(StoreBase):
         row = self._db.execute("SELECT seq, digest FROM log ORDER BY seq DESC LIMIT 1").fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
-    def _append_log(self, entry: LogEntry) -> None:
+    def _append_log(self, entry: LogEntry, body: bytes) -> None:
+        """Insert ``entry`` with its body as stored (:func:`pack_body` of ``entry.body``)."""
         self._db.execute(
             f"INSERT INTO log({_LOG_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
             (
@@ -700,7 +729,7 @@ class SQLiteStore(StoreBase):
                 entry.at.isoformat(),
                 entry.nodes,
                 entry.edges,
-                entry.body,
+                body,
             ),
         )
 
@@ -709,7 +738,7 @@ class SQLiteStore(StoreBase):
         starts its chain (in the upgrade's transaction)."""
         stored = (s for batch in self._stored_elements(5000) for s in batch)
         for entry in genesis_entries(self._head_ref(), stored):
-            self._append_log(entry)
+            self._append_log(entry, pack_body(entry.body))
 
     @staticmethod
     def _entry(row: Sequence[Any]) -> LogEntry:
