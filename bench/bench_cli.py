@@ -147,6 +147,9 @@ def main() -> None:
     env = {**os.environ, "COLUMNS": "80"}
     env.pop("PROVENANCE_STORE", None)
     env.pop("PYTHONPATH", None)
+    # An installed package has its bytecode (pip compiles it; an editable checkout writes it on
+    # the first run): measured without it, every run would compile the package again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     provenance = _launcher()
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         work = Path(tmp)

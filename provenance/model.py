@@ -56,7 +56,7 @@ def utcnow() -> _dt.datetime:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _check_id(value: str) -> str:
@@ -367,7 +367,7 @@ class LineageGraph(BaseModel):
         0
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     root: str | None = None
     nodes: list[Node] = Field(default_factory=list)

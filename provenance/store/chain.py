@@ -91,7 +91,7 @@ class LogEntry(BaseModel):
         ['at', 'digest', 'edges', 'nodes', 'prev', 'seq']
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     seq: int = Field(ge=1)
     #: ``sha256:<hex>`` of the entry (:func:`entry_digest`).
