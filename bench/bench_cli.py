@@ -170,6 +170,15 @@ def main() -> None:
                 work,
                 env,
             ),
+            # What every command of a Typer CLI pays before doing anything: Typer 0.29+
+            # coerces parameters through pydantic (its import and a TypeAdapter per option).
+            Case(
+                "bare Typer app command X --as-json",
+                [sys.executable, str(bare), "command-0", "x", "--as-json"],
+                "reference",
+                work,
+                env,
+            ),
         ]
         (work / "this").mkdir()
         cases += _commands("", provenance, work / "this", env)
