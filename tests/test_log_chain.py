@@ -682,3 +682,24 @@ def test_pins_may_be_bare_hex_prefixes_and_must_be_long_enough(tmp_path: Path) -
         verify_log(store, pinned=["sha256:abcd"])
     result = CliRunner().invoke(app, ["log", "verify", "--store", store.uri, "--pin", "abc"])
     assert result.exit_code != 0
+
+
+def test_entry_worker_runs_in_a_forked_child() -> None:
+    """A store's log worker used in a forked child (which inherits the pool, not its thread)
+    starts a thread of its own instead of waiting forever on the parent's."""
+    import os
+
+    from provenance.store.chain import EntryWorker
+
+    worker = EntryWorker()
+    assert worker.submit(sum, [1, 2]).result(timeout=10) == 3  # the parent's thread runs
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only when its work ran
+        try:
+            ok = worker.submit(sum, [3, 4]).result(timeout=10) == 7
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    worker.close()
+    assert os.waitstatus_to_exitcode(status) == 0

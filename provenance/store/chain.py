@@ -52,6 +52,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -362,7 +363,8 @@ class EntryWorker:
     both run without the GIL. ``fn`` must be pure computation (never the store's connection).
 
     When no thread can take the work (the interpreter is exiting, and a spool flushed at exit
-    still writes), it runs in the caller. A closed worker starts a new thread when used again.
+    still writes), it runs in the caller. A closed worker starts a new thread when used again,
+    and so does a worker used in a forked child (which inherits the pool but not its thread).
 
     Example:
         >>> worker = EntryWorker()
@@ -373,11 +375,13 @@ class EntryWorker:
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
+        self._pid = os.getpid()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """``fn(*args)`` on the worker thread (or here, when none can take it)."""
-        if self._pool is None:
+        if self._pool is None or self._pid != os.getpid():
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="provenance-log")
+            self._pid = os.getpid()
         try:
             return self._pool.submit(fn, *args)
         except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
