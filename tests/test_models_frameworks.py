@@ -528,6 +528,9 @@ def test_transformers_model(tracker: Tracker) -> None:
     d = digest_model(model)
     assert d.framework == "transformers"
     m = tracker.log_model(model, name="bert", save=True)
+    # save_pretrained fills architectures and dtype into the live config: same digest still
+    assert m.id == d.digest == digest_model(model).digest
+    assert model.config.architectures == ["BertModel"]
     back = load_saved(m, uri_to_path(m.uri or ""))
     assert digest_model(back).digest == m.id
 

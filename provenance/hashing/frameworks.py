@@ -62,10 +62,15 @@ and dtypes) inside (domain ``model``; unchanged from earlier versions).
 ``transformers`` — a Hugging Face ``PreTrainedModel`` (PyTorch): as torch, with an
 architecture hash (domain ``architecture``) of ``{"class", "config"}``: the class and the
 model's ``config.to_dict()`` without the keys that describe where and by what it was saved
-(``transformers_version``, ``_name_or_path``, ``_commit_hash`` and every other ``_``-key).
+(``transformers_version``, ``_name_or_path``, ``_commit_hash`` and every other ``_``-key), nor
+those ``save_pretrained`` fills into the live model's config (``architectures``, the class
+names, and ``dtype``/``torch_dtype``, the tensors' dtype: both already in the digest), so a
+model digests the same before and after it is saved, and as re-loaded.
 
 ``keras`` — a Keras ``Model`` (domain ``keras-model``): ``{"class", "config":
-get_config(), "weights": [[path, digest_array(value)], ...]}`` in the model's weight order.
+get_config(), "weights": [[name, digest_array(value)], ...]}`` in the model's weight order,
+``name`` the variable's own (``kernel``; the layers are in the config). Checked before torch:
+on Keras's torch backend a ``Model`` is also an ``nn.Module``.
 
 Example:
     >>> model_framework({"w": 1}) is None
@@ -137,8 +142,10 @@ _DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
 #: Attributes of a scikit-learn estimator's state left out of its digest: they describe the
 #: library or the machine the fit ran on (OpenMP's thread count), not the model.
 VOLATILE_STATE = frozenset({"_sklearn_version", "_n_threads", "n_threads"})
-#: Keys of a Hugging Face config left out of the architecture hash (where/by what it was saved).
-_HF_VOLATILE = frozenset({"transformers_version"})
+#: Keys of a Hugging Face config left out of the architecture hash: where and by what it was
+#: saved, and what ``save_pretrained`` sets on the live model (the class and tensor dtypes,
+#: which the digest covers through the class name and the state dict).
+_HF_VOLATILE = frozenset({"transformers_version", "architectures", "dtype", "torch_dtype"})
 _MAX_DEPTH = 200
 
 
@@ -255,12 +262,12 @@ def model_framework(obj: object) -> str | None:
             if _from_module(obj, root):
                 return root
         return "sklearn"
+    if is_keras_model(obj):  # before torch: on Keras's torch backend a Model is an nn.Module
+        return "keras"
     if is_hf_model(obj):
         return "transformers"
     if is_module(obj):
         return "torch"
-    if is_keras_model(obj):
-        return "keras"
     return None
 
 
@@ -544,8 +551,11 @@ def _keras(obj: Any, algo: str, canon: _Canon) -> ModelDigest:
         value = np.asarray(w.numpy() if hasattr(w, "numpy") else w)
         count += int(value.size)
         nbytes += int(value.nbytes)
-        name = getattr(w, "path", None) or getattr(w, "name", None) or str(i)
-        weights.append([str(name), digest_array(value, algo)])
+        name = str(getattr(w, "path", None) or getattr(w, "name", None) or i)
+        # the variable's own name ("kernel"): a path's prefix depends on how the model was
+        # built or loaded ("sequential/dense/kernel" is "dense/kernel" once re-loaded), and
+        # the layers (their names too) are in the config
+        weights.append([name.rsplit("/", 1)[-1].split(":", 1)[0], digest_array(value, algo)])
     body = {
         "class": model_class(obj),
         "config": canon(obj.get_config(), "config"),
