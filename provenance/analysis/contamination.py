@@ -313,6 +313,128 @@ def _name_matches(
     return matches
 
 
+def _lineage_findings(
+    train: Artifact, test: Artifact, arts_train: dict[str, Artifact], arts_test: dict[str, Artifact]
+) -> list[Finding]:
+    """One set is the other, or derived from it."""
+    if train.id == test.id:
+        message = f"the training and the test set are one artifact, {_label(train)}"
+        return [Finding(kind="same_artifact", message=message, ids=[train.id])]
+    if train.id in arts_test:
+        message = f"the test set is derived from the training set {_label(train)}"
+        return [Finding(kind="test_derived_from_train", message=message, ids=[train.id, test.id])]
+    if test.id in arts_train:
+        message = f"the training set is derived from the test set {_label(test)}"
+        return [Finding(kind="train_derived_from_test", message=message, ids=[test.id, train.id])]
+    return []
+
+
+def _leaks(
+    flow: _Flow, arts: dict[str, Artifact], shared_ids: set[str], train_id: str, test_id: str
+) -> dict[str, str]:
+    """Shared derived artifacts computed from data that holds test-side rows: each with the
+    artifact it was computed from (:func:`_leak_origin`)."""
+    leaks: dict[str, str] = {}
+    if train_id == test_id:
+        return leaks
+    for sid in sorted(shared_ids - {train_id, test_id}):
+        if flow.producers.get(sid):
+            found = _leak_origin(flow, arts, sid, train_id, test_id)
+            if found is not None:
+                leaks[sid] = found
+    return leaks
+
+
+#: How shared ancestors are listed: the sides, leaks, then what is expected.
+_ROLE_ORDER = {"side": 0, "leak": 1, "split": 2, "source": 3, "upstream": 4}
+
+
+def _shared_ancestors(
+    flow: _Flow,
+    arts: dict[str, Artifact],
+    shared_ids: set[str],
+    leaks: dict[str, str],
+    sides: tuple[str, str],
+) -> list[SharedAncestor]:
+    """Every artifact in both ancestries, with its role, most telling first."""
+    # a shared ancestor is "nearest" when no other shared ancestor lies downstream of it
+    below: set[str] = set()
+    for sid in shared_ids:
+        below |= (flow.ancestry(sid) - {sid}) & shared_ids
+    shared: list[SharedAncestor] = []
+    for sid in shared_ids:
+        is_source = not flow.producers.get(sid)
+        nearest = sid not in below
+        if sid in sides:
+            role, note = "side", "the other set's ancestry holds it"
+        elif sid in leaks:
+            role = "leak"
+            note = f"computed from {_label(arts[leaks[sid]])}, which holds test-side data"
+        elif is_source:
+            role, note = "source", "common raw source (expected)"
+        elif nearest:
+            role, note = "split", "the data both sides were split from (expected)"
+        else:
+            role, note = "upstream", "upstream of the split (expected)"
+        shared.append(
+            SharedAncestor.of(arts[sid], source=is_source, nearest=nearest, role=role, note=note)
+        )
+    shared.sort(key=lambda s: (_ROLE_ORDER[s.role], not s.nearest, s.label, s.id))
+    return shared
+
+
+def _shared_findings(
+    flow: _Flow, arts: dict[str, Artifact], shared: list[SharedAncestor], leaks: dict[str, str]
+) -> tuple[list[Finding], list[str]]:
+    """The leaks to report, and what the sides share as expected. Of a chain of leaks
+    (statistics -> scaler -> both sides) only the last, the one that fed the sides, is
+    reported; those above it are marked in ``shared``."""
+    upstream = {
+        sid for sid in leaks if any(sid in flow.ancestry(other) for other in set(leaks) - {sid})
+    }
+    findings: list[Finding] = []
+    expected: list[str] = []
+    for s in shared:
+        a = arts[s.id]
+        if s.role == "leak" and s.id not in upstream:
+            origin = arts[leaks[s.id]]
+            findings.append(
+                Finding(
+                    kind="derived_fed_both",
+                    message=(
+                        f"{_label(a)} is derived data that fed both sides, computed from "
+                        f"{_label(origin)}, which also feeds the test set (fit it on the "
+                        "training side only)"
+                    ),
+                    ids=[s.id, origin.id],
+                )
+            )
+        elif s.role == "source":
+            expected.append(
+                f"{_label(a)} is the common raw source of both sides: expected for a split "
+                "of one source"
+            )
+        elif s.role == "split":
+            expected.append(f"{_label(a)} is the data both sides were split from: expected")
+    return findings, expected
+
+
+def _shared_rows_finding(rows: RowOverlap, train: Artifact, test: Artifact) -> Finding:
+    estimate = (
+        f" (estimated from the {rows.sample_rate:.1%} of rows both fingerprint samples keep)"
+        if rows.sampled
+        else ""
+    )
+    return Finding(
+        kind="shared_rows",
+        message=(
+            f"{rows.test_rows_in_train} of {rows.test_rows} test rows "
+            f"({rows.fraction_of_test or 0:.1%}) are also training rows{estimate}"
+        ),
+        ids=[test.id, train.id],
+    )
+
+
 def contamination(
     store: LineageStore, train_id: str, test_id: str, *, examples: int = 5
 ) -> ContaminationReport:
@@ -342,110 +464,14 @@ def contamination(
     arts = {**arts_test, **arts_train}
     shared_ids = set(arts_train) & set(arts_test)
     flow = _Flow((g_train, g_test))
-    findings: list[Finding] = []
-    if train.id == test.id:
-        findings.append(
-            Finding(
-                kind="same_artifact",
-                message=f"the training and the test set are one artifact, {_label(train)}",
-                ids=[train.id],
-            )
-        )
-    elif train.id in arts_test:
-        findings.append(
-            Finding(
-                kind="test_derived_from_train",
-                message=f"the test set is derived from the training set {_label(train)}",
-                ids=[train.id, test.id],
-            )
-        )
-    elif test.id in arts_train:
-        findings.append(
-            Finding(
-                kind="train_derived_from_test",
-                message=f"the training set is derived from the test set {_label(test)}",
-                ids=[test.id, train.id],
-            )
-        )
-
-    # a shared ancestor is "nearest" when no other shared ancestor lies downstream of it
-    below: set[str] = set()
-    for sid in shared_ids:
-        below |= (flow.ancestry(sid) - {sid}) & shared_ids
-    leaks: dict[str, str] = {}
-    if train.id != test.id:
-        for sid in sorted(shared_ids - {train.id, test.id}):
-            if flow.producers.get(sid):
-                found = _leak_origin(flow, arts, sid, train.id, test.id)
-                if found is not None:
-                    leaks[sid] = found
-    # a chain of leaks (statistics -> scaler -> both sides): the finding names the last,
-    # the one that fed the sides; those above it are marked, not reported again
-    upstream_leaks = {
-        sid for sid in leaks if any(sid in flow.ancestry(other) for other in set(leaks) - {sid})
-    }
-
-    shared: list[SharedAncestor] = []
-    expected: list[str] = []
-    for sid in shared_ids:
-        a = arts[sid]
-        is_source = not flow.producers.get(sid)
-        nearest = sid not in below
-        if sid in (train.id, test.id):
-            role, note = "side", "the other set's ancestry holds it"
-        elif sid in leaks:
-            origin = arts[leaks[sid]]
-            role = "leak"
-            note = f"computed from {_label(origin)}, which holds test-side data"
-        elif is_source:
-            role, note = "source", "common raw source (expected)"
-        elif nearest:
-            role, note = "split", "the data both sides were split from (expected)"
-        else:
-            role, note = "upstream", "upstream of the split (expected)"
-        shared.append(SharedAncestor.of(a, source=is_source, nearest=nearest, role=role, note=note))
-    order = {"side": 0, "leak": 1, "split": 2, "source": 3, "upstream": 4}
-    shared.sort(key=lambda s: (order[s.role], not s.nearest, s.label, s.id))
-    for s in shared:
-        a = arts[s.id]
-        if s.role == "leak" and s.id not in upstream_leaks:
-            origin = arts[leaks[s.id]]
-            findings.append(
-                Finding(
-                    kind="derived_fed_both",
-                    message=(
-                        f"{_label(a)} is derived data that fed both sides, computed from "
-                        f"{_label(origin)}, which also feeds the test set (fit it on the "
-                        "training side only)"
-                    ),
-                    ids=[s.id, origin.id],
-                )
-            )
-        elif s.role == "source":
-            expected.append(
-                f"{_label(a)} is the common raw source of both sides: expected for a split "
-                "of one source"
-            )
-        elif s.role == "split":
-            expected.append(f"{_label(a)} is the data both sides were split from: expected")
-
+    findings = _lineage_findings(train, test, arts_train, arts_test)
+    leaks = _leaks(flow, arts, shared_ids, train.id, test.id)
+    shared = _shared_ancestors(flow, arts, shared_ids, leaks, (train.id, test.id))
+    leak_findings, expected = _shared_findings(flow, arts, shared, leaks)
+    findings += leak_findings
     rows = _rows(train, test, examples)
     if rows.test_rows_in_train:
-        estimate = (
-            f" (estimated from the {rows.sample_rate:.1%} of rows both fingerprint samples keep)"
-            if rows.sampled
-            else ""
-        )
-        findings.append(
-            Finding(
-                kind="shared_rows",
-                message=(
-                    f"{rows.test_rows_in_train} of {rows.test_rows} test rows "
-                    f"({rows.fraction_of_test or 0:.1%}) are also training rows{estimate}"
-                ),
-                ids=[test.id, train.id],
-            )
-        )
+        findings.append(_shared_rows_finding(rows, train, test))
     verdict: Verdict = "leakage" if findings else "clean" if rows.compared else "unknown"
     return ContaminationReport(
         train_id=train.id,

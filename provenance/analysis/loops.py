@@ -149,25 +149,9 @@ def _walk(
     return paths
 
 
-def loops(store: LineageStore) -> LoopReport:
-    """Every feedback loop among models and among datasets (see the module docstring).
-
-    Example:
-        >>> import tempfile
-        >>> from provenance.store import SQLiteStore
-        >>> report = loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"))
-        >>> report.models_checked, report.datasets_checked
-        (0, 0)
-    """
-    models: list[Model] = []
-    by_name: dict[str, list[Artifact]] = defaultdict(list)
-    for batch in store.iter_nodes():
-        for n in batch:
-            if isinstance(n, Model):
-                models.append(n)
-            elif isinstance(n, Artifact):
-                by_name[n.name].append(n)
-
+def _model_lines(store: LineageStore, models: list[Model]) -> tuple[_UnionFind, dict[str, str]]:
+    """Models grouped into lines (one name, or trained from one another), and each line's
+    name (its models' names joined)."""
     lines = _UnionFind()
     first_of_name: dict[str, str] = {}
     for m in models:
@@ -185,8 +169,13 @@ def loops(store: LineageStore) -> LoopReport:
     names: dict[str, set[str]] = defaultdict(set)
     for m in models:
         names[lines.find(m.id)].add(m.name)
+    return lines, {line: "/".join(sorted(n)) for line, n in names.items()}
 
-    loops: list[FeedbackLoop] = []
+
+def _model_loops(store: LineageStore, models: list[Model]) -> list[FeedbackLoop]:
+    """Loops from each model's outputs back into a model of its line."""
+    lines, line_names = _model_lines(store, models)
+    found: list[FeedbackLoop] = []
     for m in models:
         line = lines.find(m.id)
         down = store.traverse(m.id, Direction.DOWN)
@@ -206,34 +195,55 @@ def loops(store: LineageStore) -> LoopReport:
             ):
                 parents[e.target] = e.source
                 frontier.append(e.target)
-        line_name = "/".join(sorted(names[line]))
 
         def in_line(n: AnyNode, line: str = line) -> bool:
             return isinstance(n, Model) and lines.find(n.id) == line
 
         for path in _walk(down, m.id, parents, frontier, in_line):
-            loops.append(_loop("model", line_name, path, nodes, in_line))
+            found.append(_loop("model", line_names[line], path, nodes, in_line))
+    return found
 
+
+def _dataset_loops(store: LineageStore, a: Artifact) -> list[FeedbackLoop]:
+    """Loops from a dataset into another version of itself (same name, other content)."""
+    down = store.traverse(a.id, Direction.DOWN)
+    nodes = {n.id: n for n in down.nodes}
+
+    def version(n: AnyNode) -> bool:
+        return isinstance(n, Artifact) and not isinstance(n, Model) and n.name == a.name
+
+    def same_name(n: AnyNode) -> bool:
+        return version(n) and n.id != a.id
+
+    a_users = _flow(down).get(a.id, [])
+    return [
+        _loop("dataset", a.name, path, nodes, version)
+        for path in _walk(down, a.id, dict.fromkeys(a_users, a.id), list(a_users), same_name)
+    ]
+
+
+def loops(store: LineageStore) -> LoopReport:
+    """Every feedback loop among models and among datasets (see the module docstring).
+
+    Example:
+        >>> import tempfile
+        >>> from provenance.store import SQLiteStore
+        >>> report = loops(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"))
+        >>> report.models_checked, report.datasets_checked
+        (0, 0)
+    """
+    models: list[Model] = []
+    by_name: dict[str, list[Artifact]] = defaultdict(list)
+    for batch in store.iter_nodes():
+        for n in batch:
+            if isinstance(n, Model):
+                models.append(n)
+            elif isinstance(n, Artifact):
+                by_name[n.name].append(n)
     datasets = [a for group in by_name.values() if len(group) > 1 for a in group]
-    for a in datasets:
-        down = store.traverse(a.id, Direction.DOWN)
-        nodes = {n.id: n for n in down.nodes}
-
-        def same_name(n: AnyNode, name: str = a.name, me: str = a.id) -> bool:
-            return (
-                isinstance(n, Artifact)
-                and not isinstance(n, Model)
-                and n.name == name
-                and n.id != me
-            )
-
-        def version(n: AnyNode, name: str = a.name) -> bool:
-            return isinstance(n, Artifact) and not isinstance(n, Model) and n.name == name
-
-        a_users = _flow(down).get(a.id, [])
-        for path in _walk(down, a.id, dict.fromkeys(a_users, a.id), list(a_users), same_name):
-            loops.append(_loop("dataset", a.name, path, nodes, version))
-
+    loops = _model_loops(store, models) + [
+        loop for a in datasets for loop in _dataset_loops(store, a)
+    ]
     loops.sort(
         key=lambda x: (
             x.kind,

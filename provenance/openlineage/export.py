@@ -49,7 +49,7 @@ import datetime as _dt
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import attr
@@ -344,6 +344,150 @@ def _is_run(transform: Transform) -> bool:
     return _openlineage_meta(transform).get("kind") != "job"
 
 
+class _RunEdges(NamedTuple):
+    """A transform's edges by what they say of the run."""
+
+    used: list[Edge]
+    model: list[Edge]
+    produced: list[Edge]
+    invalidated: list[Edge]
+
+    @classmethod
+    def of(cls, edges: Sequence[Edge]) -> _RunEdges:
+        def typed(t: str) -> list[Edge]:
+            return [e for e in edges if e.type == t]
+
+        return cls(typed("USED"), typed("USED_MODEL"), typed("PRODUCED"), typed("INVALIDATED"))
+
+
+def _cost(transform: Transform) -> dict[str, Any] | None:
+    c = transform.cost
+    if c is None:
+        return None
+    return {
+        "amount": c.amount,
+        "currency": c.currency,
+        "resource": c.resource,
+        "durationS": c.duration_s,
+        "team": c.team,
+        "experiment": c.experiment,
+    }
+
+
+def _run_facets(
+    transform: Transform,
+    run: _RunEdges,
+    artifact: Callable[[str], Artifact | None],
+    code: CodeVersion | None,
+    code_id: str | None,
+    carried: dict[str, RunFacet],
+) -> dict[str, RunFacet]:
+    """The run's facets: those it arrived with, ours (:class:`ProvenanceRunFacet`) and the
+    processing engine."""
+
+    def refs(edges: Iterable[Edge], role: str | None = None) -> list[dict[str, Any]]:
+        return [_ref(artifact(e.target), e.target, e.role or role) for e in edges]
+
+    facets = dict(carried)
+    facets["provenance"] = ProvenanceRunFacet(
+        transformId=transform.id,
+        operation=transform.operation,
+        status=transform.status,
+        name=transform.name,
+        error=transform.error,
+        inputs=refs(run.used) + refs(run.model, "model"),
+        outputs=refs(run.produced),
+        invalidated=refs(run.invalidated) or None,
+        modelId=transform.model_id or (run.model[0].target if run.model else None),
+        hyperparameters=dict(transform.hyperparameters),
+        seedState=_seed_state(transform),
+        codeVersion=_code_version(code, code_id),
+        environmentDigest=transform.environment.digest if transform.environment else None,
+        cost=_cost(transform),
+        producer=PRODUCER,
+    )
+    facets.setdefault(
+        "processing_engine",
+        processing_engine_run.ProcessingEngineRunFacet(
+            version=_package_version(),
+            name="provenance",
+            openlineageAdapterVersion=_OL_CLIENT_VERSION,
+            producer=PRODUCER,
+        ),
+    )
+    return facets
+
+
+def _job_facets(carried: dict[str, JobFacet], code: CodeVersion | None) -> dict[str, JobFacet]:
+    """The job's facets: those it arrived with, its type, and where its code is."""
+    facets = dict(carried)
+    facets.setdefault(
+        "jobType",
+        job_type_job.JobTypeJobFacet(
+            processingType="BATCH", integration="PROVENANCE", jobType="TASK", producer=PRODUCER
+        ),
+    )
+    if "sourceCodeLocation" not in facets and code is not None and code.git_commit:
+        facets["sourceCodeLocation"] = source_code_location_job.SourceCodeLocationJobFacet(
+            type="git",
+            url=path_to_uri(code.repo_root) if code.repo_root else f"git:{code.git_commit}",
+            version=code.git_commit,
+            branch=code.git_branch,
+            producer=PRODUCER,
+        )
+    return facets
+
+
+def _datasets(
+    run: _RunEdges, artifact: Callable[[str], Artifact | None], namespace: str
+) -> tuple[list[InputDataset], list[OutputDataset]]:
+    """The run's input datasets (data and models) and outputs (those it produced, and those
+    it invalidated, as dropped)."""
+
+    def dataset_of(node_id: str) -> tuple[str, str]:
+        art = artifact(node_id)
+        if art is None:  # an edge to a node the store does not hold
+            return namespace, node_id
+        return dataset_name(art, namespace=namespace)
+
+    inputs = [
+        InputDataset(*dataset_of(e.target), facets=_dataset_facets(artifact(e.target), e.target))
+        for e in [*run.used, *run.model]
+    ]
+    outputs = [
+        OutputDataset(
+            *dataset_of(e.target),
+            facets=_dataset_facets(artifact(e.target), e.target),
+            outputFacets=_output_facets(artifact(e.target)),
+        )
+        for e in run.produced
+    ]
+    for e in run.invalidated:
+        facets = _dataset_facets(artifact(e.target), e.target)
+        facets["lifecycleStateChange"] = (
+            lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet(
+                lifecycleStateChange=lifecycle_state_change_dataset.LifecycleStateChange.DROP,
+                producer=PRODUCER,
+            )
+        )
+        outputs.append(OutputDataset(*dataset_of(e.target), facets=facets))
+    return inputs, outputs
+
+
+def _run_times(
+    transform: Transform, edges: Sequence[Edge], artifact: Callable[[str], Artifact | None]
+) -> tuple[_dt.datetime, _dt.datetime] | None:
+    """When the run started and ended; for a run with no recorded time (a synthetic or
+    bulk-loaded graph) when its data was recorded; None for a placeholder (a parent run whose
+    events never arrived)."""
+    start = transform.started_at or transform.ended_at
+    end = transform.ended_at or transform.started_at
+    if start is not None and end is not None:
+        return start, end
+    known = [a.created_at for a in map(artifact, [e.target for e in edges]) if a is not None]
+    return (max(known), max(known)) if known else None
+
+
 def _events_of(
     transform: Transform,
     edges: Sequence[Edge],
@@ -354,115 +498,32 @@ def _events_of(
         node = nodes.get(node_id)
         return node if isinstance(node, Artifact) else None
 
-    used = [e for e in edges if e.type == "USED"]
-    model = [e for e in edges if e.type == "USED_MODEL"]
-    produced = [e for e in edges if e.type == "PRODUCED"]
-    invalidated = [e for e in edges if e.type == "INVALIDATED"]
+    run = _RunEdges.of(edges)
     ran = [e.target for e in edges if e.type == "RAN"]
     code_id = transform.code_version_id or (ran[0] if ran else None)
     code = nodes.get(code_id) if code_id else None
     code = code if isinstance(code, CodeVersion) else None
+    times = _run_times(transform, edges, artifact)
+    if times is None:
+        return []
+    start, end = times
 
     meta = _openlineage_meta(transform)
     carried = meta.get("facets")
     carried = carried if isinstance(carried, dict) else {}
-    run_facets: dict[str, RunFacet] = cast(dict[str, RunFacet], _carried(carried.get("run")))
-    job_facets: dict[str, JobFacet] = cast(dict[str, JobFacet], _carried(carried.get("job")))
-
-    model_edges = [(e, e.role or "model") for e in model]
-    run_facets["provenance"] = ProvenanceRunFacet(
-        transformId=transform.id,
-        operation=transform.operation,
-        status=transform.status,
-        name=transform.name,
-        error=transform.error,
-        inputs=[_ref(artifact(e.target), e.target, e.role) for e in used]
-        + [_ref(artifact(e.target), e.target, role) for e, role in model_edges],
-        outputs=[_ref(artifact(e.target), e.target, e.role) for e in produced],
-        invalidated=[_ref(artifact(e.target), e.target, e.role) for e in invalidated] or None,
-        modelId=transform.model_id or (model[0].target if model else None),
-        hyperparameters=dict(transform.hyperparameters),
-        seedState=_seed_state(transform),
-        codeVersion=_code_version(code, code_id),
-        environmentDigest=transform.environment.digest if transform.environment else None,
-        cost=(
-            {
-                "amount": transform.cost.amount,
-                "currency": transform.cost.currency,
-                "resource": transform.cost.resource,
-                "durationS": transform.cost.duration_s,
-                "team": transform.cost.team,
-                "experiment": transform.cost.experiment,
-            }
-            if transform.cost is not None
-            else None
-        ),
-        producer=PRODUCER,
+    run_facets = _run_facets(
+        transform,
+        run,
+        artifact,
+        code,
+        code_id,
+        cast(dict[str, RunFacet], _carried(carried.get("run"))),
     )
-    run_facets.setdefault(
-        "processing_engine",
-        processing_engine_run.ProcessingEngineRunFacet(
-            version=_package_version(),
-            name="provenance",
-            openlineageAdapterVersion=_OL_CLIENT_VERSION,
-            producer=PRODUCER,
-        ),
-    )
-    job_facets.setdefault(
-        "jobType",
-        job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="PROVENANCE", jobType="TASK", producer=PRODUCER
-        ),
-    )
-    if "sourceCodeLocation" not in job_facets and code is not None and code.git_commit:
-        job_facets["sourceCodeLocation"] = source_code_location_job.SourceCodeLocationJobFacet(
-            type="git",
-            url=path_to_uri(code.repo_root) if code.repo_root else f"git:{code.git_commit}",
-            version=code.git_commit,
-            branch=code.git_branch,
-            producer=PRODUCER,
-        )
-
+    job_facets = _job_facets(cast(dict[str, JobFacet], _carried(carried.get("job"))), code)
+    inputs, outputs = _datasets(run, artifact, namespace)
     job_ns, job_name = _job_name(transform, namespace)
-    rid = run_id(transform)
-
-    def dataset_of(node_id: str) -> tuple[str, str]:
-        art = artifact(node_id)
-        if art is None:  # an edge to a node the store does not hold
-            return namespace, node_id
-        return dataset_name(art, namespace=namespace)
-
-    inputs = [
-        InputDataset(*dataset_of(e.target), facets=_dataset_facets(artifact(e.target), e.target))
-        for e in [*used, *model]
-    ]
-    outputs = [
-        OutputDataset(
-            *dataset_of(e.target),
-            facets=_dataset_facets(artifact(e.target), e.target),
-            outputFacets=_output_facets(artifact(e.target)),
-        )
-        for e in produced
-    ]
-    for e in invalidated:
-        facets = _dataset_facets(artifact(e.target), e.target)
-        facets["lifecycleStateChange"] = (
-            lifecycle_state_change_dataset.LifecycleStateChangeDatasetFacet(
-                lifecycleStateChange=lifecycle_state_change_dataset.LifecycleStateChange.DROP,
-                producer=PRODUCER,
-            )
-        )
-        outputs.append(OutputDataset(*dataset_of(e.target), facets=facets))
-
-    start = transform.started_at or transform.ended_at
-    end = transform.ended_at or transform.started_at
-    if start is None or end is None:
-        # No recorded time (a synthetic or bulk-loaded graph): when its data was recorded.
-        known = [a.created_at for a in map(artifact, [e.target for e in edges]) if a is not None]
-        if not known:
-            return []  # a placeholder (a parent run whose events never arrived)
-        start = end = max(known)
     job = Job(namespace=job_ns, name=job_name, facets=job_facets)
+    rid = run_id(transform)
     events = [
         RunEvent(
             eventType=RunState.START,
@@ -477,6 +538,7 @@ def _events_of(
     if transform.status == "running":
         return events
     end_facets = dict(run_facets)
+    state = RunState.COMPLETE
     if transform.status == "failed":
         state = RunState.FAIL
         end_facets.setdefault(
@@ -487,8 +549,6 @@ def _events_of(
                 producer=PRODUCER,
             ),
         )
-    else:
-        state = RunState.COMPLETE
     events.append(
         RunEvent(
             eventType=state,

@@ -316,6 +316,60 @@ def _datasets(event: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [d for d in items if isinstance(d, dict)] if isinstance(items, list) else []
 
 
+def _run_outputs(
+    store: NodeReads, event: dict[str, Any], bound: _Bindings, run_id: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The run's outputs, each with its version's id: the dataset's own version facet, else
+    the version this run already produced of it (an earlier event of the run), else a new one
+    for this run."""
+    outputs: list[tuple[str, dict[str, Any]]] = []
+    for d in _datasets(event, "outputs"):
+        version = _version(_facets(d))
+        uri = dataset_uri(d["namespace"], d["name"])
+        if version is not None:
+            oid = _named_version(store, d["namespace"], d["name"], version)
+        else:
+            oid = bound.produced.get(uri) or dataset_version_id(d["namespace"], d["name"], run_id)
+        outputs.append((oid, d))
+    return outputs
+
+
+def _run_inputs(
+    store: NodeReads, event: dict[str, Any], bound: _Bindings, own: set[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The run's inputs, each with its version's id: the one an earlier event of the run
+    bound, else the dataset's current version (never one this run produced)."""
+    inputs: list[tuple[str, dict[str, Any]]] = []
+    for d in _datasets(event, "inputs"):
+        uri = dataset_uri(d["namespace"], d["name"])
+        if _version(_facets(d)) is None and uri in bound.used:
+            iid = bound.used[uri]
+        else:
+            iid = _current_version(store, d, exclude=own)
+        inputs.append((iid, d))
+    return inputs
+
+
+def _parent_placeholder(run_id: str, namespace: str, name: str) -> Transform:
+    """The node of a parent run known only from a child's ``parent`` facet (its own events
+    fill it in when they arrive)."""
+    return Transform(
+        id=run_transform_id(run_id),
+        operation=name,
+        name=name,
+        status="running",
+        metadata={
+            "openlineage": {
+                "kind": "run",
+                "runId": run_id,
+                "job": {"namespace": namespace, "name": name},
+                "events": [],
+                "facets": {"run": {}, "job": {}},
+            }
+        },
+    )
+
+
 def _map_run(store: NodeReads, event: dict[str, Any]) -> Mapped:
     when = event_time(event)
     run_id: str = event["run"]["runId"]
@@ -326,25 +380,9 @@ def _map_run(store: NodeReads, event: dict[str, Any]) -> Mapped:
     out = Mapped(runs=1)
     nodes: dict[str, AnyNode] = {}
 
-    outputs: list[tuple[str, dict[str, Any]]] = []
-    for d in _datasets(event, "outputs"):
-        version = _version(_facets(d))
-        uri = dataset_uri(d["namespace"], d["name"])
-        if version is not None:
-            oid = _named_version(store, d["namespace"], d["name"], version)
-        else:
-            oid = bound.produced.get(uri) or dataset_version_id(d["namespace"], d["name"], run_id)
-        outputs.append((oid, d))
+    outputs = _run_outputs(store, event, bound, run_id)
     own = {oid for oid, _ in outputs} | set(bound.produced.values())
-
-    inputs: list[tuple[str, dict[str, Any]]] = []
-    for d in _datasets(event, "inputs"):
-        uri = dataset_uri(d["namespace"], d["name"])
-        if _version(_facets(d)) is None and uri in bound.used:
-            iid = bound.used[uri]
-        else:
-            iid = _current_version(store, d, exclude=own)
-        inputs.append((iid, d))
+    inputs = _run_inputs(store, event, bound, own)
 
     edges: list[Edge] = []
     for iid, d in inputs:
@@ -365,24 +403,8 @@ def _map_run(store: NodeReads, event: dict[str, Any]) -> Mapped:
     if parent is not None and run_transform_id(parent[0]) != tid:
         parent_run, parent_ns, parent_name = parent
         pid = run_transform_id(parent_run)
-        nodes.setdefault(
-            pid,
-            Transform(
-                id=pid,
-                operation=parent_name,
-                name=parent_name,
-                status="running",
-                metadata={
-                    "openlineage": {
-                        "kind": "run",
-                        "runId": parent_run,
-                        "job": {"namespace": parent_ns, "name": parent_name},
-                        "events": [],
-                        "facets": {"run": {}, "job": {}},
-                    }
-                },
-            ),
-        )
+        if pid not in nodes:
+            nodes[pid] = _parent_placeholder(parent_run, parent_ns, parent_name)
         edges.append(Edge(source=tid, target=pid, type=PARENT, role="parent"))
 
     error = run_facets.get("errorMessage")
