@@ -144,3 +144,18 @@ class NotATransformError(ProvenanceError):
 # --- OpenLineage ---------------------------------------------------------------------------
 class OpenLineageEventError(ProvenanceError, ValueError):
     """An OpenLineage event that breaks the spec's JSON schema or cannot be mapped."""
+
+
+# --- the HTTP service ----------------------------------------------------------------------
+class BodyError(ProvenanceError):
+    """A request body the service refuses: ``status`` is the HTTP status to answer (400
+    malformed, 413 over the size limit).
+
+    Example:
+        >>> BodyError(413, "too big").status
+        413
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -15,7 +15,7 @@ Example:
     >>> parse_events(b'{"eventType": "START"')
     Traceback (most recent call last):
     ...
-    provenance.service.body.BodyError: malformed JSON: Expecting ',' delimiter: line 1 ...
+    provenance.errors.BodyError: malformed JSON: Expecting ',' delimiter: line 1 ...
 """
 
 from __future__ import annotations
@@ -24,21 +24,13 @@ import json
 import zlib
 from typing import Any
 
-from provenance.errors import OpenLineageEventError, ProvenanceError
+from provenance.errors import BodyError, OpenLineageEventError
 from provenance.openlineage.mapping import check_event
 
 __all__ = ["DEFAULT_MAX_BODY", "BodyError", "decode_body", "parse_events"]
 
 #: The default limit on a request body, before and after decompression (16 MiB).
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
-
-
-class BodyError(ProvenanceError):
-    """A request body the service refuses: ``status`` is the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def too_large(size: int | str, limit: int, what: str = "request body") -> BodyError:
@@ -81,11 +73,11 @@ def decode_body(body: bytes, encoding: str | None, *, limit: int = DEFAULT_MAX_B
         >>> decode_body(b"[]", "gzip")
         Traceback (most recent call last):
         ...
-        provenance.service.body.BodyError: bad compressed body: Error -3 ...
+        provenance.errors.BodyError: bad compressed body: Error -3 ...
         >>> decode_body(gzip.compress(b" " * 100), "gzip", limit=10)
         Traceback (most recent call last):
         ...
-        provenance.service.body.BodyError: decompressed body of more than 10 bytes is ...
+        provenance.errors.BodyError: decompressed body of more than 10 bytes is ...
     """
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
     for coding in reversed(codings):  # undone in the reverse of the order applied
@@ -115,7 +107,7 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
         >>> parse_events(b'[{"eventType": "START"}]')
         Traceback (most recent call last):
         ...
-        provenance.service.body.BodyError: event 0 of the batch: invalid OpenLineage event: ...
+        provenance.errors.BodyError: event 0 of the batch: invalid OpenLineage event: ...
     """
     if not body.strip():
         raise BodyError(400, "empty body (send one OpenLineage event, or a JSON array of them)")
