@@ -609,6 +609,94 @@ def test_cli_ingest_and_columns(tmp_path: Path, capsys: pytest.CaptureFixture[st
     s.close()
 
 
+# --- the analyses on OpenLineage nodes, addressed the Marquez way --------------------------
+def test_analyses_answer_for_openlineage_nodes(store: LineageStore, tmp_path: Path) -> None:
+    """impact, audit, ancestry, descendants and loops on ingested runs and datasets, each
+    given a ``dataset:``/``job:`` address. Hand-worked from the events: users.csv ->
+    extract_users -> users table -> report -> report.csv, and orders.csv -> load_orders ->
+    orders table -> report (notify reads and writes nothing)."""
+    from provenance.analysis import audit, impact, loops
+
+    ingest_events(store, ev.airflow_events(tmp_path))
+    users_csv = resolve_id(store, f"dataset:file:{tmp_path / 'users.csv'}")
+    report_csv = resolve_id(store, f"dataset:file:{tmp_path / 'report.csv'}")
+    report_file = dataset_version_id("file", str(tmp_path / "report.csv"), ev.REPORT_RUN)
+    assert report_csv == report_file
+
+    # Deleting users.csv: the users table and the report go, extract and report re-run.
+    plan = impact(store, [users_csv])
+    assert {n.id for n in plan.must_delete} == {USERS_TABLE, report_file}
+    assert plan.must_retrain == [] and plan.affected_predictions == []
+    assert [step.transform.id for step in plan.steps] == [EXTRACT, REPORT]
+
+    # Which data made the report: both files, through the three tasks (load_orders failed,
+    # and is still where the orders table came from).
+    report = audit(store, report_csv, check_reproducibility=False)
+    assert sorted(x.name for x in report.sources) == [
+        str(tmp_path / "orders.csv"),
+        str(tmp_path / "users.csv"),
+    ]
+    assert {n.id for n in report.graph.transforms} == {EXTRACT, LOAD, REPORT}
+
+    up = store.traverse(report_csv, Direction.UP)
+    assert {n.id for n in up.artifacts} == {
+        users_csv,
+        resolve_id(store, f"dataset:file:{tmp_path / 'orders.csv'}"),
+        USERS_TABLE,
+        ORDERS_TABLE,
+        report_file,
+    }
+    down = store.traverse(resolve_id(store, "job:airflow:shop_etl.extract_users"), Direction.DOWN)
+    assert {n.id for n in down.nodes} == {EXTRACT, USERS_TABLE, REPORT, report_file}
+
+    # A table rebuilt from its own previous version: every dim version reaches each later
+    # one (7 versions: the first read, then one per run), a feed version reaches nothing.
+    ingest_events(store, chained_events())
+    found = loops(store)
+    dims = [x for x in found.loops if x.line == "warehouse/dim"]
+    assert len(dims) == 7 * 6 // 2 and all(x.kind == "dataset" for x in dims)
+    assert sorted({len(x.path) for x in dims}) == [3, 5, 7, 9, 11, 13]
+    assert not [x for x in found.loops if x.line != "warehouse/dim"]
+    dim_now = resolve_id(store, "dataset:s3://lake:warehouse/dim")  # the latest version
+    assert {x.target.id for x in dims if len(x.path) == 3} >= {dim_now}
+
+
+def test_cli_verbs_take_marquez_addresses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's impact, audit, ancestry, descendants and show take ``dataset:``/``job:``
+    addresses of ingested nodes and answer as for native ids."""
+    from provenance.cli.app import main
+
+    store_path = str(tmp_path / "lineage.sqlite")
+    events = tmp_path / "airflow.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in ev.airflow_events(tmp_path)))
+    assert main(["ingest", str(events), "--store", store_path]) == 0
+    capsys.readouterr()
+    users = f"dataset:file:{tmp_path / 'users.csv'}"
+    report = f"dataset:file:{tmp_path / 'report.csv'}"
+    report_file = dataset_version_id("file", str(tmp_path / "report.csv"), ev.REPORT_RUN)
+
+    assert main(["impact", users, "--store", store_path, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert {n["id"] for n in plan["must_delete"]} == {USERS_TABLE, report_file}
+    assert main(["audit", report, "--store", store_path, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["sources"]) == 2
+    assert main(["ancestry", report, "--store", store_path, "--format", "json"]) == 0
+    up = json.loads(capsys.readouterr().out)
+    assert {n["id"] for n in up["nodes"]} >= {EXTRACT, LOAD, REPORT, USERS_TABLE, ORDERS_TABLE}
+    assert main(["descendants", "job:airflow:shop_etl.extract_users", "--store", store_path,
+                 "--format", "json"]) == 0  # fmt: skip
+    down = json.loads(capsys.readouterr().out)
+    assert {n["id"] for n in down["nodes"]} == {EXTRACT, USERS_TABLE, REPORT, report_file}
+    assert main(["show", "job:airflow:shop_etl.load_orders", "--store", store_path, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["id"] == LOAD and shown["status"] == "failed"
+    assert main(["impact", "dataset:file:/nowhere.csv", "--store", store_path]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "dataset:file:/nowhere.csv" in err[0], err
+
+
 # --- batched ingest writes what one write per event writes --------------------------------
 def chained_events() -> list[dict[str, Any]]:
     """A job that rebuilds a table from its own previous version and a raw feed, 6 times:

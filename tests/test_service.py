@@ -55,6 +55,7 @@ from openlineage.client.transport.http import (
 )
 
 from provenance.cli.service import bind
+from provenance.model import Transform
 from provenance.openlineage.ingest import ingest_events
 from provenance.openlineage.naming import (
     dataset_uri,
@@ -63,7 +64,7 @@ from provenance.openlineage.naming import (
     run_transform_id,
 )
 from provenance.service import create_app
-from provenance.store import LineageStore, SQLiteStore, open_store
+from provenance.store import Direction, LineageStore, SQLiteStore, open_store
 from tests import openlineage_events as ev
 
 BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
@@ -730,3 +731,49 @@ def test_serve_refuses_a_store_it_cannot_open(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert r.stderr.startswith("error: cannot reach Neo4j at bolt://u:***@127.0.0.1:1")
     assert "s3cretpw" not in r.stderr
+
+
+# --- out: the tracker's runs sent to a lineage service by the official client --------------
+def test_tracker_emits_its_runs_over_http_and_to_the_console(
+    service: Service, store: LineageStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A tracker with the official client's HttpTransport (gzip, API key) sends each run, as
+    it records it, to a lineage service (here this project's: Marquez and DataHub take the
+    same requests); the service then holds the runs, with our facet. The ConsoleTransport
+    logs the same events."""
+    import logging
+
+    from openlineage.client.transport.console import ConsoleConfig, ConsoleTransport
+
+    from provenance import Tracker
+    from provenance.openlineage import NATIVE_NAMESPACE
+    from provenance.store.base import resolve_id
+
+    http = official_client(service).transport
+    with Tracker(str(tmp_path / "local") + "/", openlineage=http) as t:
+        raw = t.log_artifact(b"x,y\n1,2\n", name="raw")
+        with t.run("copy", inputs=[raw], params={"k": 1}, seed=3) as run:
+            out = run.output(b"x,y\n1,2\n3,4\n", name="copied")
+        with pytest.raises(RuntimeError), t.run("boom", inputs=[out]):
+            raise RuntimeError("no")
+    copy = resolve_id(store, f"job:{NATIVE_NAMESPACE}:copy")
+    boom = resolve_id(store, f"job:{NATIVE_NAMESPACE}:boom")
+    copied = store.get(copy)
+    failed = store.get(boom)
+    assert isinstance(copied, Transform) and isinstance(failed, Transform)
+    assert (copied.status, failed.status) == ("succeeded", "failed")
+    facet = copied.metadata["openlineage"]["facets"]["run"]["provenance"]
+    assert facet["transformId"] == run.transform_id and facet["seedState"]["masterSeed"] == 3
+    assert facet["outputs"][0]["id"] == out.id
+    # boom read what copy wrote: the service's graph links the two runs through it
+    assert copy in {n.id for n in store.traverse(boom, Direction.UP).transforms}
+
+    caplog.set_level(logging.INFO, logger="openlineage.client.transport.console")
+    console = ConsoleTransport(ConsoleConfig())
+    with Tracker(str(tmp_path / "console") + "/", openlineage=console) as t, t.run("echo"):
+        pass
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.name.endswith("console")]
+    assert [(e["job"]["name"], e["eventType"]) for e in logged] == [
+        ("echo", "START"),
+        ("echo", "COMPLETE"),
+    ]
