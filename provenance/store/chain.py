@@ -62,7 +62,7 @@ from typing import Any, Final, Literal, NamedTuple, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from provenance.hashing.core import domain_prefix
-from provenance.model import short_id, utcnow
+from provenance.model import Edge, short_id, utcnow
 
 #: Hash of element digests and entry digests (SHA-256: SHA-NI makes it the fastest on the
 #: small records of a write; entry digests are written ``sha256:<hex>``).
@@ -187,6 +187,34 @@ def edge_line(source: str, edge_type: str, target: str, role_json: str) -> str:
         'E blake3:t USED blake3:a "input"'
     """
     return f"E {source} {edge_type} {target} {role_json}"
+
+
+K = TypeVar("K")
+
+
+def new_edge_lines(
+    edges: Iterable[Edge], stored: set[K] | None = None, key: Callable[[Edge], K] | None = None
+) -> list[str]:
+    """The body lines of the edges a write adds: every edge when ``stored`` is None (none was
+    stored before and none repeats), else all but those whose ``key(edge)`` is in ``stored``
+    and repeats (the first one wins, as the stores keep the first). ``stored`` is not changed.
+
+    Example:
+        >>> from provenance.model import Edge
+        >>> e = Edge(source="blake3:t", target="blake3:a", type="USED")
+        >>> new_edge_lines([e]), new_edge_lines([e, e], set(), lambda x: x.key)
+        (['E blake3:t USED blake3:a null'], ['E blake3:t USED blake3:a null'])
+    """
+    if stored is None or key is None:
+        return [edge_line(e.source, e.type, e.target, role_value(e.role)) for e in edges]
+    seen = set(stored)
+    lines: list[str] = []
+    for e in edges:
+        k = key(e)
+        if k not in seen:
+            seen.add(k)
+            lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
+    return lines
 
 
 class BodyLine(NamedTuple):

@@ -61,14 +61,13 @@ from provenance.store.chain import (
     HeadRef,
     LogEntry,
     Stored,
-    edge_line,
     edge_props_value,
     element_digest,
     genesis_entries,
+    new_edge_lines,
     next_entry,
     node_line,
     pack_body,
-    role_value,
     unpack_body,
 )
 from provenance.store.cypher import load_query, load_statements
@@ -242,12 +241,7 @@ def _entry_props(
         old = element_digest(node_record(*before)) if before is not None else None
         lines.append(node_line(node_id, value, old))
     n_nodes = len(lines)
-    seen = set(stored)
-    for e in edges:
-        key = (e.source, e.type, e.target)
-        if key not in seen:
-            seen.add(key)
-            lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
+    lines += new_edge_lines(edges, stored, lambda e: e.key)
     if not lines:
         return None
     return _stored_entry(next_entry(head, lines, nodes=n_nodes, edges=len(lines) - n_nodes))

@@ -52,9 +52,9 @@ from provenance.store.chain import (
     HeadRef,
     LogEntry,
     Stored,
-    edge_line,
     element_digest,
     genesis_entries,
+    new_edge_lines,
     next_entry,
     node_line,
     pack_body,
@@ -268,30 +268,6 @@ def _column_note(row: Sequence[Any]) -> str | None:
                 pass
         return f"its {name!r} column differs from its stored record"
     return None
-
-
-def _edge_lines(
-    edges: Sequence[Edge], skip: tuple[set[tuple[int, str, int]], dict[str, int]] | None
-) -> list[str]:
-    """Log body lines of the edges a write added: every edge when all were inserted
-    (``skip`` None), else all but those already stored (``skip``: their keys, and the id to
-    key map) and repeats (the first one wins, as ``INSERT OR IGNORE`` keeps it).
-
-    Example:
-        >>> e = Edge(source="blake3:t", target="blake3:a", type="USED")
-        >>> _edge_lines([e], None), _edge_lines([e, e], (set(), {"blake3:t": 1, "blake3:a": 2}))
-        (['E blake3:t USED blake3:a null'], ['E blake3:t USED blake3:a null'])
-    """
-    if skip is None:
-        return [edge_line(e.source, e.type, e.target, role_value(e.role)) for e in edges]
-    stored, keys = skip
-    lines: list[str] = []
-    for e in edges:
-        key = (keys[e.source], e.type, keys[e.target])
-        if key not in stored:
-            stored.add(key)
-            lines.append(edge_line(e.source, e.type, e.target, role_value(e.role)))
-    return lines
 
 
 def _packed_entry(head: HeadRef | None, lines: list[str], n_nodes: int) -> tuple[LogEntry, bytes]:
@@ -649,13 +625,17 @@ class SQLiteStore(StoreBase):
             if merged_into:
                 lines += self._merge_lines(merged_into)
             n_nodes = len(lines)
-            skip: tuple[set[tuple[int, str, int]], dict[str, int]] | None = None
+            stored: set[tuple[int, str, int]] | None = None  # None: all new, none repeats
+
+            def key(e: Edge) -> tuple[int, str, int]:
+                return (keys[e.source], e.type, keys[e.target])
+
             entry: Future[tuple[LogEntry, bytes]] | None = None
             if log:
                 if edges:
-                    stored = self._stored_edge_keys(edges, keys, by_id.keys() - existing.keys())
-                    skip = (stored, keys) if stored else None
-                    lines += _edge_lines(edges, skip)
+                    created = by_id.keys() - existing.keys()
+                    stored = self._stored_edge_keys(edges, keys, created) or None
+                    lines += new_edge_lines(edges, stored, key)
                 if lines:
                     # digested and compressed on the worker while SQLite inserts (which it
                     # does without the GIL); the lines are built here, as Python work on the
@@ -678,10 +658,10 @@ class SQLiteStore(StoreBase):
             )
             if entry is not None:
                 logged = entry.result()
-                if skip is None and db.total_changes - added != len(edges):
+                if stored is None and db.total_changes - added != len(edges):
                     # an edge repeated within the write: its first line only, as INSERT OR
                     # IGNORE keeps the first
-                    lines = lines[:n_nodes] + _edge_lines(edges, (set(), keys))
+                    lines = lines[:n_nodes] + new_edge_lines(edges, set(), key)
                     logged = _packed_entry(self._head_ref(), lines, n_nodes)
                 self._append_log(*logged)
             db.execute("COMMIT")
