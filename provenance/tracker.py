@@ -59,9 +59,9 @@ from provenance.model import (
     check_metrics,
     utcnow,
 )
+from provenance.reader import StoreReader
 from provenance.spool import spooled
 from provenance.store import AnyNode, Direction, LineageStore
-from provenance.store.reader import StoreReader
 
 if TYPE_CHECKING:
     from openlineage.client.client import OpenLineageClient

@@ -31,8 +31,8 @@ from provenance.openlineage import (
 )
 from provenance.openlineage.mapping import map_event
 from provenance.openlineage.pending import PendingView
+from provenance.reader import resolve_id
 from provenance.store import Direction, LineageStore, SQLiteStore
-from provenance.store.base import resolve_id
 from provenance.store.merge import merge_node
 from tests import openlineage_events as ev
 from tests import test_parity

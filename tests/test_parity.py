@@ -311,7 +311,7 @@ def test_openlineage_pipeline(store: LineageStore, tmp_path: Path) -> None:
     """A native run, an Airflow DAG (events out of order) and Spark jobs (tests/
     openlineage_events.py) in one graph: the same answers on every backend, worked by hand."""
     from provenance.openlineage.naming import dataset_version_id, run_transform_id
-    from provenance.store.base import resolve_id
+    from provenance.reader import resolve_id
     from tests import openlineage_events as ev
     from tests.scenarios import openlineage_pipeline
 

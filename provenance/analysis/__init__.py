@@ -77,7 +77,7 @@ if TYPE_CHECKING:
         check_code,
         verify,
     )
-    from provenance.store.base import resolve_id
+    from provenance.reader import resolve_id
 else:
     from provenance._lazy import lazy_package
 
@@ -135,7 +135,7 @@ else:
                 "check_code",
                 "verify",
             ),
-            "provenance.store.base": ("resolve_id",),
+            "provenance.reader": ("resolve_id",),
         },
     )
 

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict
 
 from provenance.errors import NotFoundError
 from provenance.model import Artifact, Model, Transform, short_id
-from provenance.store.base import AnyNode, LineageStore, resolve_id
+from provenance.reader import resolve_id
+from provenance.store.base import AnyNode, LineageStore
 
 NodeType = Literal["Artifact", "Model", "Transform", "CodeVersion"]
 

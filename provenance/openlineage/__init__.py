@@ -11,8 +11,8 @@ Example:
 
 from __future__ import annotations
 
-# columns, ingest, lookup and mapping build on the store; the store reaches this package only
-# lazily (resolve_id imports lookup when it meets a dataset:/job: address): no import cycle.
+# columns, ingest, lookup and mapping build on the store, which never imports this package
+# (provenance.reader.resolve_id, above both, hands dataset:/job: addresses to lookup).
 from provenance.openlineage.columns import ColumnLineage, ColumnRef, ColumnSource, column_lineage
 from provenance.openlineage.ingest import IngestStats, ingest_event, ingest_events, read_jsonl
 from provenance.openlineage.lookup import latest_dataset_version, latest_job_run, resolve_address

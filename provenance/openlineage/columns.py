@@ -46,9 +46,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from provenance.errors import AnalysisError, NotFoundError
 from provenance.model import Artifact
+from provenance.olmeta import openlineage_meta
 from provenance.openlineage.lookup import latest_dataset_version
 from provenance.openlineage.naming import dataset_uri
-from provenance.store.base import PRODUCED, USED, Direction, LineageStore, resolve_id
+from provenance.reader import resolve_id
+from provenance.store.base import PRODUCED, USED, Direction, LineageStore
 
 __all__ = ["ColumnLineage", "ColumnRef", "ColumnSource", "column_lineage"]
 
@@ -112,14 +114,9 @@ class ColumnLineage(BaseModel):
         return [s for s in self.sources if (s.dataset_id, s.field) not in fed]
 
 
-def _ol(artifact: Artifact) -> dict[str, Any]:
-    meta = artifact.metadata.get("openlineage")
-    return meta if isinstance(meta, dict) else {}
-
-
 def _facet(artifact: Artifact) -> dict[str, Any]:
-    facets = _ol(artifact).get("facets")
-    facet = facets.get("columnLineage") if isinstance(facets, dict) else None
+    meta = openlineage_meta(artifact)
+    facet = None if meta is None else meta.facets.get("columnLineage")
     return facet if isinstance(facet, dict) else {}
 
 
@@ -144,8 +141,8 @@ def _is_field(value: Any) -> bool:
 
 
 def _columns(artifact: Artifact) -> list[str] | None:
-    facets = _ol(artifact).get("facets")
-    schema = facets.get("schema") if isinstance(facets, dict) else None
+    meta = openlineage_meta(artifact)
+    schema = None if meta is None else meta.facets.get("schema")
     fields = schema.get("fields") if isinstance(schema, dict) else None
     if not isinstance(fields, list):
         return None
@@ -153,12 +150,11 @@ def _columns(artifact: Artifact) -> list[str] | None:
 
 
 def _ref(artifact: Artifact, column: str) -> ColumnRef:
-    meta = _ol(artifact)
-    ns = meta.get("namespace")
+    meta = openlineage_meta(artifact)
     return ColumnRef(
         dataset_id=artifact.id,
-        namespace=ns if isinstance(ns, str) else None,
-        name=str(meta.get("name") or artifact.name),
+        namespace=None if meta is None else meta.namespace,
+        name=(meta.name if meta is not None else None) or artifact.name,
         field=column,
     )
 
@@ -190,7 +186,7 @@ def column_lineage(
 ) -> ColumnLineage:
     """Which source columns feed ``column`` of a dataset version, transitively.
 
-    ``node_id`` is any id :func:`~provenance.store.base.resolve_id` takes: an artifact id or
+    ``node_id`` is any id :func:`~provenance.reader.resolve_id` takes: an artifact id or
     prefix, or ``dataset:NAMESPACE:NAME`` (the newest version). ``depth`` counts steps (1:
     the direct inputs only; None: all). Sources come by depth, in the facet's order; each
     (version, column) is expanded once. Raises

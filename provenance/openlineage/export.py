@@ -83,6 +83,7 @@ from openlineage.client.transport.transport import Transport
 
 from provenance.locations import path_to_uri, uri_to_path
 from provenance.model import Artifact, CodeVersion, Edge, Transform
+from provenance.olmeta import OpenLineageMeta, openlineage_meta
 from provenance.openlineage.naming import NATIVE_NAMESPACE
 from provenance.store.base import AnyNode, LineageStore
 
@@ -157,9 +158,9 @@ class ProvenanceRunFacet(RunFacet):
 
 
 # --- names ---------------------------------------------------------------------------------
-def _openlineage_meta(node: Artifact | Transform) -> dict[str, Any]:
-    meta = node.metadata.get("openlineage")
-    return meta if isinstance(meta, dict) else {}
+def _meta(node: Artifact | Transform) -> OpenLineageMeta:
+    """The node's ``metadata["openlineage"]`` (every field empty for a native node)."""
+    return openlineage_meta(node) or OpenLineageMeta()
 
 
 def run_id(transform: Transform) -> str:
@@ -173,18 +174,16 @@ def run_id(transform: Transform) -> str:
         >>> uuid.UUID(run_id(t)).version
         5
     """
-    given = _openlineage_meta(transform).get("runId")
-    if isinstance(given, str) and given:
+    given = _meta(transform).run_id
+    if given:
         return given
     return str(uuid.uuid5(_RUN_ID_NAMESPACE, transform.id))
 
 
 def _job_name(transform: Transform, namespace: str) -> tuple[str, str]:
-    job = _openlineage_meta(transform).get("job")
-    if isinstance(job, dict):
-        ns, name = job.get("namespace"), job.get("name")
-        if isinstance(ns, str) and ns and isinstance(name, str) and name:
-            return ns, name
+    meta = _meta(transform)
+    if meta.job_namespace and meta.job_name:
+        return meta.job_namespace, meta.job_name
     return namespace, transform.operation
 
 
@@ -227,10 +226,9 @@ def dataset_name(artifact: Artifact, *, namespace: str = NATIVE_NAMESPACE) -> tu
         >>> dataset_name(a), dataset_name(a.model_copy(update={"uri": None}))
         (('file', '/d/users.csv'), ('provenance', 'users'))
     """
-    meta = _openlineage_meta(artifact)
-    ns, name = meta.get("namespace"), meta.get("name")
-    if isinstance(ns, str) and ns and isinstance(name, str) and name:
-        return ns, name
+    meta = _meta(artifact)
+    if meta.namespace and meta.name:
+        return meta.namespace, meta.name
     if artifact.uri:
         return split_uri(artifact.uri)
     return namespace, artifact.name
@@ -294,9 +292,7 @@ def _code_version(code: CodeVersion | None, code_id: str | None) -> dict[str, An
 def _dataset_facets(artifact: Artifact | None, artifact_id: str) -> dict[str, DatasetFacet]:
     facets: dict[str, DatasetFacet] = {}
     if artifact is not None:
-        facets.update(
-            cast(dict[str, DatasetFacet], _carried(_openlineage_meta(artifact).get("facets")))
-        )
+        facets.update(cast(dict[str, DatasetFacet], _carried(_meta(artifact).facets)))
     if "version" not in facets:
         facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
             datasetVersion=artifact_id, producer=PRODUCER
@@ -341,7 +337,7 @@ def _iso(when: _dt.datetime) -> str:
 
 # --- events --------------------------------------------------------------------------------
 def _is_run(transform: Transform) -> bool:
-    return _openlineage_meta(transform).get("kind") != "job"
+    return _meta(transform).is_run
 
 
 class _RunEdges(NamedTuple):
@@ -508,9 +504,7 @@ def _events_of(
         return []
     start, end = times
 
-    meta = _openlineage_meta(transform)
-    carried = meta.get("facets")
-    carried = carried if isinstance(carried, dict) else {}
+    carried = _meta(transform).facets
     run_facets = _run_facets(
         transform,
         run,

@@ -5,7 +5,7 @@ uri is :func:`~provenance.openlineage.naming.dataset_uri` of the pair (a native 
 logged from that file is one of them). ``job:NAMESPACE:NAME`` names the newest run of a
 job: OpenLineage runs record their job; a native transform is a run of job ``operation`` in
 namespace ``provenance``. :func:`resolve_address` is what
-:func:`provenance.store.base.resolve_id` calls for these, so every command that takes an id
+:func:`provenance.reader.resolve_id` calls for these, so every command that takes an id
 takes them too.
 
 Example:
@@ -25,6 +25,7 @@ from collections.abc import Collection
 
 from provenance.errors import NotFoundError
 from provenance.model import Artifact, Transform
+from provenance.olmeta import openlineage_meta
 from provenance.openlineage.naming import (
     NATIVE_NAMESPACE,
     NodeAddress,
@@ -34,7 +35,6 @@ from provenance.openlineage.naming import (
     parse_node_id,
 )
 from provenance.store.base import LineageStore, NodeReads
-from provenance.store.merge import openlineage_kind
 
 
 def latest_dataset_version(
@@ -74,15 +74,12 @@ def job_namespace(transform: Transform) -> tuple[str, str] | None:
         >>> job_namespace(Transform(id="blake3:" + "1" * 64, operation="clean"))
         ('provenance', 'clean')
     """
-    kind = openlineage_kind(transform)
-    if kind is None:
+    meta = openlineage_meta(transform)
+    if meta is None or meta.kind is None:
         return NATIVE_NAMESPACE, transform.operation
-    if kind != "run":
+    if meta.kind != "run" or meta.job_namespace is None:
         return None
-    job = transform.metadata["openlineage"].get("job")
-    if isinstance(job, dict) and isinstance(job.get("namespace"), str):
-        return job["namespace"], str(job.get("name") or transform.operation)
-    return None
+    return meta.job_namespace, meta.job_name or transform.operation
 
 
 def latest_job_run(store: LineageStore, namespace: str, name: str) -> Transform | None:

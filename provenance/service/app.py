@@ -60,9 +60,11 @@ from provenance.errors import (
     StoreError,
 )
 from provenance.model import Artifact, Node, Transform
+from provenance.olmeta import OpenLineageMeta, openlineage_meta
 from provenance.openlineage.columns import ColumnLineage, column_lineage
 from provenance.openlineage.ingest import IngestStats, ingest_events
 from provenance.openlineage.naming import NATIVE_NAMESPACE, dataset_uri
+from provenance.reader import resolve_id
 from provenance.service.body import DEFAULT_MAX_BODY, BodyError, decode_body, parse_events
 from provenance.service.body import too_large as _too_large
 from provenance.service.schemas import (
@@ -76,7 +78,6 @@ from provenance.service.schemas import (
     marquez_graph,
 )
 from provenance.store import Direction, LineageStore, open_store, parse_store_uri
-from provenance.store.base import resolve_id
 from provenance.store.uri import resolve_store_uri
 
 __all__ = ["API_PREFIX", "DEFAULT_DEPTH", "create_app", "error_status", "redact"]
@@ -206,19 +207,14 @@ def _aware(when: _dt.datetime | None) -> _dt.datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=_dt.UTC)
 
 
-def _openlineage(node: Artifact | Transform) -> dict[str, Any]:
-    meta = node.metadata.get("openlineage")
-    return meta if isinstance(meta, dict) else {}
+def _meta(t: Transform) -> OpenLineageMeta:
+    """The transform's ``metadata["openlineage"]`` (every field empty for a native one)."""
+    return openlineage_meta(t) or OpenLineageMeta()
 
 
 def _job_of(t: Transform) -> tuple[str, str]:
     """``(namespace, name)`` of the job a transform is a run (or the definition) of."""
-    job = _openlineage(t).get("job")
-    if isinstance(job, dict):
-        ns, name = job.get("namespace"), job.get("name")
-        if isinstance(ns, str) and isinstance(name, str):
-            return ns, name
-    return NATIVE_NAMESPACE, t.operation
+    return _meta(t).job or (NATIVE_NAMESPACE, t.operation)
 
 
 # --- write ---------------------------------------------------------------------------------
@@ -388,7 +384,7 @@ def get_job_runs(
     found = [t for t in store.find_transforms(operation=nm) if _job_of(t) == (ns, nm)]
     if not found:
         raise NotFoundError(f"no job {ns}:{nm}")
-    runs = [t for t in found if _openlineage(t).get("kind") != "job"]
+    runs = [t for t in found if _meta(t).is_run]
     runs.sort(key=lambda t: (_aware(t.started_at or t.ended_at), t.id), reverse=True)
     page: list[Transform] = _page(runs, limit, offset)
     inputs: dict[str, list[str]] = {t.id: [] for t in page}
@@ -405,7 +401,7 @@ def get_job_runs(
         runs=[
             JobRun(
                 id=t.id,
-                runId=_openlineage(t).get("runId"),
+                runId=_meta(t).run_id,
                 status=t.status,
                 startedAt=t.started_at,
                 endedAt=t.ended_at,

@@ -38,7 +38,6 @@ import enum
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, Protocol, Self, get_args, runtime_checkable
 
-from provenance.errors import AmbiguousIdError, NotFoundError
 from provenance.model import (
     Artifact,
     CodeVersion,
@@ -47,7 +46,6 @@ from provenance.model import (
     LineageGraph,
     Model,
     Transform,
-    short_id,
 )
 from provenance.store.chain import LogEntry, Stored
 
@@ -236,46 +234,3 @@ def newest_first(transforms: Iterable[Transform]) -> list[Transform]:
         return (False, -when.timestamp(), t.id)
 
     return sorted(transforms, key=key)
-
-
-def resolve_id(store: LineageStore, id_or_prefix: str) -> str:
-    """The full id for an exact id, a unique prefix (``blake3:`` may be left out), or a
-    Marquez-style address.
-
-    ``dataset:NAMESPACE:NAME`` names the newest version of an OpenLineage dataset (the newest
-    artifact whose uri is :func:`~provenance.openlineage.naming.dataset_uri` of the pair, a
-    native artifact of that file included); ``job:NAMESPACE:NAME`` the newest run of that
-    job (native transforms are in namespace ``provenance``, their job name the operation).
-    See :func:`provenance.openlineage.lookup.resolve_address`.
-
-    Raises :class:`NotFoundError` or :class:`AmbiguousIdError`.
-
-    Example:
-        >>> import tempfile
-        >>> from provenance.store import SQLiteStore
-        >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
-        >>> resolve_id(s, "abcd")
-        Traceback (most recent call last):
-        ...
-        provenance.errors.NotFoundError: no node with id 'abcd'
-    """
-    given = id_or_prefix.strip()
-    if not given:
-        raise NotFoundError("empty id")
-    if store.get(given) is not None:
-        return given
-    if given.startswith(("dataset:", "job:")):
-        # Imported here: provenance.openlineage builds on the store, not the other way round.
-        from provenance.openlineage.lookup import resolve_address
-
-        return resolve_address(store, given)
-    hex_part = given.split(":", 1)[-1]
-    if len(hex_part) < 4 or any(c not in "0123456789abcdef" for c in hex_part.lower()):
-        raise NotFoundError(f"no node with id {given!r} (give at least 4 hex digits of an id)")
-    matches = store.resolve(given, limit=6)
-    if not matches:
-        raise NotFoundError(f"no node with id {given!r}")
-    if len(matches) > 1:
-        shown = ", ".join(short_id(m) for m in matches[:5])
-        raise AmbiguousIdError(f"id prefix {given!r} is ambiguous: matches {shown}…")
-    return matches[0]

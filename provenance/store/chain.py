@@ -14,7 +14,8 @@ The entry's digest covers its sequence number, the previous entry's digest, its 
 those element lines (:func:`entry_digest`), so each entry commits to every entry before it,
 git-style. A write that changes nothing (a re-recorded run) appends nothing.
 
-The body is one line per element, in write order::
+The body is one line per element, in write order (nodes first; the SQLite store lists the
+nodes a write merged into after those it created: :mod:`provenance.store.plan`)::
 
     N <node id> <digest>              a node the write created
     N <node id> <digest> <old digest> a node the write merged into (was <old digest>)
@@ -55,7 +56,7 @@ import json
 import os
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final, Literal, NamedTuple, TypeVar
 
@@ -193,7 +194,9 @@ K = TypeVar("K")
 
 
 def new_edge_lines(
-    edges: Iterable[Edge], stored: set[K] | None = None, key: Callable[[Edge], K] | None = None
+    edges: Iterable[Edge],
+    stored: Collection[K] | None = None,
+    key: Callable[[Edge], K] | None = None,
 ) -> list[str]:
     """The body lines of the edges a write adds: every edge when ``stored`` is None (none was
     stored before and none repeats), else all but those whose ``key(edge)`` is in ``stored``

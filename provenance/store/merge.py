@@ -15,7 +15,8 @@
   are added at every level, values already stored are kept; so the facets of later
   OpenLineage events of one dataset version accumulate. (A native transform's record is
   replaced whole, by the status rule above.)
-* OpenLineage transforms (``metadata["openlineage"]``, :func:`openlineage_kind` ``"run"``
+* OpenLineage transforms (``metadata["openlineage"]``, read through
+  :func:`~provenance.olmeta.openlineage_meta`; :func:`openlineage_kind` ``"run"``
   or ``"job"``) merge by folding (:func:`fold_openlineage`): their event lists are united
   (deduplicated), their input ids too, and status, ``started_at``, ``ended_at`` and
   ``error`` follow the event with the latest ``eventTime``, whatever order the events came
@@ -47,6 +48,7 @@ from provenance.model import (
     node_from_dict,
     short_id,
 )
+from provenance.olmeta import openlineage_meta
 from provenance.store.base import (
     INVALIDATED,
     PARENT,
@@ -127,9 +129,8 @@ def openlineage_kind(transform: Transform) -> str | None:
         ...     update={"metadata": {"openlineage": {"kind": "run"}}}))
         (None, 'run')
     """
-    meta = transform.metadata.get("openlineage")
-    kind = meta.get("kind") if isinstance(meta, dict) else None
-    return kind if kind in ("run", "job") else None
+    meta = openlineage_meta(transform)
+    return None if meta is None else meta.kind
 
 
 def _when(text: str) -> _dt.datetime:
@@ -138,16 +139,8 @@ def _when(text: str) -> _dt.datetime:
 
 
 def _events(transform: Transform) -> list[dict[str, str]]:
-    events = transform.metadata["openlineage"].get("events")
-    if not isinstance(events, list):
-        return []
-    return [
-        e
-        for e in events
-        if isinstance(e, dict)
-        and isinstance(e.get("eventType"), str)
-        and isinstance(e.get("eventTime"), str)
-    ]
+    meta = openlineage_meta(transform)
+    return [] if meta is None else list(meta.events)
 
 
 def _event_key(event: dict[str, str]) -> tuple[_dt.datetime, int, str]:

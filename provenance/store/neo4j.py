@@ -64,14 +64,12 @@ from provenance.store.chain import (
     edge_props_value,
     element_digest,
     genesis_entries,
-    new_edge_lines,
-    next_entry,
-    node_line,
     pack_body,
     unpack_body,
 )
 from provenance.store.cypher import load_query, load_statements
-from provenance.store.merge import merge_batch, merge_node
+from provenance.store.merge import merge_batch
+from provenance.store.plan import Found, NodeCodec, WritePlan, packed_entry, plan_write
 from provenance.store.uri import StoreURI
 from provenance.store.walk import StepEdge, walk
 
@@ -211,40 +209,48 @@ def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
     return _encode_record([sorted(labels), props])
 
 
-#: A node as stored: its labels and properties.
+#: A node as written or stored: its labels and properties.
 _Raw = tuple[list[str], dict[str, Any]]
-#: A node a write logs: its id, labels and properties as written, and as stored before (a
-#: merge) or None (created).
-_Logged = tuple[str, list[str], dict[str, Any], _Raw | None]
 
 
-def _stored_entry(entry: LogEntry) -> dict[str, Any]:
+def _stored_entry(entry: LogEntry, body: bytes | None = None) -> dict[str, Any]:
     """A log entry's properties as the store keeps them: its body compressed
-    (:func:`pack_body`)."""
+    (:func:`pack_body`; ``body`` when it is at hand)."""
     props = entry.model_dump(mode="json", exclude_none=True)
-    props["body"] = pack_body(entry.body)
+    props["body"] = pack_body(entry.body) if body is None else body
     return props
 
 
+def _raw_record(raw: _Raw) -> str:
+    """The record the log digests of a node's labels and properties (:func:`node_record`)."""
+    return node_record(*raw)
+
+
+def _encode(node: AnyNode) -> _Raw:
+    """A node as the upsert queries write it: its labels and properties."""
+    return _labels(node), to_props(node)
+
+
+#: How this store writes nodes and what of them the log digests
+#: (:func:`~provenance.store.plan.plan_write`).
+_CODEC: NodeCodec[_Raw, _Raw] = NodeCodec(
+    encode=_encode, record=_raw_record, stored_record=_raw_record
+)
+
+
+def _edge_key(edge: Edge) -> tuple[str, str, str]:
+    return edge.key
+
+
 def _entry_props(
-    head: HeadRef | None,
-    logged: Sequence[_Logged],
-    edges: Sequence[Edge],
-    stored: set[tuple[str, str, str]],
+    head: HeadRef | None, plan: WritePlan[_Raw, _Raw, tuple[str, str, str]]
 ) -> dict[str, Any] | None:
     """The stored properties of the log entry a write appends after ``head``
-    (:mod:`provenance.store.chain`): a line per logged node, one per edge not already stored
-    (repeats: the first wins, as ``MERGE … ON CREATE`` keeps it); None when there is none."""
-    lines: list[str] = []
-    for node_id, labels, props, before in logged:
-        value = element_digest(node_record(labels, props))
-        old = element_digest(node_record(*before)) if before is not None else None
-        lines.append(node_line(node_id, value, old))
-    n_nodes = len(lines)
-    lines += new_edge_lines(edges, stored, lambda e: e.key)
+    (:meth:`~provenance.store.plan.WritePlan.lines`); None when it has no line."""
+    lines, n_nodes = plan.lines()
     if not lines:
         return None
-    return _stored_entry(next_entry(head, lines, nodes=n_nodes, edges=len(lines) - n_nodes))
+    return _stored_entry(*packed_entry(head, lines, n_nodes))
 
 
 def _labels(node: AnyNode) -> list[str]:
@@ -458,31 +464,23 @@ class Neo4jStore(StoreBase):
                 head = next(((int(h["seq"]), h["digest"]) for h in lock["head"]), None)
                 if not self._log_checked and head is None:
                     head = self._start_log(tx)  # a graph written before the log: cover it
-            existing: dict[str, AnyNode] = {}
-            raw: dict[str, _Raw] = {}  # what a merge replaces, as stored (for the log)
+            found: dict[str, Found[_Raw]] = {}
             for labels, props in self._fetch_raw(tx, list(by_id)):
                 n = from_props(labels, props)
-                existing[n.id] = n
-                if log:
-                    raw[n.id] = (labels, props)
+                found[n.id] = Found(n, (labels, props))
+            stored: set[tuple[str, str, str]] | None = None
+            if log:
+                stored = self._stored_edges(tx, edges, by_id.keys() - found.keys())
+            plan = plan_write(by_id, found, edges, _CODEC, stored, _edge_key)
             groups: dict[str, list[dict[str, Any]]] = {}
-            logged: list[_Logged] = []  # the nodes the log entry covers
-            for node_id, node in by_id.items():
-                old = existing.get(node_id)
-                merged = merge_node(old, node)
-                if old is not None and merged == old:
-                    continue
-                props = to_props(merged)
-                groups.setdefault(_UPSERTS[merged.node_type], []).append(
-                    {"id": merged.id, "is_model": isinstance(merged, Model), "props": props}
+            for w in plan.nodes:
+                groups.setdefault(_UPSERTS[w.node.node_type], []).append(
+                    {"id": w.node.id, "is_model": isinstance(w.node, Model), "props": w.row[1]}
                 )
-                if log:
-                    logged.append((node_id, _labels(merged), props, raw.get(node_id)))
             entry: Future[dict[str, Any] | None] | None = None
             if log:
-                stored = self._stored_edges(tx, edges, by_id.keys() - existing.keys())
                 # the entry is digested, encoded and compressed while the server merges
-                entry = self._worker.submit(_entry_props, head, logged, edges, stored)
+                entry = self._worker.submit(_entry_props, head, plan)
             for query, rows in groups.items():
                 for i in range(0, len(rows), BATCH):
                     self._rows(query, tx, rows=rows[i : i + BATCH])
@@ -535,7 +533,7 @@ class Neo4jStore(StoreBase):
         return stored
 
     def _append_log(self, tx: Any, entry: LogEntry) -> None:
-        """Store ``entry`` (:func:`_stored_entry`)."""
+        """Store ``entry`` (:func:`_stored_entry`): a genesis entry."""
         self._rows("append_log", tx, entry=_stored_entry(entry))
 
     def _start_log(self, tx: Any) -> HeadRef | None:

@@ -54,14 +54,12 @@ from provenance.store.chain import (
     Stored,
     element_digest,
     genesis_entries,
-    new_edge_lines,
-    next_entry,
-    node_line,
     pack_body,
     role_value,
     unpack_body,
 )
-from provenance.store.merge import check_edges, merge_batch, merge_node
+from provenance.store.merge import check_edges, merge_batch
+from provenance.store.plan import Found, NodeCodec, packed_entry, plan_write
 from provenance.store.walk import StepEdge, walk
 
 T = TypeVar("T")
@@ -270,17 +268,45 @@ def _column_note(row: Sequence[Any]) -> str | None:
     return None
 
 
-def _packed_entry(head: HeadRef | None, lines: list[str], n_nodes: int) -> tuple[LogEntry, bytes]:
-    """The entry a write appends after ``head`` (its first ``n_nodes`` lines are nodes), and
-    its body as stored (:func:`pack_body`).
+def _node_row(n: AnyNode) -> tuple[Any, ...]:
+    """A node's row of the ``nodes`` table, less its integer key: its id, the index columns,
+    and last its JSON (the record the log digests).
 
     Example:
-        >>> entry, body = _packed_entry((4, "sha256:x"), ["N blake3:a d", "E a USED b null"], 1)
-        >>> entry.seq, entry.nodes, entry.edges, unpack_body(body) == entry.body
-        (5, 1, 1, True)
+        >>> row = _node_row(Transform(id="blake3:" + "1" * 64, operation="clean"))
+        >>> row[1], row[4], row[-1] == _row_record(row)
+        ('Transform', 'clean', True)
     """
-    entry = next_entry(head, lines, nodes=n_nodes, edges=len(lines) - n_nodes)
-    return entry, pack_body(entry.body)
+    f = n.__dict__  # the model's field values (pydantic keeps them there)
+    created = f.get("created_at")
+    return (
+        n.id,
+        n.node_type,
+        f.get("name"),
+        f.get("kind"),
+        f.get("operation"),
+        f.get("uri"),
+        f.get("status"),
+        created.isoformat() if created is not None else None,
+        n.model_dump_json(),
+    )
+
+
+def _row_record(row: tuple[Any, ...]) -> str:
+    """The record the log digests of a node row (:func:`_node_row`): its JSON."""
+    return str(row[-1])
+
+
+def _stored_record(data: str) -> str:
+    """The record the log digests of a node as stored: its JSON, as is."""
+    return data
+
+
+#: How this store writes nodes and what of them the log digests
+#: (:func:`~provenance.store.plan.plan_write`); its entries list merged nodes last.
+_CODEC: NodeCodec[tuple[Any, ...], str] = NodeCodec(
+    encode=_node_row, record=_row_record, stored_record=_stored_record, merges_last=True
+)
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -585,16 +611,17 @@ class SQLiteStore(StoreBase):
 
     def _write_tx(self, by_id: dict[str, AnyNode], edges: Sequence[Edge]) -> None:
         """One attempt at :meth:`write`: BEGIN IMMEDIATE (the write lock first, so two
-        writers never deadlock on a lock upgrade) … COMMIT, rolled back on any error."""
+        writers never deadlock on a lock upgrade) … COMMIT, rolled back on any error.
+
+        The stored state is read here, :func:`~provenance.store.plan.plan_write` says what
+        the write does and what its log entry holds, and this runs the statements."""
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
-            existing: dict[str, tuple[int, AnyNode]] = {
-                n.id: (pk, n) for pk, n in self._fetch_keyed(list(by_id))
-            }
-            keys = {i: pk for i, (pk, _) in existing.items()}
+            found = self._found(list(by_id))
+            keys = {i: pk for i, (pk, _) in found.items()}
             if edges:
-                types: dict[str, str] = {i: n.node_type for i, (_, n) in existing.items()}
+                types: dict[str, str] = {i: f.node.node_type for i, (_, f) in found.items()}
                 for i, n in by_id.items():
                     if types.get(i) != "Model":
                         types[i] = n.node_type
@@ -602,45 +629,32 @@ class SQLiteStore(StoreBase):
                 for i, (pk, node_type) in self._keys(list(ends - types.keys())).items():
                     keys[i], types[i] = pk, node_type
                 check_edges(list(edges), types)
-            (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
-            inserts: list[tuple[Any, ...]] = []
-            updates: list[tuple[Any, ...]] = []
             log = self.log_enabled
-            lines: list[str] = []  # the log entry's body (provenance.store.chain)
-            merged_into: list[tuple[str, int, str]] = []
-            for node_id, node in by_id.items():
-                hit = existing.get(node_id)
-                if hit is None:
-                    top += 1
-                    keys[node_id] = top
-                    row = self._row(merge_node(None, node))
-                    inserts.append((top, *row))
-                    if log:
-                        lines.append(node_line(node_id, element_digest(row[-1])))
-                elif (merged := merge_node(hit[1], node)) != hit[1]:
-                    row = self._row(merged)
-                    updates.append((*row[1:], hit[0]))
-                    if log:
-                        merged_into.append((node_id, hit[0], element_digest(row[-1])))
-            if merged_into:
-                lines += self._merge_lines(merged_into)
-            n_nodes = len(lines)
             stored: set[tuple[int, str, int]] | None = None  # None: all new, none repeats
+            if log and edges:
+                created = by_id.keys() - found.keys()
+                stored = self._stored_edge_keys(edges, keys, created) or None
 
             def key(e: Edge) -> tuple[int, str, int]:
                 return (keys[e.source], e.type, keys[e.target])
 
+            plan = plan_write(
+                by_id, {i: f for i, (_, f) in found.items()}, edges, _CODEC, stored, key
+            )
+            (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
+            inserts = [(pk, *row) for pk, (_, row, _) in enumerate(plan.created, top + 1)]
+            keys.update((r[1], r[0]) for r in inserts)  # the created nodes' keys (r[1]: id)
+            updates = [(*row[1:], found[node.id][0]) for node, row, _ in plan.merged]
             entry: Future[tuple[LogEntry, bytes]] | None = None
+            lines: list[str] = []
+            n_nodes = 0
             if log:
-                if edges:
-                    created = by_id.keys() - existing.keys()
-                    stored = self._stored_edge_keys(edges, keys, created) or None
-                    lines += new_edge_lines(edges, stored, key)
+                # the lines are built here, as Python work on the worker would only take
+                # turns with the inserts for the GIL; digested and compressed on the worker
+                # while SQLite inserts (which it does without the GIL)
+                lines, n_nodes = plan.lines()
                 if lines:
-                    # digested and compressed on the worker while SQLite inserts (which it
-                    # does without the GIL); the lines are built here, as Python work on the
-                    # worker would only take turns with the inserts for the GIL
-                    entry = self._worker.submit(_packed_entry, self._head_ref(), lines, n_nodes)
+                    entry = self._worker.submit(packed_entry, self._head_ref(), lines, n_nodes)
             db.executemany(
                 "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
                 "created_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -661,8 +675,8 @@ class SQLiteStore(StoreBase):
                 if stored is None and db.total_changes - added != len(edges):
                     # an edge repeated within the write: its first line only, as INSERT OR
                     # IGNORE keeps the first
-                    lines = lines[:n_nodes] + new_edge_lines(edges, set(), key)
-                    logged = _packed_entry(self._head_ref(), lines, n_nodes)
+                    lines = lines[:n_nodes] + plan.with_stored_edges(set()).edge_lines()
+                    logged = packed_entry(self._head_ref(), lines, n_nodes)
                 self._append_log(*logged)
             db.execute("COMMIT")
         except BaseException:
@@ -671,16 +685,17 @@ class SQLiteStore(StoreBase):
             raise
 
     # --- the log (provenance.store.chain) ---------------------------------------------------
-    def _merge_lines(self, merged_into: list[tuple[str, int, str]]) -> list[str]:
-        """Body lines of nodes a write merged into: ``(id, key, new digest)`` each, with the
-        digest of the record it replaces (read before the update)."""
-        old: dict[int, str] = {}
-        for chunk in _chunks([pk for _, pk, _ in merged_into]):
+    def _found(self, ids: Sequence[str]) -> dict[str, tuple[int, Found[str]]]:
+        """The stored nodes among ``ids``: integer key, and the node read and as stored."""
+        out: dict[str, tuple[int, Found[str]]] = {}
+        for chunk in _chunks(ids):
             cur = self._db.execute(
-                f"SELECT pk, data FROM nodes WHERE pk IN ({_marks(len(chunk))})", tuple(chunk)
+                f"SELECT pk, data FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
             )
-            old.update((pk, element_digest(data)) for pk, data in cur)
-        return [node_line(i, new, old[pk]) for i, pk, new in merged_into]
+            for pk, data in cur:
+                node = node_from_dict(json.loads(data))
+                out[node.id] = (pk, Found(node, data))
+        return out
 
     def _stored_edge_keys(
         self, edges: Sequence[Edge], keys: dict[str, int], created: set[str]
@@ -831,33 +846,16 @@ class SQLiteStore(StoreBase):
         cur = self._db.execute(f"{_EDGE_SELECT} WHERE {where}", tuple(params))
         return [Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur]
 
-    @staticmethod
-    def _row(n: AnyNode) -> tuple[Any, ...]:
-        f = n.__dict__  # the model's field values (pydantic keeps them there)
-        created = f.get("created_at")
-        return (
-            n.id,
-            n.node_type,
-            f.get("name"),
-            f.get("kind"),
-            f.get("operation"),
-            f.get("uri"),
-            f.get("status"),
-            created.isoformat() if created is not None else None,
-            n.model_dump_json(),
-        )
+    _row = staticmethod(_node_row)
 
     # --- reads ---------------------------------------------------------------------------
     def _fetch(self, ids: Sequence[str]) -> list[AnyNode]:
-        return [n for _, n in self._fetch_keyed(ids)]
-
-    def _fetch_keyed(self, ids: Sequence[str]) -> list[tuple[int, AnyNode]]:
-        out: list[tuple[int, AnyNode]] = []
+        out: list[AnyNode] = []
         for chunk in _chunks(ids):
             cur = self._db.execute(
-                f"SELECT pk, data FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
+                f"SELECT data FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
             )
-            out.extend((r[0], node_from_dict(json.loads(r[1]))) for r in cur)
+            out.extend(node_from_dict(json.loads(r[0])) for r in cur)
         return out
 
     def get(self, node_id: str) -> AnyNode | None:
