@@ -153,7 +153,7 @@ def test_a_function_named_like_its_module_stays_the_function() -> None:
 
 
 def test_server_home_option_names_the_real_variable() -> None:
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from provenance import neo4j_server
     from provenance.cli.app import app

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from provenance.analysis.erasure import erase
 from provenance.analysis.integrity import LogVerdict, verify_log

@@ -4,7 +4,7 @@ Errors a user can cause print one line on stderr and exit non-zero; set
 ``PROVENANCE_DEBUG=1`` to see the traceback instead.
 
 Example:
-    >>> from typer.testing import CliRunner
+    >>> from click.testing import CliRunner
     >>> from provenance.cli.app import app
     >>> CliRunner().invoke(app, ["--help"]).exit_code
     0

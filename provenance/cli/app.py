@@ -1,10 +1,11 @@
-"""The ``provenance`` Typer app: every command group registered in one place, and ``main``.
+"""The ``provenance`` click group: every command registered in one place, and ``main``.
 
-Each command module defines its commands as plain functions (the ``neo4j`` group as a Typer
-sub-app); they are registered here, in the order ``provenance --help`` lists them.
+Each command module defines its commands as plain functions, their options declared with
+:func:`~provenance.cli.common.option` (the ``neo4j``, ``log`` and ``spool`` groups as click
+groups of their own); they are registered here, in the order ``provenance --help`` lists them.
 
 Example:
-    >>> from typer.testing import CliRunner
+    >>> from click.testing import CliRunner
     >>> CliRunner().invoke(app, ["ancestry", "--help"]).exit_code
     0
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-import typer
+import click
 
 from provenance.cli import (
     audit,
@@ -26,19 +27,19 @@ from provenance.cli import (
     service,
     spool,
 )
-from provenance.cli.common import err_console, one_line, typer_app
+from provenance.cli.common import err_console, group, one_line
 from provenance.cli.log import log_app
 from provenance.errors import ProvenanceError
 
 __all__ = ["app", "main"]
 
-# Typer re-raises click's exceptions (recent Typer vendors click); take the classes from
-# Typer's public ones so this works with either.
-_CLICK_ERROR: type[Exception] = next(
-    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
-)
 
-app = typer_app(
+def _mounted(sub: click.Group, help: str) -> click.Group:
+    """``sub``'s commands as a group with a shorter help (the summary ``--help`` lists)."""
+    return group(help, list(sub.commands.items()))
+
+
+app = group(
     "Data lineage for AI systems: record, query and audit where data and models came from.",
     [
         ("ancestry", lineage.ancestry),
@@ -60,13 +61,14 @@ app = typer_app(
         ("erase", audit.erase_cmd),
         ("loops", audit.loops_cmd),
         ("serve", service.serve),
+        ("neo4j", _mounted(neo4j.neo4j_app, "Run a local Neo4j server (no Docker needed).")),
+        ("log", _mounted(log_app, "The tamper-evident log: verify it, print its head.")),
+        (
+            "spool",
+            _mounted(spool.spool_app, "The durable spool of runs bound for Neo4j: status, flush."),
+        ),
     ],
     name="provenance",
-)
-app.add_typer(neo4j.neo4j_app, name="neo4j", help="Run a local Neo4j server (no Docker needed).")
-app.add_typer(log_app, name="log", help="The tamper-evident log: verify it, print its head.")
-app.add_typer(
-    spool.spool_app, name="spool", help="The durable spool of runs bound for Neo4j: status, flush."
 )
 
 
@@ -81,34 +83,35 @@ def main(argv: list[str] | None = None) -> int:
         2
     """
     debug = os.environ.get("PROVENANCE_DEBUG") == "1"
-    err = err_console()
+
+    def say(message: str) -> None:  # rich is imported only when there is something to say
+        err_console().print(message, markup=False, soft_wrap=True)
+
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app.main(args=argv, standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
-    except typer.Exit as exc:
+    except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted", markup=False)
+    except click.Abort:
+        say("aborted")
         return 130
-    except _CLICK_ERROR as exc:
-        err.print(f"error: {exc.format_message()}", markup=False, soft_wrap=True)  # type: ignore[attr-defined]
+    except click.ClickException as exc:
+        say(f"error: {exc.format_message()}")
         return 2
     except ProvenanceError as exc:
         if debug:
             raise
-        err.print(f"error: {one_line(str(exc))}", markup=False, soft_wrap=True)
+        say(f"error: {one_line(str(exc))}")
         return 1
     except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
+        say("interrupted")
         return 130
     except Exception as exc:
         if debug:
             raise
-        err.print(
+        say(
             f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
-            "(PROVENANCE_DEBUG=1 shows the traceback)",
-            markup=False,
-            soft_wrap=True,
+            "(PROVENANCE_DEBUG=1 shows the traceback)"
         )
         return 3
 

@@ -16,42 +16,48 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from provenance.cli.common import (
-    IdArg,
-    JsonOpt,
-    StoreOpt,
+    argument,
     emit,
     err_console,
+    id_argument,
+    json_option,
     opened_store,
+    option,
     out_console,
     print_json,
+    store_option,
 )
 from provenance.errors import AnalysisError
 
 __all__ = ["audit_cmd", "erase_cmd", "impact_cmd", "loops_cmd"]
 
 
+@id_argument
+@option(
+    "--out",
+    "-o",
+    "out",
+    type=Path,
+    help="Write a self-contained HTML report here (readable offline).",
+)
+@option(
+    "--quick",
+    "quick",
+    is_flag=True,
+    help="Verdict from recorded seed states only (skip re-reading sources).",
+)
+@store_option
+@json_option
 def audit_cmd(
-    node_id: IdArg,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", help="Write a self-contained HTML report here (readable offline)."
-        ),
-    ] = None,
-    quick: Annotated[
-        bool,
-        typer.Option(
-            "--quick", help="Verdict from recorded seed states only (skip re-reading sources)."
-        ),
-    ] = False,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
+    node_id: str,
+    out: Path | None = None,
+    quick: bool = False,
+    store: str | None = None,
+    as_json: bool = False,
 ) -> None:
     """Everything behind a model: licences, PII and a verdict.
 
@@ -73,20 +79,23 @@ def audit_cmd(
         out_console().print(render_audit(report))
 
 
+@argument(
+    "node_ids",
+    metavar="ID...",
+    nargs=-1,
+    required=False,
+    help="Source artifact ids or unique prefixes.",
+)
+@option("--name", "name", help="Every version of the source with this logical name.")
+@option("--uri", "uri", help="The source(s) at this uri.")
+@store_option
+@json_option
 def impact_cmd(
-    node_ids: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="ID...", help="Source artifact ids or unique prefixes.", show_default=False
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", help="Every version of the source with this logical name."),
-    ] = None,
-    uri: Annotated[str | None, typer.Option("--uri", help="The source(s) at this uri.")] = None,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
+    node_ids: Sequence[str] | None = None,
+    name: str | None = None,
+    uri: str | None = None,
+    store: str | None = None,
+    as_json: bool = False,
 ) -> None:
     """What deleting a source touches, as a plan.
 
@@ -106,12 +115,11 @@ def impact_cmd(
     emit(plan, as_json, render_impact)
 
 
-def erase_cmd(
-    node_id: IdArg,
-    reason: Annotated[str, typer.Option("--reason", help="Why (recorded with the erasure).")],
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@id_argument
+@option("--reason", "reason", required=True, help="Why (recorded with the erasure).")
+@store_option
+@json_option
+def erase_cmd(node_id: str, reason: str, store: str | None = None, as_json: bool = False) -> None:
     """Record that an artifact's content was erased.
 
     A PROV wasInvalidatedBy an Erasure. The artifact is marked erased and its uri cleared; its
@@ -132,7 +140,9 @@ def erase_cmd(
     emit(record, as_json, render_erasure)
 
 
-def loops_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+@store_option
+@json_option
+def loops_cmd(store: str | None = None, as_json: bool = False) -> None:
     """Feedback loops: model outputs fed back into training.
 
     Model outputs that flow back into training of the same model line, and datasets that

@@ -15,17 +15,16 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from provenance.cli.common import (
-    JsonOpt,
-    StoreOpt,
+    argument,
     err_console,
+    json_option,
     opened_store,
+    option,
     out_console,
     print_json,
+    store_option,
 )
 from provenance.errors import ProvenanceError
 
@@ -43,17 +42,22 @@ class ExportFormat(StrEnum):
     prov_o = "prov-o"
 
 
+@option(
+    "--format", "-f", "fmt", choices=ExportFormat, default=ExportFormat.json, help="Output format."
+)
+@option("--out", "-o", "out", type=Path, help="File to write (default: stdout).")
+@store_option
+@option(
+    "--namespace",
+    "namespace",
+    default="provenance",
+    help="OpenLineage job namespace of recorded runs.",
+)
 def export(
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ExportFormat.json,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")
-    ] = None,
-    store: StoreOpt = None,
-    namespace: Annotated[
-        str, typer.Option("--namespace", help="OpenLineage job namespace of recorded runs.")
-    ] = "provenance",
+    fmt: ExportFormat = ExportFormat.json,
+    out: Path | None = None,
+    store: str | None = None,
+    namespace: str = "provenance",
 ) -> None:
     """Write the graph as JSON, GraphML, OpenLineage or W3C PROV.
 
@@ -124,11 +128,10 @@ def _export_openlineage(store: str | None, out: Path | None, namespace: str) -> 
     console.print(f"wrote {out}")
 
 
-def hash_cmd(
-    path: Annotated[Path, typer.Argument(help="File or directory to digest.")],
-    algo: Annotated[str, typer.Option("--algo", help="blake3 or sha256.")] = "blake3",
-    as_json: JsonOpt = False,
-) -> None:
+@argument("path", type=Path, help="File or directory to digest.")
+@option("--algo", "algo", default="blake3", help="blake3 or sha256.")
+@json_option
+def hash_cmd(path: Path, algo: str = "blake3", as_json: bool = False) -> None:
     """Content digest of a file or directory.
 
     A directory's is a Merkle digest, with a per-file manifest.
@@ -142,12 +145,11 @@ def hash_cmd(
         out_console().print(f"{info.digest}  {path}")
 
 
-def sync_cmd(
-    from_uri: Annotated[str, typer.Option("--from", help="Store to copy from.")],
-    to_uri: Annotated[str, typer.Option("--to", help="Store to copy into (created if embedded).")],
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 2000,
-    as_json: JsonOpt = False,
-) -> None:
+@option("--from", "from_uri", required=True, help="Store to copy from.")
+@option("--to", "to_uri", required=True, help="Store to copy into (created if embedded).")
+@option("--batch-size", "batch_size", type=int, min=1, default=2000)
+@json_option
+def sync_cmd(from_uri: str, to_uri: str, batch_size: int = 2000, as_json: bool = False) -> None:
     """Copy a lineage graph between two stores; safe to re-run."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -7,7 +7,7 @@ commands to try next. ``--verbose`` prints the full trees and tables; ``--json``
 reports.
 
 Example:
-    >>> from typer.testing import CliRunner
+    >>> from click.testing import CliRunner
     >>> from provenance.cli.app import app
     >>> CliRunner().invoke(app, ["demo", "--help"]).exit_code
     0
@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from provenance.cli.common import StoreOpt, err_console, out_console, print_json
+from provenance.cli.common import err_console, option, out_console, print_json, store_option
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,16 +33,21 @@ if TYPE_CHECKING:
 __all__ = ["demo"]
 
 
+@store_option
+@option(
+    "--workdir",
+    "workdir",
+    type=Path,
+    default=Path(".provenance/demo"),
+    help="Where the demo writes its CSV sources.",
+)
+@option("--verbose", "-v", "verbose", is_flag=True, help="Print the full lineage trees and tables.")
+@option("--json", "as_json", is_flag=True, help="Print the key ids as JSON.")
 def demo(
-    store: StoreOpt = None,
-    workdir: Annotated[
-        Path, typer.Option("--workdir", help="Where the demo writes its CSV sources.")
-    ] = Path(".provenance/demo"),
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Print the full lineage trees and tables."),
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the key ids as JSON.")] = False,
+    store: str | None = None,
+    workdir: Path = Path(".provenance/demo"),
+    verbose: bool = False,
+    as_json: bool = False,
 ) -> None:
     """Record a small ML pipeline and summarise its lineage.
 

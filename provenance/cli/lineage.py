@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated, Literal
-
-import typer
+from typing import Literal
 
 from provenance.cli.common import (
-    DepthOpt,
-    IdArg,
-    JsonOpt,
-    LimitOpt,
-    StoreOpt,
+    depth_option,
     emit,
+    id_argument,
+    json_option,
+    limit_option,
     opened_store,
+    option,
     out_console,
     print_json,
+    store_option,
 )
 
 __all__ = ["GraphFormat", "ancestry", "descendants", "show"]
@@ -45,16 +44,14 @@ class GraphFormat(StrEnum):
 
 
 #: ``--format``, shared by ``ancestry`` and ``descendants``.
-FormatOpt = Annotated[
-    GraphFormat | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="table, json, tree or mermaid (default: the tree; for ancestry, then the "
-        "tables); --json is --format json.",
-        show_default=False,
-    ),
-]
+format_option = option(
+    "--format",
+    "-f",
+    "fmt",
+    choices=GraphFormat,
+    help="table, json, tree or mermaid (default: the tree; for ancestry, then the "
+    "tables); --json is --format json.",
+)
 
 
 def _walk(
@@ -95,13 +92,19 @@ def _walk(
         console.print(audit_tables(graph))
 
 
+@id_argument
+@store_option
+@depth_option
+@limit_option
+@json_option
+@format_option
 def ancestry(
-    node_id: IdArg,
-    store: StoreOpt = None,
-    depth: DepthOpt = None,
-    limit: LimitOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
+    node_id: str,
+    store: str | None = None,
+    depth: int | None = None,
+    limit: int | None = None,
+    as_json: bool = False,
+    fmt: GraphFormat | None = None,
 ) -> None:
     """Everything a node came from: data, code, seeds, models.
 
@@ -110,13 +113,19 @@ def ancestry(
     _walk(store, node_id, "up", depth, limit, GraphFormat.json if as_json else fmt)
 
 
+@id_argument
+@store_option
+@depth_option
+@limit_option
+@json_option
+@format_option
 def descendants(
-    node_id: IdArg,
-    store: StoreOpt = None,
-    depth: DepthOpt = None,
-    limit: LimitOpt = None,
-    as_json: JsonOpt = False,
-    fmt: FormatOpt = None,
+    node_id: str,
+    store: str | None = None,
+    depth: int | None = None,
+    limit: int | None = None,
+    as_json: bool = False,
+    fmt: GraphFormat | None = None,
 ) -> None:
     """Everything derived from a node.
 
@@ -125,7 +134,10 @@ def descendants(
     _walk(store, node_id, "down", depth, limit, GraphFormat.json if as_json else fmt)
 
 
-def show(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+@id_argument
+@store_option
+@json_option
+def show(node_id: str, store: str | None = None, as_json: bool = False) -> None:
     """Every recorded field of one node."""
     from provenance.render.graph import node_table
 

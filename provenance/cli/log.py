@@ -10,7 +10,7 @@ entry to still be in the chain.
 
 Example:
     >>> import tempfile
-    >>> from typer.testing import CliRunner
+    >>> from click.testing import CliRunner
     >>> from provenance.model import Artifact
     >>> from provenance.store import SQLiteStore
     >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
@@ -24,13 +24,21 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
 
-from provenance.cli.common import JsonOpt, StoreOpt, err_console, out_console, print_json, typer_app
+from provenance.cli.common import (
+    err_console,
+    group,
+    json_option,
+    option,
+    out_console,
+    print_json,
+    store_option,
+)
 
 if TYPE_CHECKING:
     from provenance.analysis.integrity import Progress as Callback
@@ -72,18 +80,17 @@ def _progress(store: LineageStore) -> Iterator[Callback | None]:
         yield lambda phase, n: bar.advance(tasks[phase], n)
 
 
+@store_option
+@option(
+    "--pin",
+    "pin",
+    multiple=True,
+    help="An entry digest (from `provenance log head`, 8+ hex digits) that must "
+    "still be in the chain. Repeatable.",
+)
+@json_option
 def verify_cmd(
-    store: StoreOpt = None,
-    pin: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--pin",
-            help="An entry digest (from `provenance log head`, 8+ hex digits) that must "
-            "still be in the chain. Repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    as_json: JsonOpt = False,
+    store: str | None = None, pin: Sequence[str] | None = None, as_json: bool = False
 ) -> None:
     """Check the log against the stored graph: exit 1 naming the first tampered entry."""
     from provenance.analysis.integrity import verify_log
@@ -102,10 +109,12 @@ def verify_cmd(
     else:
         err_console(soft_wrap=True).print(f"error: {verdict.message}", markup=False)
     if not verdict.ok:
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
-def head_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+@store_option
+@json_option
+def head_cmd(store: str | None = None, as_json: bool = False) -> None:
     """Print the newest log entry; its digest (the last line) is what to pin."""
     from provenance.store import open_store
 
@@ -129,7 +138,7 @@ def head_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     out.print(head.digest, markup=False)
 
 
-log_app = typer_app(
+log_app = group(
     "The tamper-evident log: every write is a hash-chained entry; verify it, pin its head.",
     [("verify", verify_cmd), ("head", head_cmd)],
 )

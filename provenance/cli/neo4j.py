@@ -8,7 +8,7 @@ store URI as its last line, so scripts can do::
 Errors print one line on stderr (``PROVENANCE_DEBUG=1`` adds the server log tail) and exit 1.
 
 Example:
-    >>> from typer.testing import CliRunner
+    >>> from click.testing import CliRunner
     >>> CliRunner().invoke(neo4j_app, ["--help"]).exit_code
     0
 """
@@ -20,11 +20,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import typer
+import click
 
-from provenance.cli.common import JsonOpt, err_console, out_console, print_json, typer_app
+from provenance.cli.common import err_console, group, json_option, option, out_console, print_json
 from provenance.errors import ProvenanceError
 
 if TYPE_CHECKING:
@@ -36,15 +36,13 @@ __all__ = ["neo4j_app", "start", "status", "stop"]
 
 # The server machinery (provenance.neo4j_server) is imported by the commands that use it, so
 # `provenance --help` does not load it; the name is neo4j_server.HOME_ENV (a test checks).
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        help="State directory (default: $PROVENANCE_NEO4J_HOME or"
-        " ~/.cache/provenance/neo4j-<version>).",
-        show_default=False,
-    ),
-]
+home_option = option(
+    "--home",
+    "home",
+    type=Path,
+    help="State directory (default: $PROVENANCE_NEO4J_HOME or"
+    " ~/.cache/provenance/neo4j-<version>).",
+)
 
 T = TypeVar("T")
 
@@ -60,7 +58,7 @@ def _errors() -> Iterator[None]:
         err.print(f"error: {first}", markup=False)
         if rest and os.environ.get("PROVENANCE_DEBUG") == "1":
             err.print(rest, markup=False)
-        raise typer.Exit(1) from None
+        raise click.exceptions.Exit(1) from None
 
 
 def _with_spinner(message: str, work: Callable[[Callable[[str], None]], T]) -> T:
@@ -99,20 +97,26 @@ def _table(info: neo4j_server.ServerInfo) -> Table:
     return table
 
 
+@home_option
+@option(
+    "--bolt-port", "bolt_port", type=int, min=1, max=65535, help="Bolt port (default: picked once)."
+)
+@option(
+    "--http-port", "http_port", type=int, min=1, max=65535, help="HTTP port (default: picked once)."
+)
+@option(
+    "--timeout",
+    "timeout",
+    type=float,
+    min=1,
+    default=180.0,
+    help="Seconds to wait for the server once launched.",
+)
 def start(
-    home: HomeOpt = None,
-    bolt_port: Annotated[
-        int | None,
-        typer.Option("--bolt-port", min=1, max=65535, help="Bolt port (default: picked once)."),
-    ] = None,
-    http_port: Annotated[
-        int | None,
-        typer.Option("--http-port", min=1, max=65535, help="HTTP port (default: picked once)."),
-    ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", min=1, help="Seconds to wait for the server once launched."),
-    ] = 180.0,
+    home: Path | None = None,
+    bolt_port: int | None = None,
+    http_port: int | None = None,
+    timeout: float = 180.0,
 ) -> None:
     """Start the server (downloading it once), or reuse the running one; prints the store URI.
 
@@ -136,12 +140,9 @@ def start(
     sys.stdout.write(info.uri + "\n")
 
 
-def stop(
-    home: HomeOpt = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds before SIGKILL.")
-    ] = 60.0,
-) -> None:
+@home_option
+@option("--timeout", "timeout", type=float, min=1, default=60.0, help="Seconds before SIGKILL.")
+def stop(home: Path | None = None, timeout: float = 60.0) -> None:
     """Stop the server if it runs."""
     from provenance import neo4j_server
 
@@ -156,7 +157,9 @@ def stop(
         out.print("Neo4j is not running", markup=False)
 
 
-def status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+@home_option
+@json_option
+def status(home: Path | None = None, as_json: bool = False) -> None:
     """Say whether the server runs, where, and how to log in."""
     from provenance import neo4j_server
 
@@ -174,7 +177,7 @@ def status(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     out.print(f"store URI: {info.uri}", markup=False)
 
 
-neo4j_app = typer_app(
+neo4j_app = group(
     "Run a local Neo4j 5.26 Community server (Bolt + Neo4j Browser on 127.0.0.1, random"
     " password) provisioned from Maven Central; no Docker needed.",
     [("start", start), ("stop", stop), ("status", status)],

@@ -27,20 +27,19 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 from provenance.cli.common import (
-    DepthOpt,
-    IdArg,
-    JsonOpt,
-    StoreOpt,
+    argument,
+    depth_option,
     emit,
     err_console,
+    id_argument,
+    json_option,
     opened_store,
     out_console,
     print_json,
+    store_option,
 )
 
 if TYPE_CHECKING:
@@ -50,18 +49,16 @@ if TYPE_CHECKING:
 
 __all__ = ["columns_cmd", "ingest_cmd"]
 
-SourceArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="FILE|DIR|-",
-        help="OpenLineage events, one JSON object per line (the client's FileTransport "
-        "output); a directory: every file in it, by name; -: standard input.",
-    ),
-]
-ColumnArg = Annotated[str, typer.Argument(metavar="COLUMN", help="The column (field) name.")]
 
-
-def ingest_cmd(source: SourceArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+@argument(
+    "source",
+    metavar="FILE|DIR|-",
+    help="OpenLineage events, one JSON object per line (the client's FileTransport "
+    "output); a directory: every file in it, by name; -: standard input.",
+)
+@store_option
+@json_option
+def ingest_cmd(source: str, store: str | None = None, as_json: bool = False) -> None:
     """Load OpenLineage events into the store.
 
     RunEvents, DatasetEvents and JobEvents, as JSON lines (a file, a directory or -).
@@ -136,12 +133,17 @@ def _render(answer: ColumnLineage) -> Table:
     return table
 
 
+@id_argument
+@argument("column", metavar="COLUMN", help="The column (field) name.")
+@depth_option
+@store_option
+@json_option
 def columns_cmd(
-    node_id: IdArg,
-    column: ColumnArg,
-    depth: DepthOpt = None,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
+    node_id: str,
+    column: str,
+    depth: int | None = None,
+    store: str | None = None,
+    as_json: bool = False,
 ) -> None:
     """Which source columns feed a column of a dataset version.
 

@@ -17,17 +17,27 @@ Example:
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
 
-import typer
+import click
 
-from provenance.cli.common import IdArg, JsonOpt, StoreOpt, emit, opened_store
+from provenance.cli.common import (
+    argument,
+    emit,
+    id_argument,
+    json_option,
+    opened_store,
+    option,
+    store_option,
+)
 from provenance.errors import ProvenanceError
 
 __all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_cmd"]
 
 
-def verify_cmd(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+@id_argument
+@store_option
+@json_option
+def verify_cmd(node_id: str, store: str | None = None, as_json: bool = False) -> None:
     """Can this be reproduced? Exact, seeded or unreproducible.
 
     Checks the whole ancestry: inputs and model weights still where their uri points (digest
@@ -42,13 +52,10 @@ def verify_cmd(node_id: IdArg, store: StoreOpt = None, as_json: JsonOpt = False)
     emit(report, as_json, render_verify)
 
 
-def replay_cmd(
-    transform_id: Annotated[
-        str, typer.Argument(metavar="TRANSFORM_ID", help="Transform id or unique prefix.")
-    ],
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
+@argument("transform_id", metavar="TRANSFORM_ID", help="Transform id or unique prefix.")
+@store_option
+@json_option
+def replay_cmd(transform_id: str, store: str | None = None, as_json: bool = False) -> None:
     """Re-run a recorded Python transform; compare its outputs.
 
     Uses the recorded inputs, hyperparameters and seed state. Exits 0 on a match, 1 otherwise
@@ -61,15 +68,20 @@ def replay_cmd(
         report = replay(reader.store, reader.resolve(transform_id))
     emit(report, as_json, render_replay)
     if not report.matched:
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
+@argument("train_id", metavar="TRAIN_ID", help="Training artifact.")
+@argument("test_id", metavar="TEST_ID", help="Test artifact.")
+@option("--examples", "examples", type=int, min=0, default=5, help="Examples to list.")
+@store_option
+@json_option
 def contamination_cmd(
-    train_id: Annotated[str, typer.Argument(metavar="TRAIN_ID", help="Training artifact.")],
-    test_id: Annotated[str, typer.Argument(metavar="TEST_ID", help="Test artifact.")],
-    examples: Annotated[int, typer.Option("--examples", min=0, help="Examples to list.")] = 5,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
+    train_id: str,
+    test_id: str,
+    examples: int = 5,
+    store: str | None = None,
+    as_json: bool = False,
 ) -> None:
     """Leakage between a training and a test artifact.
 
@@ -87,19 +99,17 @@ def contamination_cmd(
     emit(report, as_json, render_contamination)
 
 
+@argument("a_id", metavar="A_ID", required=False, help="Reference artifact.")
+@argument("b_id", metavar="B_ID", required=False, help="Compared artifact.")
+@option("--name", "-n", "name", help="Instead of two ids: every version of this data set.")
+@store_option
+@json_option
 def drift_cmd(
-    a_id: Annotated[
-        str | None, typer.Argument(metavar="A_ID", help="Reference artifact.", show_default=False)
-    ] = None,
-    b_id: Annotated[
-        str | None, typer.Argument(metavar="B_ID", help="Compared artifact.", show_default=False)
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", "-n", help="Instead of two ids: every version of this data set."),
-    ] = None,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
+    a_id: str | None = None,
+    b_id: str | None = None,
+    name: str | None = None,
+    store: str | None = None,
+    as_json: bool = False,
 ) -> None:
     """Per-feature drift of B against A, flagged.
 
@@ -136,12 +146,18 @@ class CostByChoice(StrEnum):
     model = "model"
 
 
+@option(
+    "--by",
+    "-b",
+    "by",
+    choices=CostByChoice,
+    default=CostByChoice.source,
+    help="Group by source, team, experiment or model.",
+)
+@store_option
+@json_option
 def cost_cmd(
-    by: Annotated[
-        CostByChoice, typer.Option("--by", "-b", help="Group by source, team, experiment or model.")
-    ] = CostByChoice.source,
-    store: StoreOpt = None,
-    as_json: JsonOpt = False,
+    by: CostByChoice = CostByChoice.source, store: str | None = None, as_json: bool = False
 ) -> None:
     """Roll up recorded costs by source, team, experiment, model.
 

@@ -5,9 +5,9 @@ post to ``http://HOST:PORT/api/v1/lineage``), prints the URL it listens on, and 
 interrupted. ``--port 0`` takes a free port (the printed URL says which).
 
 Example:
-    >>> from typer.testing import CliRunner
-    >>> from provenance.cli.common import typer_app
-    >>> cli = typer_app("Serve.", [("serve", serve), ("noop", lambda: None)])
+    >>> from click.testing import CliRunner
+    >>> from provenance.cli.common import group
+    >>> cli = group("Serve.", [("serve", serve), ("noop", lambda: None)])
     >>> "--api-key" in CliRunner().invoke(cli, ["serve", "--help"]).output
     True
 """
@@ -15,11 +15,8 @@ Example:
 from __future__ import annotations
 
 import socket
-from typing import Annotated
 
-import typer
-
-from provenance.cli.common import StoreOpt, err_console, out_console
+from provenance.cli.common import err_console, option, out_console, store_option
 from provenance.errors import ProvenanceError
 
 __all__ = ["API_KEY_ENV", "bind", "serve"]
@@ -54,31 +51,43 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+@store_option
+@option(
+    "--host",
+    "host",
+    default="127.0.0.1",
+    help="Address to listen on (0.0.0.0: every interface).",
+)
+@option(
+    "--port", "-p", "port", type=int, min=0, max=65535, default=5000, help="Port (0: any free one)."
+)
+@option(
+    "--api-key",
+    "api_key",
+    envvar=API_KEY_ENV,
+    help="Require `Authorization: Bearer KEY` on every /api/v1 request.",
+)
+@option(
+    "--max-body-mib",
+    "max_body_mib",
+    type=float,
+    min=0.001,
+    default=16.0,
+    help="Largest request body taken, in MiB.",
+)
+@option(
+    "--log-level",
+    "log_level",
+    default="warning",
+    help="uvicorn's log level (info shows each request).",
+)
 def serve(
-    store: StoreOpt = None,
-    host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
-    ] = "127.0.0.1",
-    port: Annotated[
-        int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free one).")
-    ] = 5000,
-    api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key",
-            envvar=API_KEY_ENV,
-            show_envvar=True,
-            show_default=False,
-            help="Require `Authorization: Bearer KEY` on every /api/v1 request.",
-        ),
-    ] = None,
-    max_body_mib: Annotated[
-        float,
-        typer.Option("--max-body-mib", min=0.001, help="Largest request body taken, in MiB."),
-    ] = 16.0,
-    log_level: Annotated[
-        str, typer.Option("--log-level", help="uvicorn's log level (info shows each request).")
-    ] = "warning",
+    store: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    api_key: str | None = None,
+    max_body_mib: float = 16.0,
+    log_level: str = "warning",
 ) -> None:
     """Run the HTTP service: OpenLineage in, the graph out.
 

@@ -6,7 +6,7 @@ Mounted by the main CLI (:mod:`provenance.cli.app`) as the ``spool`` group. ``fl
 ran out), so a job can retry it.
 
 Example:
-    >>> from typer.testing import CliRunner
+    >>> from click.testing import CliRunner
     >>> CliRunner().invoke(spool_app, ["--help"]).exit_code
     0
 """
@@ -14,11 +14,11 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
+import click
 
-from provenance.cli.common import JsonOpt, StoreOpt, out_console, print_json, typer_app
+from provenance.cli.common import group, json_option, option, out_console, print_json, store_option
 from provenance.errors import StoreError
 
 if TYPE_CHECKING:
@@ -28,10 +28,14 @@ if TYPE_CHECKING:
 
 __all__ = ["flush", "spool_app", "status"]
 
-TimeoutOpt = Annotated[
-    float,
-    typer.Option("--timeout", min=0, help="Stop sending after this many seconds."),
-]
+timeout_option = option(
+    "--timeout",
+    "timeout",
+    type=float,
+    min=0,
+    default=60.0,
+    help="Stop sending after this many seconds.",
+)
 
 
 def _store_uri(store: str | None) -> str | None:
@@ -65,7 +69,9 @@ def _status_table(statuses: list[SpoolStatus]) -> Table:
     return table
 
 
-def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+@store_option
+@json_option
+def status(store: str | None = None, as_json: bool = False) -> None:
     """Show what is spooled: runs waiting to be sent, since when, rejected records.
 
     Also the running processes that hold a journal. Without --store (or $PROVENANCE_STORE):
@@ -105,7 +111,10 @@ def _report_line(report: FlushReport) -> str:
     return ", ".join(parts)
 
 
-def flush(store: StoreOpt = None, timeout: TimeoutOpt = 60.0, as_json: JsonOpt = False) -> None:
+@store_option
+@timeout_option
+@json_option
+def flush(store: str | None = None, timeout: float = 60.0, as_json: bool = False) -> None:
     """Send every run spooled for a store now, oldest first; exit 1 if some are left.
 
     The store's URI, with its password, comes from --store or $PROVENANCE_STORE. Runs held
@@ -126,10 +135,10 @@ def flush(store: StoreOpt = None, timeout: TimeoutOpt = 60.0, as_json: JsonOpt =
     else:
         out_console(soft_wrap=True).print(_report_line(report), markup=False)
     if report.pending or report.error:
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
-spool_app = typer_app(
+spool_app = group(
     "The durable local spool of runs bound for a Neo4j store: see what waits, send it now.",
     [("status", status), ("flush", flush)],
 )
