@@ -5,7 +5,11 @@
 # Needs Python 3.11+. The tests start a real Neo4j 5.26 (Java 17; Maven is fetched from Maven
 # Central when missing) and drive Neo4j Browser in headless Chromium; when Java or Chromium is
 # missing and this runs as root on Debian/Ubuntu, they are installed with apt-get.
-# With CI=true a Neo4j that cannot start, or a skipped Neo4j test, fails the run.
+# The model frameworks are installed too (extras torch, hf, keras: torch, transformers and
+# Keras 3, which the tests run on its torch backend): from PyPI, about 3 GB with torch's CUDA
+# libraries, 1.5 min from scratch.
+# With CI=true any skipped test fails the run (tests/conftest.py), as does a Neo4j that
+# cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -28,7 +32,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/python -m pip install --quiet -e '.[dev,torch,hf,keras]'
 echo "== ruff"; .venv/bin/ruff check provenance tests bench && .venv/bin/ruff format --check provenance tests bench
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"

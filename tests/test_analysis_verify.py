@@ -248,7 +248,7 @@ t.close()
 
 
 def test_plain_script_outside_git_is_verified_by_path_and_digest(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A plain script in a directory outside any git repository: recorded by its absolute
     path and source digest; verifiable while the file still has that digest, `changed`
@@ -260,8 +260,10 @@ def test_plain_script_outside_git_is_verified_by_path_and_digest(
 
     work = tmp_path / "job"
     work.mkdir()
-    if git_state(work) is not None:
-        pytest.skip("the temporary directory is inside a git repository")
+    # Outside any repository even where the temporary directory is inside one: git looks no
+    # further up than tmp_path (the script's process inherits this too).
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert git_state(work) is None
     script = work / "train.py"
     script.write_text(_PLAIN_SCRIPT)
     (work / "raw.txt").write_text("raw data")

@@ -261,7 +261,6 @@ def test_undigestible_input_is_a_warning_once(
 
 # --- enabling, disabling, restoring --------------------------------------------------------------
 def test_disable_restores_every_original(tracker: Tracker) -> None:
-    pytest.importorskip("sklearn")
     AL._INTEGRATIONS["sklearn"].install()  # import every estimator module first...
     AL._INTEGRATIONS["sklearn"].uninstall()
     before = snapshot()  # ...so the snapshot covers every class autologging patches
@@ -314,7 +313,6 @@ def test_context_managers_restore_the_previous_state(tmp_path: Path) -> None:
         assert [tr.name for tr in transforms(b)] == ["2.csv"]
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 def test_child_processes_record_nothing(tracker: Tracker, tmp_path: Path) -> None:
     provenance.autolog(tracker, sklearn=False)
     df = pd.DataFrame({"x": [1]})
@@ -397,7 +395,8 @@ def test_user_exceptions_pass_through_unchanged(tracker: Tracker, tmp_path: Path
 # --- scikit-learn --------------------------------------------------------------------------------
 @pytest.fixture
 def data() -> tuple[Any, Any]:
-    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn import datasets
+
     X, y = datasets.make_classification(n_samples=120, n_features=5, random_state=0)
     return X, y
 
@@ -470,7 +469,6 @@ def test_fit_transform_and_predict_proba_are_single_runs(
 
 
 def test_model_trained_on_a_csv_reaches_it(tracker: Tracker, raw_csv: Path) -> None:
-    pytest.importorskip("sklearn")
     from sklearn.linear_model import LogisticRegression
 
     with provenance.autolog(tracker):
@@ -527,39 +525,42 @@ def test_sklearn_recording_failure_keeps_results(
     assert any("cannot hash today" in r.getMessage() for r in caplog.records)
 
 
-def test_model_identity_without_a_canonical_digest(
-    tracker: Tracker, data: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where estimators cannot be digested, the model is class + params + fitting run, and
-    predictions still lead back to the fit that made it."""
+def _locked_logistic_regression() -> type:
+    """A LogisticRegression whose fitted state holds a lock: a value with no canonical form,
+    so the estimator has no canonical digest (for real, whatever the digest code's imports)."""
+    import threading
+
     from sklearn.linear_model import LogisticRegression
 
-    import provenance.tracker as tracker_module
+    class LockedLogisticRegression(LogisticRegression):  # type: ignore[misc]
+        def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+            super().fit(X, y, sample_weight=sample_weight)
+            self.lock_ = threading.Lock()
+            return self
 
-    real = tracker_module.digest_object
+    return LockedLogisticRegression
 
-    def no_estimators(obj: Any, **kwargs: Any) -> Any:
-        if type(obj).__module__.startswith("sklearn."):
-            raise UnsupportedTypeError("estimators not supported here")
-        return real(obj, **kwargs)
 
-    monkeypatch.setattr(tracker_module, "digest_object", no_estimators)
-    try:
-        tracker.log_artifact(LogisticRegression(), name="probe")
-    except UnsupportedTypeError:
-        pass
-    else:
-        pytest.skip("estimator digests do not go through provenance.tracker.digest_object")
+def test_model_identity_without_a_canonical_digest(tracker: Tracker, data: tuple[Any, Any]) -> None:
+    """Where estimators cannot be digested, the model is class + params + fitting run, and
+    predictions still lead back to the fit that made it."""
+    locked = _locked_logistic_regression()
     X, y = data
+    # The premise, checked: no canonical digest (a failure here, never a skip).
+    with pytest.raises(UnsupportedTypeError, match="lock"):
+        digest_object(locked().fit(X, y))
+    with pytest.raises(UnsupportedTypeError, match="lock"):
+        tracker.log_artifact(locked().fit(X, y), name="probe")
     with provenance.autolog(tracker):
-        clf = LogisticRegression(C=0.5).fit(X, y)
+        clf = locked(C=0.5).fit(X, y)
         clf.predict(X)
-    fit = only(tracker, "fit LogisticRegression")
+    fit = only(tracker, "fit LockedLogisticRegression")
     model = tracker.get(edges(tracker, fit, "PRODUCED")["model"])
     assert isinstance(model, Model) and model.framework == "sklearn"
-    assert model.metadata["estimator_class"].endswith("LogisticRegression")
+    assert model.metadata["estimator_class"].endswith(".LockedLogisticRegression")
     assert "fitting run" in model.metadata["model_identity"]
-    assert only(tracker, "predict LogisticRegression").model_id == model.id
+    assert "no canonical digest" in model.metadata["model_identity"]
+    assert only(tracker, "predict LockedLogisticRegression").model_id == model.id
 
 
 def test_classes_defined_later_are_wrapped_on_the_next_call(

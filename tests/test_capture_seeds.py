@@ -413,9 +413,11 @@ def test_reproducible_decorator_with_arguments() -> None:
     assert double.lineage_metadata()["reproducibility"] == "exact"
 
 
-# --- torch (only where it is installed) ---------------------------------------------------
+# --- torch (the torch extra; ./scripts/test.sh installs it) -----------------------------------
 def test_torch_cpu_seeding_capture_and_restore() -> None:
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="torch is not installed: pip install -e '.[torch]' (./scripts/test.sh)"
+    )
     with isolated_rng(5) as s:
         a = torch.rand(4)
     with isolated_rng(5):

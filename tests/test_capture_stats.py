@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -175,7 +174,9 @@ def test_rebin_histogram() -> None:
         rebin_histogram([0, 1], [1, 2], [0, 1])
 
 
-def test_a_million_rows_is_fast() -> None:
+def test_a_million_rows() -> None:
+    """Stats of a million rows in four dtypes (how long they take against pandas's own
+    ``describe``: bench/bench_claims.py)."""
     n = 1_000_000
     rng = np.random.default_rng(1)
     df = pd.DataFrame(
@@ -186,8 +187,6 @@ def test_a_million_rows_is_fast() -> None:
             "b": rng.random(n) < 0.3,
         }
     )
-    start = time.perf_counter()
     s = feature_stats(df)
-    elapsed = time.perf_counter() - start
     assert s["row_count"] == n and s["columns"]["s"]["cardinality"] == 500
-    assert elapsed < 10, elapsed  # ~0.2 s here
+    assert s["columns"]["i"]["cardinality"] == df["i"].nunique()

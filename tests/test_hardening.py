@@ -115,8 +115,8 @@ def _listening(pid: int) -> Iterator[tuple[str, int]]:
 
 
 @pytest.mark.neo4j
-@pytest.mark.skipif(not Path("/proc/self/net/tcp").exists(), reason="needs Linux /proc")
 def test_live_neo4j_listens_on_loopback_only(local_neo4j: ServerInfo) -> None:
+    assert Path("/proc/self/net/tcp").exists(), "reads the listening sockets from Linux /proc"
     sockets = sorted(_listening(local_neo4j.pid))
     assert {port for _, port in sockets} == {local_neo4j.bolt_port, local_neo4j.http_port}
     for address, _ in sockets:

@@ -113,7 +113,9 @@ def test_state_dict_validation() -> None:
 
 
 def test_torch_tensors_and_modules() -> None:
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip(
+        "torch", reason="torch is not installed: pip install -e '.[torch]' (./scripts/test.sh)"
+    )
     t = torch.arange(6, dtype=torch.float32).reshape(2, 3)
     assert digest_array(t) == digest_array(t.numpy())
     assert digest_array(t.T) == digest_array(np.ascontiguousarray(t.numpy().T))

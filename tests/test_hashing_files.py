@@ -136,8 +136,9 @@ def test_directory_and_fifo_are_not_files(tmp_path: Path) -> None:
         digest_file(fifo)  # refused at once, not blocked waiting for a writer
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_permission_denied_names_the_path(tmp_path: Path) -> None:
+def test_permission_denied_names_the_path(tmp_path: Path, file_modes_enforced: bool) -> None:
+    """A file its owner may not read (as root, which reads it anyway, simulated from its
+    mode: tests/conftest.py's ``file_modes_enforced``)."""
     p = tmp_path / "secret.bin"
     p.write_bytes(b"x")
     p.chmod(0)
@@ -154,3 +155,15 @@ def test_symlink_to_file_is_followed(tmp_path: Path) -> None:
     link = tmp_path / "link.bin"
     link.symlink_to(p)
     assert digest_file(link) == digest_file(p)
+
+
+def test_a_tests_digest_cache_is_its_own(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """tests/conftest.py gives each test a digest cache in the session's temporary directory:
+    a test never reads or fills the user's ``~/.cache/provenance``."""
+    from provenance.hashing import DigestCache, default_cache_dir
+
+    base = tmp_path_factory.getbasetemp()
+    assert default_cache_dir().is_relative_to(base)
+    with DigestCache() as cache:
+        assert cache.path.is_relative_to(base)
+        assert not cache.path.is_relative_to(Path.home() / ".cache")

@@ -1,8 +1,10 @@
 """Models logged directly: canonical digests per framework, saving and re-loading, and what
 verify / replay / load_artifact do with saved models (embedded store only).
 
-Frameworks not installed skip cleanly (``pytest.importorskip``); scikit-learn, skops,
-LightGBM, XGBoost (``xgboost-cpu``) and safetensors are in the ``dev`` extra.
+scikit-learn, skops, LightGBM, XGBoost (``xgboost-cpu``) and safetensors are in the ``dev``
+extra: imported outright. torch, transformers and Keras (on its torch backend, set by
+tests/conftest.py) are the ``torch``, ``hf`` and ``keras`` extras, which ``./scripts/test.sh``
+installs; where they are missing their tests skip, which fails the session with ``CI=true``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ import warnings
 from pathlib import Path
 from typing import Any, get_args
 
+import lightgbm as lgb
 import numpy as np
 import pytest
+import sklearn
+import xgboost as xgb
+from sklearn.cluster import KMeans
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from provenance import Tracker
 from provenance.analysis.artifacts import check_artifact, load_artifact
@@ -76,29 +86,6 @@ def test_unsupported_type_names_what_is_supported(tracker: Tracker) -> None:
 
 
 # --- scikit-learn ----------------------------------------------------------------------------
-try:
-    import sklearn
-    from sklearn.cluster import KMeans
-    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-except ImportError:  # the sklearn tests skip; the others still run
-    sklearn = None
-
-needs_sklearn = pytest.mark.skipif(sklearn is None, reason="scikit-learn is not installed")
-
-
-def has(module: str) -> bool:
-    """Whether ``module`` can be imported (an optional framework)."""
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-@needs_sklearn
 def test_sklearn_digest_stable_and_sensitive() -> None:
     x, y = data()
 
@@ -119,7 +106,6 @@ def test_sklearn_digest_stable_and_sensitive() -> None:
     assert a.architecture_hash == digest_model(other_data).architecture_hash
 
 
-@needs_sklearn
 def test_sklearn_fitted_coefficients_enter_the_digest() -> None:
     x, y = data()
     clf = LogisticRegression().fit(x, y)
@@ -130,7 +116,6 @@ def test_sklearn_fitted_coefficients_enter_the_digest() -> None:
     assert digest_model(clf).digest != before
 
 
-@needs_sklearn
 def test_sklearn_private_fitted_state_enters_the_digest() -> None:
     # HistGradientBoosting keeps its trees in the private `_predictors`: they must count.
     x, y = data()
@@ -140,7 +125,6 @@ def test_sklearn_private_fitted_state_enters_the_digest() -> None:
     assert digest_model(hgb).digest != before
 
 
-@needs_sklearn
 def test_sklearn_machine_thread_count_does_not_enter_the_digest() -> None:
     x, _ = data()
     km = KMeans(n_clusters=2, n_init=1, random_state=0).fit(x)
@@ -149,7 +133,6 @@ def test_sklearn_machine_thread_count_does_not_enter_the_digest() -> None:
     assert digest_model(km).digest == before
 
 
-@needs_sklearn
 def test_sparse_frames_and_opaque_values_in_the_state() -> None:
     import threading
 
@@ -173,7 +156,6 @@ def test_sparse_frames_and_opaque_values_in_the_state() -> None:
         digest_model(clf)
 
 
-@needs_sklearn
 def test_pipeline_digest_follows_its_steps() -> None:
     x, y = data()
     p1 = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(x, y)
@@ -194,7 +176,6 @@ print(digest_model(RandomForestClassifier(n_estimators=4, random_state=0).fit(x,
 """
 
 
-@needs_sklearn
 def test_sklearn_digest_is_the_same_in_other_processes() -> None:
     root = Path(__file__).resolve().parents[1]
     digests = set()
@@ -216,9 +197,7 @@ def test_sklearn_digest_is_the_same_in_other_processes() -> None:
     assert digests == {here}
 
 
-@needs_sklearn
 def test_log_model_save_reload_same_digest_and_predictions(tracker: Tracker) -> None:
-    pytest.importorskip("skops")
     x, y = data()
     clf = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=5, random_state=0))
     clf.fit(x, y)
@@ -240,9 +219,7 @@ def test_log_model_save_reload_same_digest_and_predictions(tracker: Tracker) -> 
     assert again.uri == m.uri
 
 
-@needs_sklearn
 def test_log_model_at_a_given_uri(tracker: Tracker, tmp_path: Path) -> None:
-    pytest.importorskip("skops")
     x, y = data()
     clf = LogisticRegression().fit(x, y)
     m = tracker.log_model(clf, name="clf v1", uri=f"{tmp_path}/out/")
@@ -251,9 +228,7 @@ def test_log_model_at_a_given_uri(tracker: Tracker, tmp_path: Path) -> None:
     assert uri_to_path(m2.uri or "") == tmp_path / "c2.skops"
 
 
-@needs_sklearn
 def test_skops_refuses_types_the_file_did_not_have(tracker: Tracker) -> None:
-    pytest.importorskip("skops")
     import skops.io as sio
 
     x, y = data()
@@ -268,9 +243,7 @@ def test_skops_refuses_types_the_file_did_not_have(tracker: Tracker) -> None:
     assert check.status == "changed" and "cannot be re-loaded" in check.detail
 
 
-@needs_sklearn
 def test_check_artifact_of_saved_models(tracker: Tracker) -> None:
-    pytest.importorskip("skops")
     import skops.io as sio
 
     x, y = data()
@@ -292,7 +265,6 @@ def test_check_artifact_of_saved_models(tracker: Tracker) -> None:
     assert unsaved.uri is None and check_artifact(unsaved).status == "not_retrievable"
 
 
-@needs_sklearn
 def test_run_output_and_inputs_take_model_objects(tracker: Tracker) -> None:
     x, y = data()
     xs = tracker.log_artifact(x, name="x")
@@ -313,9 +285,7 @@ def test_run_output_and_inputs_take_model_objects(tracker: Tracker) -> None:
     assert any(e.target == out.id and e.role == "model" for e in edges)
 
 
-@needs_sklearn
 def test_verify_finds_saved_weights(tracker: Tracker, tmp_path: Path) -> None:
-    pytest.importorskip("skops")
     import json as _json
 
     x, y = data()
@@ -355,9 +325,7 @@ def predict(model: Any, features: Path) -> Any:
     return model.predict_proba(np.load(features)[:, :-1])
 
 
-@needs_sklearn
 def test_replay_retrains_and_reloads_saved_models(tmp_path: Path) -> None:
-    pytest.importorskip("skops")
     REPLAY.store = SQLiteStore(tmp_path / "l.sqlite")
     x, y = data()
     np.save(tmp_path / "f.npy", np.column_stack([x, y]))
@@ -376,7 +344,6 @@ def test_replay_retrains_and_reloads_saved_models(tmp_path: Path) -> None:
     assert set(r.inputs) == {"model", "features"}
 
 
-@needs_sklearn
 def test_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch, tracker: Tracker) -> None:
     x, y = data()
     monkeypatch.setitem(sys.modules, "skops.io", None)  # import skops.io -> ImportError
@@ -386,7 +353,6 @@ def test_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch, tracker: Tracke
     assert tracker.store.counts().get("Model", 0) == 0
 
 
-@needs_sklearn
 def test_model_framework_of_non_models() -> None:
     assert model_framework(np.zeros(3)) is None
     assert model_framework({"w": np.zeros(3)}) is None  # a state dict is not a framework's
@@ -395,7 +361,6 @@ def test_model_framework_of_non_models() -> None:
 
 # --- XGBoost ---------------------------------------------------------------------------------
 def test_xgboost_booster_and_estimator(tracker: Tracker, tmp_path: Path) -> None:
-    xgb = pytest.importorskip("xgboost")
     x, y = data()
 
     def booster(rounds: int = 3) -> Any:
@@ -416,9 +381,7 @@ def test_xgboost_booster_and_estimator(tracker: Tracker, tmp_path: Path) -> None
     assert check_artifact(m).status == "available"
 
 
-@needs_sklearn
 def test_xgboost_sklearn_estimator(tracker: Tracker) -> None:
-    xgb = pytest.importorskip("xgboost")
     x, y = data()
     clf = xgb.XGBClassifier(n_estimators=3, max_depth=2, random_state=0).fit(x, y)
     assert model_framework(clf) == "xgboost"
@@ -428,16 +391,14 @@ def test_xgboost_sklearn_estimator(tracker: Tracker) -> None:
             xgb.XGBClassifier(n_estimators=3, max_depth=2, random_state=0).fit(x, y)
         ).digest
     )
-    if has("skops"):
-        mc = tracker.log_model(clf, name="xgb-clf", save=True)
-        assert mc.metadata["saved"]["format"] == "skops"
-        back = load_saved(mc, uri_to_path(mc.uri or ""))
-        np.testing.assert_array_equal(back.predict_proba(x), clf.predict_proba(x))
+    mc = tracker.log_model(clf, name="xgb-clf", save=True)
+    assert mc.metadata["saved"]["format"] == "skops"
+    back = load_saved(mc, uri_to_path(mc.uri or ""))
+    np.testing.assert_array_equal(back.predict_proba(x), clf.predict_proba(x))
 
 
 # --- LightGBM --------------------------------------------------------------------------------
 def test_lightgbm_booster_and_estimator(tracker: Tracker) -> None:
-    lgb = pytest.importorskip("lightgbm")
     x, y = data()
     params = {"verbose": -1, "num_leaves": 4, "seed": 0, "num_threads": 1}
 
@@ -457,22 +418,18 @@ def test_lightgbm_booster_and_estimator(tracker: Tracker) -> None:
     np.testing.assert_allclose(back.predict(x), b.predict(x))
 
 
-@needs_sklearn
 def test_lightgbm_sklearn_estimator(tracker: Tracker) -> None:
-    lgb = pytest.importorskip("lightgbm")
     x, y = data()
     clf = lgb.LGBMClassifier(n_estimators=3, num_leaves=4, verbose=-1, random_state=0).fit(x, y)
     assert model_framework(clf) == "lightgbm"
-    if has("skops"):
-        mc = tracker.log_model(clf, name="lgb-clf", save=True)
-        back = load_saved(mc, uri_to_path(mc.uri or ""))
-        assert digest_model(back).digest == mc.id
-        np.testing.assert_allclose(back.predict_proba(x), clf.predict_proba(x))
+    mc = tracker.log_model(clf, name="lgb-clf", save=True)
+    back = load_saved(mc, uri_to_path(mc.uri or ""))
+    assert digest_model(back).digest == mc.id
+    np.testing.assert_allclose(back.predict_proba(x), clf.predict_proba(x))
 
 
 # --- state dicts in safetensors (numpy; torch below) ----------------------------------------
 def test_numpy_state_dict_safetensors_round_trip(tracker: Tracker) -> None:
-    pytest.importorskip("safetensors")
     rng = np.random.default_rng(0)
     sd = {"fc.weight": rng.normal(size=(3, 4)).astype(np.float32), "fc.bias": np.zeros(3)}
     m = tracker.log_model(sd, name="weights", save=True)
@@ -497,10 +454,16 @@ def test_numpy_state_dict_safetensors_round_trip(tracker: Tracker) -> None:
     assert check_artifact(m2).status == "changed"
 
 
-# --- torch, Hugging Face, Keras: tested where installed --------------------------------------
+# --- torch, Hugging Face, Keras: the torch, hf and keras extras (./scripts/test.sh) ----------
+def _framework(name: str, extra: str) -> Any:
+    """``import name``, or skip naming the extra (a skip fails the session with CI=true)."""
+    return pytest.importorskip(
+        name, reason=f"{name} is not installed: pip install -e '.[{extra}]' (./scripts/test.sh)"
+    )
+
+
 def test_torch_module_save_into_module(tracker: Tracker) -> None:
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("safetensors")
+    torch = _framework("torch", "torch")
     from provenance.hashing import architecture_hash
 
     torch.manual_seed(0)
@@ -518,8 +481,8 @@ def test_torch_module_save_into_module(tracker: Tracker) -> None:
 
 
 def test_transformers_model(tracker: Tracker) -> None:
-    pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    _framework("torch", "hf")
+    transformers = _framework("transformers", "hf")
     config = transformers.BertConfig(
         vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
         intermediate_size=16, max_position_embeddings=16,
@@ -536,7 +499,7 @@ def test_transformers_model(tracker: Tracker) -> None:
 
 
 def test_keras_model(tracker: Tracker) -> None:
-    keras = pytest.importorskip("keras")
+    keras = _framework("keras", "keras")
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     d = digest_model(model)
     assert d.framework == "keras"
@@ -545,7 +508,6 @@ def test_keras_model(tracker: Tracker) -> None:
     assert digest_model(back).digest == m.id
 
 
-@needs_sklearn
 def test_model_details_are_json(tracker: Tracker) -> None:
     x, y = data()
     info = digest_object(make_pipeline(StandardScaler(), LogisticRegression()).fit(x, y))

@@ -1,7 +1,10 @@
 """The local Neo4j server (provenance.neo4j_server) and its CLI, against a real server.
 
-The ``neo4j``-marked tests use the shared local server (``local_neo4j``, started if needed and
-left as found); ``test_lifecycle_in_fresh_home`` provisions a second, throwaway one.
+The ``neo4j``-marked tests use the session's own local server (``local_neo4j``, started for
+the session and stopped at its end); ``test_lifecycle_in_fresh_home`` provisions a second,
+throwaway one from Maven Central (marked ``maven``: it runs in CI on purpose). Also here: the
+session rules of tests/conftest.py (skips fail the session with CI=true, the per-test timeout,
+a Neo4j that is not the session's own is never wiped), each run in a pytest of its own.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def busy_port() -> Iterator[int]:
 
 
 def _cli_main(args: list[str]) -> tuple[int, str, str]:
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from provenance.cli.neo4j import neo4j_app
 
@@ -109,20 +112,35 @@ def test_status_of_an_unknown_home(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["running"] is False
 
 
-def _run_pytest_with_our_conftest(tmp_path: Path, test_body: str, ci: bool) -> tuple[int, str]:
+def _run_pytest_with_our_conftest(
+    tmp_path: Path,
+    test_body: str,
+    ci: bool,
+    *args: str,
+    env: dict[str, str] | None = None,
+    files: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> tuple[int, str]:
+    """Run ``test_body`` (and ``files``) in a pytest of its own with tests/conftest.py."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "conftest.py").write_text((REPO_ROOT / "tests" / "conftest.py").read_text())
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    neo4j: needs Neo4j\n")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nmarkers =\n    neo4j: needs Neo4j\n    slow: slow\n"
+    )
     (tmp_path / "test_x.py").write_text("import pytest\n\n" + test_body)
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    for name, text in (files or {}).items():
+        (tmp_path / name).write_text(text)
+    environ = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    environ |= env or {}
     if ci:
-        env["CI"] = "true"
+        environ["CI"] = "true"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
         cwd=tmp_path,
-        env=env,
+        env=environ,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -150,6 +168,67 @@ def test_summary_counts_neo4j_tests_that_ran(tmp_path: Path) -> None:
     body = "@pytest.mark.neo4j\ndef test_a():\n    pass\n\n\ndef test_b():\n    pass\n"
     code, out = _run_pytest_with_our_conftest(tmp_path, body, ci=True)
     assert code == 0 and "neo4j tests run: 1 (server: " in out, out
+    assert "skipped tests" not in out
+
+
+SKIPPING_TESTS = """
+@pytest.fixture
+def setup_that_did_not_take():
+    pytest.skip("the fixture gave up")
+
+
+@pytest.mark.skipif(True, reason="a skipif marker")
+def test_marked():
+    pass
+
+
+def test_skips_itself():
+    pytest.skip("skipped in the body")
+
+
+def test_fixture_skips(setup_that_did_not_take):
+    pass
+
+
+def test_plain():
+    pass
+"""
+SKIPPED_MODULE = 'import pytest\n\npytest.importorskip("no_such_module_here")\n'
+
+
+@pytest.mark.parametrize("ci", [False, True])
+def test_any_skipped_test_fails_the_session_in_ci(tmp_path: Path, ci: bool) -> None:
+    """Every kind of skip is listed with its reason; with CI=true any of them fails the run."""
+    code, out = _run_pytest_with_our_conftest(
+        tmp_path, SKIPPING_TESTS, ci, files={"test_y.py": SKIPPED_MODULE}
+    )
+    assert code == (1 if ci else 0), out
+    verdict = "this FAILS the session (CI=true)" if ci else "allowed outside CI"
+    assert f"skipped tests: 4 ({verdict})" in out, out
+    listed = {line.strip() for line in out.splitlines() if line.strip().startswith("SKIPPED test_")}
+    assert listed == {
+        "SKIPPED test_x.py::test_fixture_skips: the fixture gave up",
+        "SKIPPED test_x.py::test_marked: a skipif marker",
+        "SKIPPED test_x.py::test_skips_itself: skipped in the body",
+        "SKIPPED test_y.py: could not import 'no_such_module_here': No module named "
+        "'no_such_module_here'",
+    }, out
+    assert "1 passed, 4 skipped" in out
+
+
+def test_a_hanging_test_fails_at_the_timeout(tmp_path: Path) -> None:
+    """pytest-timeout with the suite's settings: a test that hangs fails; a ``slow`` one gets
+    longer (here the limits are scaled down: 2 s, and the conftest's 900 s for slow)."""
+    body = (
+        "import time\n\n\ndef test_hangs():\n    time.sleep(30)\n\n\n"
+        "@pytest.mark.slow\ndef test_slow():\n    time.sleep(3)\n"
+    )
+    code, out = _run_pytest_with_our_conftest(
+        tmp_path, body, False, "-o", "timeout=2", "-o", "timeout_func_only=true"
+    )
+    assert code == 1, out
+    assert "FAILED test_x.py::test_hangs - Failed: Timeout" in out, out
+    assert "1 failed, 1 passed" in out, out
 
 
 # --- against the shared local server ------------------------------------------------------
@@ -260,9 +339,114 @@ def test_session_fixture_and_clean(neo4j_clean: Any) -> None:
         assert count[0]["c"] == 0
 
 
+# --- a session wipes only a server of its own ----------------------------------------------
+WIPING_TEST = """
+@pytest.mark.neo4j
+def test_wipes(neo4j_clean):
+    pass
+"""
+
+
+#: Lineage data that is not this session's: an artifact, which the tests' wipe would delete.
+PROBE = "CREATE (:Artifact {id: 'blake3:' + $owner, name: 'probe', probe_of: $owner})"
+
+
+def _probes(server: ServerInfo) -> int:
+    with GraphDatabase.driver(server.bolt_uri, auth=(server.user, server.password)) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (p:Artifact) WHERE p.probe_of IS NOT NULL RETURN count(p) AS c"
+        )
+    return int(records[0]["c"])
+
+
+@pytest.mark.neo4j
+def test_a_given_server_holding_data_is_not_wiped(local_neo4j: ServerInfo, tmp_path: Path) -> None:
+    """``$NEO4J_URI`` naming a server that holds data (someone's): the session refuses it
+    (failing with CI=true) and the data stays; it wipes it only when told it may, and takes
+    an empty one as its own. (This session's own server stands in for someone's.)"""
+    env = {
+        "PROVENANCE_TEST_NEO4J": "env",
+        "NEO4J_URI": local_neo4j.bolt_uri,
+        "NEO4J_USER": local_neo4j.user,
+        "NEO4J_PASSWORD": local_neo4j.password,
+    }
+    with GraphDatabase.driver(
+        local_neo4j.bolt_uri, auth=(local_neo4j.user, local_neo4j.password)
+    ) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+        driver.execute_query(PROBE, owner="someone else")
+    try:
+        code, out = _run_pytest_with_our_conftest(tmp_path / "a", WIPING_TEST, True, env=env)
+        assert code == 1 and "holds data this test session did not write" in out, out
+        assert "PROVENANCE_TEST_NEO4J_WIPE=1" in out and _probes(local_neo4j) == 1
+        told = {**env, "PROVENANCE_TEST_NEO4J_WIPE": "1"}
+        code, out = _run_pytest_with_our_conftest(tmp_path / "b", WIPING_TEST, True, env=told)
+        assert code == 0 and _probes(local_neo4j) == 0, out
+        code, out = _run_pytest_with_our_conftest(tmp_path / "c", WIPING_TEST, True, env=env)
+        assert code == 0 and "neo4j tests run: 1" in out, out  # empty: the session's own
+    finally:
+        with GraphDatabase.driver(
+            local_neo4j.bolt_uri, auth=(local_neo4j.user, local_neo4j.password)
+        ) as driver:
+            driver.execute_query("MATCH (p:Artifact) WHERE p.probe_of IS NOT NULL DELETE p")
+
+
+OWN_SERVER_TEST = """
+import json, os
+from neo4j import GraphDatabase
+
+
+@pytest.mark.neo4j
+def test_own_server(neo4j_clean, local_neo4j):
+    with GraphDatabase.driver(neo4j_clean.uri, auth=neo4j_clean.auth) as driver:
+        records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS c")
+    report = {"nodes": records[0]["c"], "home": str(local_neo4j.home), "pid": local_neo4j.pid}
+    with open(os.environ["REPORT"], "w") as f:
+        json.dump(report, f)
+"""
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_each_session_has_a_server_of_its_own(
+    local_neo4j: ServerInfo, neo4j_jars: Path, tmp_path: Path
+) -> None:
+    """A second pytest session on this machine (as in another terminal) starts its own local
+    server beside this session's, wipes that one only, and stops and deletes it at its end."""
+    from provenance.neo4j_server.process import _alive
+
+    with GraphDatabase.driver(
+        local_neo4j.bolt_uri, auth=(local_neo4j.user, local_neo4j.password)
+    ) as driver:
+        driver.execute_query(PROBE, owner="the first session")
+    try:
+        report = tmp_path / "report.json"
+        env = {
+            "PROVENANCE_TEST_NEO4J": "local",
+            "PROVENANCE_TEST_NEO4J_DIR": str(neo4j_jars.parent.parent),  # the jars: no Maven
+            "REPORT": str(report),
+        }
+        code, out = _run_pytest_with_our_conftest(
+            tmp_path / "session", OWN_SERVER_TEST, True, env=env, timeout=600
+        )
+        assert code == 0, out
+        theirs = json.loads(report.read_text())
+        assert theirs["nodes"] == 0
+        assert Path(theirs["home"]) != local_neo4j.home and theirs["pid"] != local_neo4j.pid
+        assert Path(theirs["home"]).parent == local_neo4j.home.parent  # sessions/<pid>
+        assert not Path(theirs["home"]).exists() and not _alive(theirs["pid"])
+        assert _probes(local_neo4j) == 1  # ours untouched
+    finally:
+        with GraphDatabase.driver(
+            local_neo4j.bolt_uri, auth=(local_neo4j.user, local_neo4j.password)
+        ) as driver:
+            driver.execute_query("MATCH (p:Artifact) WHERE p.probe_of IS NOT NULL DELETE p")
+
+
 # --- a throwaway second server: first start, stop, restart, port taken --------------------
 @pytest.mark.neo4j
 @pytest.mark.slow
+@pytest.mark.maven
 def test_lifecycle_in_fresh_home(tmp_path: Path, local_neo4j: ServerInfo) -> None:
     home = tmp_path / "n4j"
     try:
@@ -293,6 +477,7 @@ def test_lifecycle_in_fresh_home(tmp_path: Path, local_neo4j: ServerInfo) -> Non
         shutil.rmtree(home, ignore_errors=True)  # 140 MB of jars
 
 
+@pytest.mark.maven
 def test_maven_is_fetched_from_maven_central_when_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -94,13 +94,9 @@ def test_the_embedded_store_is_not_spooled_unless_asked(tmp_path: Path) -> None:
 def test_store_down_mid_pipeline_loses_nothing(tmp_path: Path, fast_backoff: None) -> None:
     flaky = FlakyStore(tmp_path / "l.sqlite")
     t = Tracker(flaky, spool=True)  # type: ignore[arg-type]
-    slowest = 0.0
     for i in range(30):
         flaky.down = 10 <= i < 20  # the server goes away for runs 10-19
-        began = time.monotonic()
-        record(t, i)  # never raises
-        slowest = max(slowest, time.monotonic() - began)
-    assert slowest < 2.0
+        record(t, i)  # never raises (what a run costs while it is away: bench/bench_claims.py)
     t.close()  # the last writes, or close, sent the backlog
     with SQLiteStore(tmp_path / "l.sqlite") as s:
         assert lineage_counts(s) == expected(30)
@@ -189,7 +185,6 @@ def test_unreachable_neo4j_at_construction_does_not_fail(tmp_path: Path) -> None
     uri = f"neo4j://neo4j:pw@127.0.0.1:{free_port()}"  # the real driver; nobody listens
     with pytest.raises(StoreUnavailableError):
         Tracker(uri, strict=True)
-    began = time.monotonic()
     t = Tracker(uri)
     for i in range(5):
         record(t, i)
@@ -198,7 +193,6 @@ def test_unreachable_neo4j_at_construction_does_not_fail(tmp_path: Path) -> None
     with pytest.raises(StoreUnavailableError):
         t.ancestry("blake3:" + "0" * 64)  # queries need the server
     t.close()
-    assert time.monotonic() - began < 20
     after = Spool(uri).status()
     assert after.pending_runs == 5 and after.writers == []  # left for the next process
 
@@ -300,7 +294,9 @@ def test_a_killed_writers_journal_is_adopted(tmp_path: Path) -> None:
 
 
 _AT_EXIT = """
-import sys
+import atexit, sys, time
+# Registered first, so it runs last: when the spool's exit handler is done.
+atexit.register(lambda: print("exited", time.monotonic(), flush=True))
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.faults import FlakyStore, record
@@ -311,15 +307,27 @@ flaky.down = True
 for i in range(8):
     record(t, i)
 flaky.down = sys.argv[3] == "down"
+if sys.argv[3] == "slow":
+    flaky.write_delay = 0.5  # sending all 16 records would take 8 s
+print("ends", time.monotonic(), flush=True)  # the script ends; exit handlers run next
 # no t.close(): the exit handler sends what is spooled
 """
+EXIT_BUDGET_S = 2.0
+#: What the exit handler may take beyond its budget: the record being sent when it runs out
+#: (0.5 s here), closing the spool and the store.
+EXIT_MARGIN_S = 1.5
 
 
-@pytest.mark.parametrize("at_exit", ["up", "down"])
+@pytest.mark.parametrize("at_exit", ["up", "down", "slow"])
 def test_exit_sends_the_spool_within_its_budget(tmp_path: Path, at_exit: str) -> None:
+    """The exit handler sends what is spooled for at most $PROVENANCE_SPOOL_EXIT_TIMEOUT
+    seconds (from the end of the script to the end of the exit handlers; the interpreter's
+    teardown after them, a second or more once torch is loaded, is not the spool's). With a
+    store too slow to take everything in that budget (16 records at 0.5 s each), it sends
+    until the budget runs out and leaves the rest spooled: were the budget ignored, exiting
+    would take about 8 s (the default budget is 10 s)."""
     db = tmp_path / "l.sqlite"
-    env = {**os.environ, "PROVENANCE_SPOOL_EXIT_TIMEOUT": "5"}
-    began = time.monotonic()
+    env = {**os.environ, "PROVENANCE_SPOOL_EXIT_TIMEOUT": str(EXIT_BUDGET_S)}
     r = subprocess.run(
         [sys.executable, "-c", _AT_EXIT, str(db), str(REPO), at_exit],
         env=env,
@@ -329,14 +337,21 @@ def test_exit_sends_the_spool_within_its_budget(tmp_path: Path, at_exit: str) ->
         cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr
+    times = dict(line.split() for line in r.stdout.splitlines())
+    exiting = float(times["exited"]) - float(times["ends"])
+    assert exiting <= EXIT_BUDGET_S + EXIT_MARGIN_S, (exiting, r.stderr)
     with SQLiteStore(db) as s:
+        left = Spool(s.uri).status().pending_records
         if at_exit == "up":
-            assert lineage_counts(s) == expected(8)
-        else:
+            assert lineage_counts(s) == expected(8) and left == 0
+        elif at_exit == "down":
             assert s.counts() == {}
             assert "stay in the spool" in r.stderr
             assert Spool(s.uri).status().pending_runs == 8
-    assert time.monotonic() - began < 60
+        else:  # sent for the whole budget, then stopped
+            assert exiting >= EXIT_BUDGET_S - 0.5, exiting
+            assert 0 < left < 16 and "stay in the spool" in r.stderr
+            assert 0 < s.counts().get("Artifact", 0) < 16
 
 
 # --- the CLI ----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ pipeline records 200 runs, and started again; every run arrives, the counts are 
 the pipeline never failed or stalled.
 
 The server is a throwaway one of this test's own (its own ``--home`` in tmp, the jars
-symlinked from the session's provisioned server), so stopping it disturbs no other test.
+linked from the tests' provisioned ones, fixture ``neo4j_jars``), so stopping it disturbs no
+other test. That the pipeline never stalls is shown by its finishing (pytest-timeout bounds
+it); what a run costs while the server is away is measured in bench/bench_claims.py.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ DOWN_AT = 60  # the pipeline waits here until the stop is complete: runs 40-59 m
 RESTART_AT = 140  # ...and the pipeline waits here until it is back
 
 _PIPELINE = """
-import json, sys, time
+import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from provenance.tracker import Tracker
@@ -45,20 +47,16 @@ def wait_for(gate):
 
 
 tracker = Tracker(uri)
-latencies = []
 for i in range(runs):
     if i == down_at:
         wait_for("stopped")
     if i == restart_at:
         (gates / "waiting").touch()
         wait_for("restarted")
-    began = time.monotonic()
     record(tracker, i, "pipeline")
-    latencies.append(time.monotonic() - began)
     (gates / "progress.tmp").write_text(str(i + 1))
     (gates / "progress.tmp").replace(gates / "progress")
     time.sleep(0.01)
-(gates / "latencies.json").write_text(json.dumps(latencies))
 # No tracker.close(): what is still spooled is sent by the exit handler.
 """
 
@@ -92,28 +90,20 @@ def _progress(gates: Path) -> int:
 
 @pytest.fixture
 def private_neo4j(
-    neo4j_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    neo4j_jars: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Path, str]]:
-    """A Neo4j server for this test alone: (its home, its store URI). Stopped at the end."""
-    from provenance import neo4j_server as server
-    from provenance.errors import ProvenanceError
-    from provenance.neo4j_server.provisioning import _lib_ok
+    """A Neo4j server for this test alone: (its home, its store URI). Stopped at the end.
 
-    home = tmp_path / "neo4j"
-    shared = server.default_home() / "lib"
-    if _lib_ok(shared, server.DEFAULT_VERSION, server.BROWSER_VERSION):
-        (home / "lib").mkdir(parents=True)
-        for jar in shared.iterdir():  # no download: the session's server has the jars
-            (home / "lib" / jar.name).symlink_to(jar)
+    The jars are there (``neo4j_jars`` skips, or fails with CI=true, where Java or Maven is
+    missing), so a server that does not start is this test's failure, never a skip."""
+    from provenance import neo4j_server as server
+    from tests.conftest import new_neo4j_home
+
+    home = new_neo4j_home(tmp_path / "neo4j", neo4j_jars)
     monkeypatch.setenv(server.HEAP_ENV, "512m")
     monkeypatch.setenv(server.PAGECACHE_ENV, "64m")
     try:
         info = server.start(home, timeout=300)
-    except ProvenanceError as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes", "on"):
-            pytest.fail(f"cannot start a private Neo4j: {exc}")
-        pytest.skip(f"cannot start a private Neo4j: {exc}")
-    try:
         yield home, info.uri
     finally:
         server.stop(home)
@@ -168,9 +158,7 @@ def test_neo4j_stopped_mid_pipeline_every_run_arrives(
         output = log.read()
         log.close()
     assert pipeline.returncode == 0, output
-    latencies = json.loads((gates / "latencies.json").read_text())
-    assert len(latencies) == RUNS
-    assert max(latencies[STOP_AT:RESTART_AT]) < 10.0, output  # the down server cost little
+    assert _progress(gates) == RUNS, output
     flush = _cli("spool", "flush", "--store", uri, "--json")  # nothing should be left
     assert flush.returncode == 0, flush.stdout + flush.stderr
     assert json.loads(flush.stdout)["pending"] == 0

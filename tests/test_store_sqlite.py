@@ -152,10 +152,10 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_store_directory_says_permission_denied(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file_modes_enforced: bool
 ) -> None:
+    """A store directory of mode 0 (as root, simulated from the modes: ``file_modes_enforced``)."""
     store = tmp_path / "store"
     _store_with_one_artifact(store)
     store.chmod(0)
@@ -168,10 +168,11 @@ def test_unreadable_store_directory_says_permission_denied(
         store.chmod(stat.S_IRWXU)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their mode")
 def test_read_only_store_reads_and_refuses_writes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file_modes_enforced: bool
 ) -> None:
+    """A read-only store file in a read-only directory (as root, simulated from the modes:
+    ``file_modes_enforced``)."""
     store = tmp_path / "store"
     aid = _store_with_one_artifact(store)
     (store / "lineage.sqlite").chmod(0o444)

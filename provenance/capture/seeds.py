@@ -69,7 +69,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Generic, ParamSpec, TypeVar, cast, overload
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import numpy as np
 
@@ -181,11 +181,10 @@ def _torch() -> ModuleType | None:
         return module if hasattr(module, "get_rng_state") else None
     if policy != "auto" or not _torch_installed():
         return None
-    try:
-        import torch
+    try:  # typed ModuleType whether or not torch (and its type hints) is installed
+        return importlib.import_module("torch")
     except Exception:  # a broken torch install must not break capture
         return None
-    return cast(ModuleType, torch)
 
 
 def _cuda_ready(torch: ModuleType) -> bool:
