@@ -52,6 +52,7 @@ from provenance.hashing import (
     digest_object,
     digest_state_dict,
 )
+from provenance.hashing import core as hashing_core
 from provenance.hashing.core import domain_prefix
 from provenance.model import Artifact, CodeVersion, Edge, SeedState, Transform
 from provenance.openlineage.export import run_events, run_id
@@ -63,7 +64,7 @@ from provenance.openlineage.naming import (
 )
 from provenance.store import LineageStore, open_store
 from provenance.store.base import AnyNode
-from provenance.store.chain import element_digest, entry_digest
+from provenance.store.chain import LOG_FORMAT_VERSION, element_digest, entry_digest
 
 BUMP = "this breaks every stored id / pinned head: bump the hash version"
 GOLDEN_CHAIN = Path(__file__).parent / "golden" / "pinned_log_chain.json"
@@ -73,8 +74,10 @@ BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 def pinned(actual: object, expected: object, what: str) -> None:
     """Assert that ``actual`` is the pinned ``expected``, saying what a change breaks."""
     assert actual == expected, (
-        f"{what} changed: {BUMP} (provenance.hashing.core.HASH_VERSION, now {HASH_VERSION}; "
-        f"keep the old code path for ids already stored).\n  pinned: {expected!r}\n"
+        f"{what} changed: {BUMP} (content ids: provenance.hashing.core.HASH_VERSION, now "
+        f"{HASH_VERSION}; log entries and heads: provenance.store.chain.LOG_FORMAT_VERSION, now "
+        f"{LOG_FORMAT_VERSION}; keep the old code path for what is already stored).\n"
+        f"  pinned: {expected!r}\n"
         f"  now:    {actual!r}"
     )
 
@@ -92,6 +95,19 @@ def s256(domain: str, payload: bytes) -> str:
 
 def cjson(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_log_format_version_is_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The log's domain tags carry LOG_FORMAT_VERSION, not HASH_VERSION: a new content-id
+    # recipe must not make every stored chain fail to verify.
+    pinned(LOG_FORMAT_VERSION, 1, "LOG_FORMAT_VERSION")
+    monkeypatch.setattr(hashing_core, "HASH_VERSION", 2)
+    pinned(domain_prefix("blob"), b"provenance:blob:v2\n", "the content domain tag under v2")
+    pinned(
+        domain_prefix("log-entry", LOG_FORMAT_VERSION),
+        b"provenance:log-entry:v1\n",
+        "the log's domain tag when HASH_VERSION moves",
+    )
 
 
 def test_domain_tags_carry_hash_version_1() -> None:

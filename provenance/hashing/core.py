@@ -111,16 +111,22 @@ def is_digest(value: str) -> bool:
     return bool(_DIGEST_RE.match(value))
 
 
-def domain_prefix(domain: str) -> bytes:
-    """The bytes every digest of ``domain`` starts with: ``provenance:<domain>:v<HASH_VERSION>``.
+def domain_prefix(domain: str, version: int | None = None) -> bytes:
+    """The bytes every digest of ``domain`` starts with: ``provenance:<domain>:v<version>``.
+
+    ``version`` defaults to :data:`HASH_VERSION` (content ids); a format with a version of its
+    own passes it (the log chain: :data:`provenance.store.chain.LOG_FORMAT_VERSION`), so that
+    bumping the one does not move the other.
 
     Example:
         >>> domain_prefix("blob")
         b'provenance:blob:v1\\n'
+        >>> domain_prefix("log-entry", version=3)
+        b'provenance:log-entry:v3\\n'
     """
     if not domain or any(c in domain for c in ":\n"):
         raise ValueError(f"bad digest domain {domain!r}")
-    return f"provenance:{domain}:v{HASH_VERSION}\n".encode()
+    return f"provenance:{domain}:v{HASH_VERSION if version is None else version}\n".encode()
 
 
 def new_domain_hasher(

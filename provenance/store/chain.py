@@ -76,8 +76,15 @@ ElementKey = str | EdgeKey
 #: An entry named by its sequence number and digest (what the next entry chains to).
 HeadRef = tuple[int, str]
 
-_ELEMENT_HASHER = hashlib.sha256(domain_prefix("log-element"))
-_ENTRY_PREFIX = domain_prefix("log-entry")
+#: The version of the log's digest recipe (element and entry digests, the entry header), in
+#: its domain tags: ``provenance:log-entry:v1``. It is the log's own, not
+#: :data:`~provenance.hashing.core.HASH_VERSION`: a new content-id recipe must not stop every
+#: stored chain from verifying. Entries do not record it, so changing it also means teaching
+#: :func:`~provenance.analysis.integrity.verify_log` to re-derive older entries with theirs.
+LOG_FORMAT_VERSION: Final = 1
+
+_ELEMENT_HASHER = hashlib.sha256(domain_prefix("log-element", LOG_FORMAT_VERSION))
+_ENTRY_PREFIX = domain_prefix("log-entry", LOG_FORMAT_VERSION)
 _ROLE_JSON: dict[str | None, str] = {None: "null"}
 #: zlib level of stored log bodies (:func:`pack_body`).
 BODY_LEVEL: Final = 1
