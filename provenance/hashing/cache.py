@@ -70,8 +70,14 @@ def default_cache_dir() -> Path:
     ``~/.cache/provenance``.
 
     Example:
-        >>> default_cache_dir().name
-        'provenance'
+        >>> import os; from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"PROVENANCE_CACHE_DIR": "/srv/digests"}):
+        ...     str(default_cache_dir())
+        '/srv/digests'
+        >>> env = {"PROVENANCE_CACHE_DIR": "", "XDG_CACHE_HOME": "/srv/xdg"}
+        >>> with mock.patch.dict(os.environ, env):
+        ...     str(default_cache_dir())
+        '/srv/xdg/provenance'
     """
     env = os.environ.get("PROVENANCE_CACHE_DIR")
     if env:
