@@ -185,7 +185,7 @@ def _json_default(obj: Any) -> Any:
     import numpy as np
 
     if isinstance(obj, np.generic):
-        return _json_default(obj.item()) if not isinstance(obj, np.floating) else _float(obj)
+        return obj.item() if not isinstance(obj, np.floating) else _float(obj)
     if isinstance(obj, np.ndarray):
         return [_json_default(x) if isinstance(x, np.generic) else x for x in obj.tolist()]
     if isinstance(obj, _dt.datetime):
