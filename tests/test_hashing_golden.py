@@ -113,6 +113,13 @@ def test_golden_row_fingerprints() -> None:
         1577923818833355180,
         9365602653099109681,
     ]
+    # The index levels join with their own salt tag ("index"), so a row keeps its fingerprint
+    # only with the same index; golden values written once (provenance 0.1, HASH_VERSION 1).
+    assert row_fingerprints(golden_frame(), include_index=True).tolist() == [
+        1246145772100020726,
+        8664644929694195487,
+        2458299645726354113,
+    ]
 
 
 def test_golden_array() -> None:

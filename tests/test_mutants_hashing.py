@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import blake3
 import numpy as np
@@ -569,3 +570,67 @@ def test_digest_file_refuses_a_fifo(tmp_path: Path) -> None:
     with pytest.raises(UnreadableInputError) as got:
         digest_file(fifo)
     assert str(got.value) == f"cannot read {fifo}: not a regular file"
+
+
+# --------------------------------------------------------------------------------------------
+# files, directories: an I/O error names the path and the reason (faults injected)
+_EIO = OSError(5, "Input/output error")
+
+
+def _fails_for(target: Path, real: Any) -> Any:
+    """``real`` (an ``os`` function taking a path or a descriptor first), failing with EIO
+    when that path or descriptor is ``target``."""
+
+    def call(first: Any, *args: Any, **kwargs: Any) -> Any:
+        where = os.readlink(f"/proc/self/fd/{first}") if isinstance(first, int) else first
+        if os.fspath(where) == os.fspath(target):
+            raise OSError(_EIO.errno, _EIO.strerror)
+        return real(first, *args, **kwargs)
+
+    return call
+
+
+@pytest.mark.parametrize("fails", ["fstat", "read", "stat with a cache"])
+def test_a_file_read_error_names_path_and_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    import provenance.hashing.files as files
+    from provenance.errors import UnreadableInputError
+    from provenance.hashing import digest_file
+    from provenance.hashing.cache import DigestCache
+
+    p = tmp_path / "f.bin"
+    p.write_bytes(b"x" * 100)
+    cache = None
+    if fails == "fstat":
+        monkeypatch.setattr(os, "fstat", _fails_for(p, os.fstat))
+    elif fails == "read":
+
+        def broken_read(*args: Any) -> None:
+            raise OSError(_EIO.errno, _EIO.strerror)
+
+        monkeypatch.setattr(files, "_hash_read", broken_read)
+    else:
+        cache = DigestCache(cache_dir=tmp_path / "cache")
+        monkeypatch.setattr(os, "stat", _fails_for(p, os.stat))
+    with pytest.raises(UnreadableInputError) as info:
+        digest_file(p, cache=cache)
+    assert str(info.value) == f"cannot read {p}: Input/output error"
+
+
+@pytest.mark.parametrize("fails", ["scandir", "readlink"])
+def test_a_directory_read_error_names_path_and_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    from provenance.errors import UnreadableInputError
+    from provenance.hashing import digest_directory
+
+    root = tmp_path / "d"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.txt").write_text("a")
+    (root / "link").symlink_to("sub/a.txt")
+    target = root / "sub" if fails == "scandir" else root / "link"
+    monkeypatch.setattr(os, fails, _fails_for(target, getattr(os, fails)))
+    with pytest.raises(UnreadableInputError) as info:
+        digest_directory(root)
+    assert str(info.value) == f"cannot read {target}: Input/output error"
