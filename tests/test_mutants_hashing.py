@@ -19,7 +19,7 @@ import pydantic
 import pytest
 
 from provenance.errors import UnsupportedTypeError
-from provenance.hashing.core import canonical_json, digest_json, parse_digest
+from provenance.hashing.core import canonical_json, digest_json, domain_prefix, parse_digest
 
 
 def b3(domain: str, payload: bytes) -> str:
@@ -49,6 +49,27 @@ def test_numpy_scalars_have_the_canonical_form_of_their_python_value() -> None:
         {"n": 3, "u": 7, "flag": True, "lr": 0.5, "two": 2, "gap": float("nan")}
     )
     assert digest_json(params) == b3("json", text.encode())
+
+
+def test_canonical_json_text_of_floats_and_non_ascii() -> None:
+    # Written out by hand from the documented form: UTF-8 as is (no \u escapes), integral
+    # floats below 2**53 as integers, larger ones as floats, infinities as strings.
+    assert canonical_json({"k": "é"}) == '{"k":"é"}'
+    assert digest_json({"k": "é"}) == b3("json", '{"k":"é"}'.encode())
+    assert canonical_json(200.0) == "200"
+    assert canonical_json(2.0**52) == "4503599627370496"
+    assert canonical_json(2.0**53) == "9007199254740992.0"
+    assert canonical_json(-(2.0**53)) == "-9007199254740992.0"
+    assert canonical_json([float("inf"), float("-inf")]) == '["Infinity","-Infinity"]'
+    assert canonical_json(float("nan")) == '"NaN"'
+
+
+def test_domain_tags_are_validated_and_versioned() -> None:
+    for bad in ("", "a:b", "a\nb", ":"):
+        with pytest.raises(ValueError, match=r"^bad digest domain "):
+            domain_prefix(bad)
+    assert domain_prefix("blob") == b"provenance:blob:v1\n"
+    assert domain_prefix("log-entry", 3) == b"provenance:log-entry:v3\n"
 
 
 def test_numpy_arrays_are_lists() -> None:
