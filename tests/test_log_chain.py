@@ -23,6 +23,7 @@ from provenance.cli.app import app
 from provenance.model import Artifact, Edge
 from provenance.store import LineageStore, SQLiteStore, open_store, parse_store_uri
 from provenance.store.chain import LogEntry, entry_digest, iter_body
+from provenance.store.sqlite import _node_row
 from provenance.sync import sync
 from tests.scenarios import art, transform
 
@@ -82,7 +83,7 @@ class RawSQL(Raw):
         self.db.execute(
             "INSERT INTO nodes(id, node_type, name, kind, operation, uri, status, created_at, "
             "data) VALUES (?,?,?,?,?,?,?,?,?)",
-            SQLiteStore._row(node),
+            _node_row(node),
         )
 
     def set_body(self, seq: int, body: str | bytes) -> None:

@@ -52,7 +52,9 @@ def _schema_1_copy(store: SQLiteStore, path: Path) -> None:
     old.executescript(SCHEMA_1)
     for batch in store.iter_nodes():
         # Schema 1 had the same node columns, in the same order, less the integer key.
-        old.executemany("INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?)", map(store._row, batch))
+        old.executemany(
+            "INSERT INTO nodes VALUES (?,?,?,?,?,?,?,?,?)", map(sqlite_module._node_row, batch)
+        )
     for edges in store.iter_edges():
         old.executemany(
             "INSERT INTO edges VALUES (?,?,?,?)",

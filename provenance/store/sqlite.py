@@ -846,8 +846,6 @@ class SQLiteStore(StoreBase):
         cur = self._db.execute(f"{_EDGE_SELECT} WHERE {where}", tuple(params))
         return [Edge(source=s, type=t, target=g, role=r) for s, t, g, r in cur]
 
-    _row = staticmethod(_node_row)
-
     # --- reads ---------------------------------------------------------------------------
     def _fetch(self, ids: Sequence[str]) -> list[AnyNode]:
         out: list[AnyNode] = []
