@@ -51,7 +51,9 @@ writers (run ``pyarrow.parquet.write_table``...).
   LogisticRegression``) with inputs ``X``, ``y`` and any data keyword (``sample_weight``), each
   with the files it came from; hyperparameters ``get_params(deep=True)`` (values that are not
   JSON by their ``repr``, addresses removed), keyword options under ``fit_params``; output the
-  fitted model (and the result of ``fit_transform`` / ``fit_predict``).
+  fitted model (and the result of ``fit_transform`` / ``fit_predict``). The run fits on rows:
+  ``metadata["fits_on_rows"]`` is True and ``metadata["fitted_estimators"]`` names the
+  estimator (:mod:`provenance.capture.fitting`), what ``provenance contamination`` looks for.
 * ``predict``, ``predict_proba``, ``predict_log_proba``, ``decision_function``,
   ``transform``: a run ``"<method> <Class>"`` that USED_MODEL the model and used ``X``,
   producing the result (role ``predictions`` or ``transformed``).
@@ -61,9 +63,25 @@ writers (run ``pyarrow.parquet.write_table``...).
   JSON of ``{"class", "params", "fitted_by": <transform id of the fit>}``, with
   ``metadata.model_identity`` saying so: one node per fit, linked to its predictions through
   the object that was fitted, but not a digest of the fitted weights.
+* Splits: ``train_test_split`` (replaced in ``sklearn.model_selection`` and where it is
+  defined) is a run ``train_test_split``; each fold a cross-validation splitter yields
+  (``split`` of ``KFold``, ``StratifiedKFold``, ``ShuffleSplit``, ``GroupKFold``,
+  ``TimeSeriesSplit``, ``RepeatedKFold``... every subclass of ``BaseCrossValidator``,
+  ``BaseShuffleSplit`` and the repeated splitters) is a run ``split <Class>``, recorded when
+  the fold is taken. Inputs: the arrays split (roles ``X``, ``y``, ``array2``...) and
+  ``stratify`` / ``groups``; hyperparameters: the options (``test_size``, ``train_size``,
+  ``random_state``, ``shuffle``, ``stratified``) or the splitter's constructor arguments and
+  ``fold``; seed: an integer ``random_state`` (so the run is ``seeded``); outputs: each
+  array's training and test part (roles ``train`` and ``test`` for the first array,
+  ``train.y``, ``test.y``... for the others; for a fold, the rows at its indices, as
+  ``X.iloc[train]`` or ``X[train]`` gives them, so what is fitted on them later is the same
+  artifact). The yielded indices and returned parts are unchanged. A ``train_test_split``
+  name bound before enabling is recorded all the same when it shuffles (through the splitter
+  it uses; its frame's arrays and options are read), not with ``shuffle=False``.
 * Only the outermost call is recorded: a pipeline's fit is one run ``fit Pipeline``, not one
-  per step; ``fit_transform`` calling ``fit``, a grid search's inner fits, a pandas reader
-  calling pyarrow are not recorded again (a context-variable depth guard).
+  per step; ``fit_transform`` calling ``fit``, a grid search's inner fits and splits,
+  ``RepeatedKFold`` running ``KFold``, a pandas reader calling pyarrow are not recorded again
+  (a context-variable depth guard).
 
 How a frame remembers its files: the object a reader returns is registered by ``id()`` in a
 side table (entries dropped by ``weakref.finalize`` when the object dies; nothing is stored on
@@ -85,8 +103,8 @@ Limits
   reads (``chunksize=``) record the file but the chunks do not remember it.
 * Functions are replaced where they are defined and looked up (``pandas.read_csv``,
   ``pyarrow.parquet.read_table``): a name bound before enabling (``from pandas import
-  read_csv``) keeps the original. A name bound while enabled keeps the wrapper, which passes
-  straight through once autologging is off.
+  read_csv``) keeps the original (``train_test_split``: see above). A name bound while enabled
+  keeps the wrapper, which passes straight through once autologging is off.
 * scikit-learn: a class defined after enabling is recorded through the scikit-learn methods it
   inherits; methods it defines itself are wrapped the next time :func:`autolog` is called.
   ``partial_fit``, ``score`` and ``inverse_transform`` are not recorded.
@@ -96,8 +114,10 @@ Limits
   their own.
 * One configuration for the whole process: one tracker receives every record.
 * Helpers that fit and predict many times at top level (``cross_val_score``,
-  ``learning_curve``) record every fit and prediction they make; wrap them in
-  ``with provenance.autolog(disable=True):`` to skip them.
+  ``learning_curve``) record every fold, fit and prediction they make; wrap them in
+  ``with provenance.autolog(disable=True):`` to skip them. Splitters that are not
+  scikit-learn's (a hand-made index permutation) are not recorded: their parts are recorded
+  by content where they are consumed, with no split above them.
 * Overhead, per recorded call: every frame or array consumed or produced is hashed (and frames
   get feature statistics), files are hashed (a cache makes unchanged files cheap), the code
   version is captured (a ``git status``/``git diff``, tens of milliseconds) and one transaction
@@ -122,6 +142,7 @@ import os
 import re
 import sys
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
@@ -376,14 +397,18 @@ def _data_inputs(
     """Log each ``(role, object, name)`` as an artifact; add the files each came from.
 
     Returns the run's inputs (``role``, ``role.source``, ``role.source1``...) and notes on
-    inputs that could not be recorded.
+    inputs that could not be recorded. An object derived from a PII-flagged source is logged
+    ``contains_pii=True`` (PII is inherited, as by a run's outputs).
     """
     inputs: dict[str, Artifact] = {}
     notes: list[str] = []
     seen: set[str] = set()
     for role, obj, name in items:
+        found = (_resolve(tracker, art_id) for art_id in _SOURCES.get(obj) or ())
+        sources = [s for s in found if s is not None]
+        pii = True if any(s.contains_pii is True for s in sources) else None
         try:
-            art = tracker.log_artifact(obj, name=name)
+            art = tracker.log_artifact(obj, name=name, contains_pii=pii)
         except UnsupportedTypeError:
             _warn_type(obj, f"input {role!r}")
             notes.append(f"{role}: {type(obj).__module__}.{type(obj).__qualname__}")
@@ -394,13 +419,10 @@ def _data_inputs(
             inputs[role] = art
             seen.add(art.id)
         n = 0
-        for art_id in _SOURCES.get(obj) or ():
-            if art_id in seen:
+        for source in sources:
+            if source.id in seen:
                 continue
-            source = _resolve(tracker, art_id)
-            if source is None:
-                continue
-            seen.add(art_id)
+            seen.add(source.id)
             inputs[f"{role}.source" if n == 0 else f"{role}.source{n}"] = source
             n += 1
     return inputs, notes
@@ -421,6 +443,10 @@ class _Plan:
     metadata: dict[str, Any]
     finish: Callable[[Run, Any], list[Callable[[], None]]]
     model: Artifact | None = None
+    #: The run's seed (a splitter's integer ``random_state``).
+    seed: int | None = None
+    #: The run fits statistics on its input rows (an estimator's fit).
+    fits_on_rows: bool | None = None
 
 
 def _close(run: Run, exc: BaseException | None) -> bool:
@@ -453,7 +479,9 @@ def _invoke(
         run: Run | None = None
         plan: _Plan | None = None
         try:
+            begin = time.perf_counter()  # logging the inputs: the tracker's time, not the call's
             plan = prepare(tracker)
+            prepared = time.perf_counter() - begin
             if plan is not None:
                 run = tracker.run(
                     plan.operation,
@@ -463,7 +491,11 @@ def _invoke(
                     name=plan.name,
                     entrypoint=cast(Any, _user_code()),
                     metadata=plan.metadata,
+                    seed=plan.seed,
+                    fits_on_rows=plan.fits_on_rows,
                 )
+                run._watch_fits = False  # the plan says what it fits
+                run.tracking_overhead_s += prepared
                 run.__enter__()
         except Exception as exc:
             _warn(what, exc)
@@ -764,6 +796,9 @@ def _plan_sklearn(
     def finish(run: Run, result: Any) -> list[Callable[[], None]]:
         after: list[Callable[[], None]] = []
         if fitting:
+            from provenance.capture.fitting import FITTED_ESTIMATORS, describe_fit
+
+            run.metadata[FITTED_ESTIMATORS] = [describe_fit(est, method, X)]
             node = _model_node(tracker, run, est, params, run.transform_id)
             store = _store_key(tracker)
 
@@ -785,6 +820,7 @@ def _plan_sklearn(
         metadata=metadata,
         finish=finish,
         model=model,
+        fits_on_rows=(fitting and short != "FrozenEstimator") or None,
     )
 
 
@@ -859,6 +895,276 @@ def _subclasses(root: type) -> list[type]:
                 found[sub] = None
                 stack.append(sub)
     return list(found)
+
+
+# --- scikit-learn splitters -------------------------------------------------------------------
+#: The code of the real ``train_test_split`` (a name bound before enabling calls it).
+_TTS_CODE: list[CodeType] = []
+_SIDES = ("train", "test")
+
+
+def _array_roles(n: int) -> list[str]:
+    """Input roles of the arrays a split divides: ``X``, ``y``, then ``array2``...
+
+    Example:
+        >>> _array_roles(3)
+        ['X', 'y', 'array2']
+    """
+    return [("X", "y")[i] if i < 2 else f"array{i}" for i in range(n)]
+
+
+def _side_role(side: str, index: int, role: str) -> str:
+    """The output role of one side of the ``index``-th array: ``train``/``test`` for the
+    first, ``train.y``/``test.y``... for the others (the side is what precedes the dot).
+
+    Example:
+        >>> _side_role("test", 0, "X"), _side_role("train", 1, "y")
+        ('test', 'train.y')
+    """
+    return side if index == 0 else f"{side}.{role}"
+
+
+def _int_seed(value: Any) -> int | None:
+    """An integer ``random_state`` as the run's seed (None for None, a RandomState...)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if value >= 0 else None
+
+
+def _plan_split(
+    tracker: Tracker,
+    *,
+    operation: str,
+    name: str,
+    arrays: list[Any],
+    extra: list[tuple[str, Any]],
+    params: dict[str, Any],
+    seed: int | None,
+    metadata: dict[str, Any],
+    parts: Callable[[Any], list[Any]],
+    logged: dict[str, Any] | None = None,
+) -> _Plan:
+    """A split run: inputs the arrays divided (and ``extra`` data: ``stratify``, ``groups``),
+    outputs each array's training and test part (``parts(result)``: train0, test0, train1...)
+    with roles ``train``/``test`` (:func:`_side_role`), seed the integer ``random_state``.
+    ``logged`` caches the inputs across the folds of one ``split`` call."""
+    roles = _array_roles(len(arrays))
+    if logged is not None and "inputs" in logged:
+        inputs, notes = logged["inputs"], logged["notes"]
+    else:
+        items = [(role, a, f"{name}.{role}") for role, a in zip(roles, arrays, strict=True)]
+        items += [
+            (role, a, f"{name}.{role}")
+            for role, a in extra
+            if a is not None and not any(a is b for b in arrays)
+        ]
+        inputs, notes = _data_inputs(tracker, [i for i in items if i[1] is not None])
+        if logged is not None:
+            logged.update(inputs=inputs, notes=notes)
+    if notes:
+        metadata = {**metadata, "unrecorded_inputs": notes}
+
+    def finish(run: Run, result: Any) -> list[Callable[[], None]]:
+        after: list[Callable[[], None]] = []
+        for i, part in enumerate(parts(result)):
+            k, side = divmod(i, 2)
+            role = _side_role(_SIDES[side], k, roles[k] if k < len(roles) else f"array{k}")
+            art = _output(run, tracker, part, f"{name}.{role}", role)
+            after += _after_output(tracker, part, art)
+        return after
+
+    return _Plan(
+        operation=operation,
+        name=name,
+        inputs=inputs,
+        params=params,
+        metadata=metadata,
+        finish=finish,
+        seed=seed,
+    )
+
+
+def _tts_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """``train_test_split``'s hyperparameters (every option, defaults included) and seed."""
+    params = {
+        "test_size": options.get("test_size"),
+        "train_size": options.get("train_size"),
+        "random_state": options.get("random_state"),
+        "shuffle": options.get("shuffle", True),
+        "stratified": options.get("stratify") is not None,
+    }
+    return cast(dict[str, Any], _jsonable(params)), _int_seed(options.get("random_state"))
+
+
+def _plan_train_test_split(
+    tracker: Tracker,
+    arrays: list[Any],
+    options: Mapping[str, Any],
+    parts: Callable[[Any], list[Any]],
+) -> _Plan:
+    params, seed = _tts_options(options)
+    return _plan_split(
+        tracker,
+        operation="train_test_split",
+        name="train_test_split",
+        arrays=arrays,
+        extra=[("stratify", options.get("stratify"))],
+        params=params,
+        seed=seed,
+        metadata={
+            "autolog": "sklearn",
+            "splitter": "sklearn.model_selection.train_test_split",
+            "method": "train_test_split",
+        },
+        parts=parts,
+    )
+
+
+def _make_train_test_split(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def train_test_split(*arrays: Any, **options: Any) -> Any:
+        return _invoke(
+            "train_test_split",
+            lambda tracker: _plan_train_test_split(tracker, list(arrays), options, list),
+            lambda: original(*arrays, **options),
+        )
+
+    setattr(train_test_split, _MARK, True)
+    return train_test_split
+
+
+def _index_parts(arrays: list[Any], fold: Any) -> list[Any]:
+    """Each array's rows at a fold's training and test indices (as scikit-learn takes them)."""
+    from sklearn.utils import _safe_indexing
+
+    train, test = fold
+    return [p for a in arrays for p in (_safe_indexing(a, train), _safe_indexing(a, test))]
+
+
+def _splitter_params(cv: Any) -> dict[str, Any]:
+    """A splitter's constructor arguments, as its ``repr`` shows them."""
+    try:
+        signature = inspect.signature(type(cv).__init__)
+    except (TypeError, ValueError):
+        return {}
+    extra = getattr(cv, "cvargs", None)
+    extra = extra if isinstance(extra, dict) else {}
+    params: dict[str, Any] = {}
+    for p in signature.parameters.values():
+        if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if hasattr(cv, p.name):
+            params[p.name] = getattr(cv, p.name)
+        elif p.name in extra:
+            params[p.name] = extra[p.name]
+    return cast(dict[str, Any], _jsonable(params))
+
+
+def _plan_fold(
+    tracker: Tracker,
+    cv: Any,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    fold: int,
+    logged: dict[str, Any],
+) -> _Plan:
+    short, qual = _estimator_class(cv)
+    X = _argument(args, kwargs, 0, "X")
+    y = _argument(args, kwargs, 1, "y")
+    groups = _argument(args, kwargs, 2, "groups")
+    arrays = [a for a in (X, y) if a is not None] if X is not None else []
+    params = {**_splitter_params(cv), "fold": fold}
+    return _plan_split(
+        tracker,
+        operation=f"split {short}",
+        name=f"{short}.fold{fold}",
+        arrays=arrays,
+        extra=[("groups", groups)],
+        params=params,
+        seed=_int_seed(getattr(cv, "random_state", None)),
+        metadata={"autolog": "sklearn", "splitter": qual, "method": "split", "fold": fold},
+        parts=(lambda item: _index_parts(arrays, item)) if arrays else list,
+        logged=logged,
+    )
+
+
+def _recorded_folds(
+    cv: Any,
+    inner: Iterator[Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    tts: dict[str, Any] | None,
+) -> Iterator[Any]:
+    """Yields ``inner``'s folds unchanged, each recorded as a run (``tts``: the folds of a
+    ``train_test_split`` bound before autologging was enabled, recorded as that)."""
+    logged: dict[str, Any] = {}
+    fold = 0
+    try:
+        while True:
+            token = _BUSY.set(True)
+            try:
+                item = next(inner)
+            except StopIteration:
+                return
+            finally:
+                _BUSY.reset(token)
+            prepare: Callable[[Tracker], _Plan | None]
+            if tts is not None:
+                arrays = tts["arrays"]
+                parts = functools.partial(_index_parts, arrays)
+                prepare = functools.partial(
+                    _plan_train_test_split, arrays=arrays, options=tts["options"], parts=parts
+                )
+                what = "train_test_split"
+            else:
+                prepare = functools.partial(
+                    _plan_fold, cv=cv, args=args, kwargs=kwargs, fold=fold, logged=logged
+                )
+                what = f"split {type(cv).__name__}"
+            _invoke(what, prepare, functools.partial(_identity, item))
+            yield item
+            fold += 1
+    finally:
+        close = getattr(inner, "close", None)
+        if close is not None:
+            close()
+
+
+def _identity(value: R) -> R:
+    return value
+
+
+def _tts_caller(frame: FrameType | None) -> dict[str, Any] | None:
+    """The arrays and options of the real ``train_test_split`` when it is ``frame``."""
+    if frame is None or not _TTS_CODE or frame.f_code is not _TTS_CODE[0]:
+        return None
+    local = dict(frame.f_locals)
+    arrays = local.get("arrays")
+    if not isinstance(arrays, list | tuple):
+        return None
+    names = ("test_size", "train_size", "random_state", "shuffle", "stratify")
+    return {"arrays": list(arrays), "options": {k: local.get(k) for k in names}}
+
+
+def _make_split(raw: Any) -> Any:
+    """The replacement of a splitter's ``split`` method (a function), or None."""
+    if not inspect.isfunction(raw):
+        return None
+
+    @functools.wraps(raw)
+    def split(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _active() is None or type(self).__name__.startswith("_"):
+            return raw(self, *args, **kwargs)
+        tts = _tts_caller(sys._getframe(1))
+        token = _BUSY.set(True)
+        try:
+            inner = raw(self, *args, **kwargs)
+        finally:
+            _BUSY.reset(token)
+        return _recorded_folds(self, iter(inner), args, kwargs, tts)
+
+    setattr(split, _MARK, True)
+    return split
 
 
 # --- integrations ------------------------------------------------------------------------------
@@ -1023,6 +1329,30 @@ class _Sklearn(_Integration):
                 for method in _SK_METHODS:
                     if method in vars(klass):
                         self.patch(klass, method, functools.partial(_make_sklearn, method=method))
+        self.install_splitters()
+
+    def install_splitters(self) -> None:
+        """``train_test_split`` (where defined and in ``sklearn.model_selection``) and the
+        ``split`` method of every cross-validation splitter class."""
+        split = importlib.import_module("sklearn.model_selection._split")
+        selection = importlib.import_module("sklearn.model_selection")
+        tts = vars(split).get("train_test_split")
+        if callable(tts) and not _TTS_CODE:
+            code = getattr(inspect.unwrap(tts), "__code__", None)
+            if isinstance(code, CodeType):
+                _TTS_CODE.append(code)
+        for owner in (split, selection):
+            self.patch(owner, "train_test_split", _make_train_test_split)
+        roots = [
+            getattr(split, n)
+            for n in ("BaseCrossValidator", "BaseShuffleSplit", "_RepeatedSplits")
+            if isinstance(getattr(split, n, None), type)
+        ]
+        for root in roots:
+            for cls in [root, *_subclasses(root)]:
+                for klass in cls.__mro__:
+                    if klass is not object and "split" in vars(klass):
+                        self.patch(klass, "split", _make_split)
 
 
 _INTEGRATIONS: dict[str, _Integration] = {

@@ -21,10 +21,19 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    field_validator,
+    model_serializer,
+)
 
 from provenance.errors import InvalidMetricError
 from provenance.hashing.core import digest_json, is_digest
+from provenance.wording import with_article
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -57,6 +66,16 @@ def utcnow() -> _dt.datetime:
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+def _drop_unset(data: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """``data`` without the ``keys`` whose value is None: fields added after records were
+    first written are left out while unset, so an older record keeps its exact bytes (the
+    tamper-evident log digests them) and its environment digest."""
+    for key in keys:
+        if key in data and data[key] is None:
+            del data[key]
+    return data
 
 
 def _check_id(value: str) -> str:
@@ -108,7 +127,14 @@ class Environment(_Frozen):
     gpus: list[str] = Field(default_factory=list)
     #: Which packages ``packages`` lists: "imported" (those the run imported) or "all".
     package_scope: str | None = None
+    #: The distributions (PEP 503 names) the run imported, recorded when it ended; verify
+    #: compares only these. None in records from before it (every recorded package counts).
+    imported: list[str] | None = None
     digest: str
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _drop_unset(handler(self), ("imported",))
 
 
 class Cost(_Frozen):
@@ -183,9 +209,37 @@ class CodeVersion(_Frozen):
     diff_digest: str | None = None
     source_digest: str | None = None
     repo_root: str | None = None
+    #: The project's own source files the code depends on, ``{path: content digest}``: its
+    #: module's file and every local module it imports (see provenance.capture.modules);
+    #: paths relative to ``repo_root`` (else ``import_root``) when under it. Stored as
+    #: ``"digest path"`` strings. None when not recorded (no module file, older records).
+    source_files: dict[str, str] | None = None
+    #: The file the entrypoint's module was loaded from (a script's own path).
+    module_file: str | None = None
+    #: The ``sys.path`` entry that module was found under (a script's directory).
+    import_root: str | None = None
     created_at: _dt.datetime = Field(default_factory=utcnow)
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    @field_validator("source_files", mode="before")
+    @classmethod
+    def _read_source_files(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):  # the stored form: "digest path" strings
+            pairs = [str(item).split(" ", 1) for item in value]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("source_files entries are 'digest path' strings")
+            return {path: digest for digest, path in pairs}
+        return value
+
+    @field_serializer("source_files", when_used="json")
+    def _write_source_files(self, value: dict[str, str] | None) -> list[str] | None:
+        # A list of strings: a property Neo4j can hold (it holds no maps).
+        return None if value is None else [f"{d} {p}" for p, d in sorted(value.items())]
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _drop_unset(handler(self), ("source_files", "module_file", "import_root"))
 
     @staticmethod
     def make_id(
@@ -195,18 +249,31 @@ class CodeVersion(_Frozen):
         diff_digest: str | None,
         source_digest: str | None,
         algo: str = "blake3",
+        source_files: Mapping[str, str] | None = None,
     ) -> str:
-        """The deterministic id of a code version: what ran, not where or when."""
-        return digest_json(
-            {
-                "entrypoint": entrypoint,
-                "git_commit": git_commit,
-                "diff_digest": diff_digest,
-                "source_digest": source_digest,
-            },
-            algo,
-            domain="code-version",
-        )
+        """The deterministic id of a code version: what ran, not where or when.
+
+        ``source_files`` enters the digest only when given, so an id made without it is
+        the id such code versions always had.
+
+        Example:
+            >>> base = dict(entrypoint="m:f", git_commit=None, diff_digest=None,
+            ...             source_digest=None)
+            >>> CodeVersion.make_id(**base) == CodeVersion.make_id(**base, source_files=None)
+            True
+            >>> CodeVersion.make_id(**base) == CodeVersion.make_id(
+            ...     **base, source_files={"m.py": "blake3:" + "0" * 64})
+            False
+        """
+        body: dict[str, Any] = {
+            "entrypoint": entrypoint,
+            "git_commit": git_commit,
+            "diff_digest": diff_digest,
+            "source_digest": source_digest,
+        }
+        if source_files is not None:
+            body["source_files"] = dict(sorted(source_files.items()))
+        return digest_json(body, algo, domain="code-version")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -236,7 +303,8 @@ def check_metric(name: object, value: object) -> float:
         raise InvalidMetricError(f"metric {name!r} is a bool: metrics are numbers")
     if not isinstance(value, numbers.Real):
         raise InvalidMetricError(
-            f"metric {name!r} is a {type(value).__name__} ({value!r:.40}): metrics are finite "
+            f"metric {name!r} is {with_article(type(value).__name__)} ({value!r:.40}): metrics are "
+            "finite "
             "real numbers (int, float, numpy number)"
         )
     number = float(value)

@@ -61,6 +61,7 @@ from provenance.hashing.arrays import is_tensor
 from provenance.hashing.core import DEFAULT_ALGORITHM
 from provenance.hashing.frameworks import EXTRAS, is_estimator, model_class, model_framework
 from provenance.hashing.weights import is_state_dict
+from provenance.wording import with_article
 
 __all__ = [
     "FORMATS",
@@ -163,7 +164,7 @@ def default_format(obj: Any) -> SaveFormat:
     if framework == "keras":
         return "keras"
     raise UnsupportedTypeError(
-        f"cannot save a {model_class(obj)} as a model: save_model takes a scikit-learn "
+        f"cannot save {with_article(model_class(obj))} as a model: save_model takes a scikit-learn "
         "estimator or pipeline, an XGBoost or LightGBM booster (or their scikit-learn "
         "wrappers), a torch nn.Module or state dict, a Hugging Face transformers model, a "
         "Keras model, or a dict of numpy arrays"
@@ -215,8 +216,8 @@ def save_model(
         framework = "torch"
     if framework not in _FORMAT_FRAMEWORKS[fmt]:
         raise ModelFormatError(
-            f"a {model_class(obj)} ({framework or 'no known framework'}) cannot be saved as "
-            f"{fmt}; its format is {default_format(obj)}"
+            f"{with_article(model_class(obj))} ({framework or 'no known framework'}) cannot be "
+            f"saved as {fmt}; its format is {default_format(obj)}"
         )
     target = _target(path, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -387,8 +388,8 @@ def _saved_record(artifact: Any) -> dict[str, Any]:
     saved = (getattr(artifact, "metadata", None) or {}).get("saved")
     if not isinstance(saved, dict) or saved.get("format") not in FORMATS:
         raise ModelFormatError(
-            f"{getattr(artifact, 'name', '?')}: no saved model recorded (log it with "
-            "tracker.log_model(..., save=True))"
+            f"{getattr(artifact, 'name', '?')}: no saved model recorded; log it with "
+            "tracker.log_model(..., save=True)"
         )
     return saved
 
@@ -402,7 +403,7 @@ def load_saved(artifact: Any, path: str | os.PathLike[str], *, into: Any = None)
         >>> load_saved(Model(id="blake3:" + "0" * 64, name="m"), "/m.skops")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        provenance.errors.ModelFormatError: m: no saved model recorded (log it with ...
+        provenance.errors.ModelFormatError: m: no saved model recorded; log it with ...
     """
     saved = _saved_record(artifact)
     return load_model(

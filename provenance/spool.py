@@ -76,7 +76,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,9 +98,11 @@ __all__ = [
     "FlushReport",
     "Spool",
     "SpoolRecord",
+    "SpoolScrub",
     "SpoolStatus",
     "SpooledStore",
     "is_unavailable",
+    "scrub_spool",
     "spool_dir",
     "spool_root",
     "spool_statuses",
@@ -425,6 +427,73 @@ class SpoolStatus(BaseModel):
     torn: int = 0
 
 
+class SpoolScrub(BaseModel):
+    """What :meth:`Spool.scrub` rewrote (an erasure's scrub of the journal)."""
+
+    store: str
+    directory: str
+    records: int = 0  # journal lines rewritten
+    files: int = 0  # files rewritten (segments, rejected.jsonl)
+    held: int = 0  # lines holding an erased node in segments of running processes
+
+
+def _rewrite_lines(fd: int, replacement: dict[str, Any], needles: list[bytes]) -> int:
+    """Rewrite the journal file open at ``fd`` in place: in each line whose record holds a
+    node of ``replacement`` (by id), that node replaced. The number of lines rewritten."""
+    size = os.fstat(fd).st_size
+    blob = os.pread(fd, size, 0) if size else b""
+    lines = blob.split(b"\n")
+    changed = 0
+    for i, line in enumerate(lines):
+        if not line or not any(n in line for n in needles):
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue  # a torn line: never sent, never read
+        nodes = data.get("nodes") if isinstance(data, dict) else None
+        if not isinstance(nodes, list):
+            continue
+        hit = False
+        for k, node in enumerate(nodes):
+            if isinstance(node, dict) and node.get("id") in replacement:
+                nodes[k] = replacement[node["id"]]
+                hit = True
+        if hit:
+            lines[i] = json.dumps(data, separators=(",", ":")).encode()
+            changed += 1
+    if changed:
+        new = b"\n".join(lines)
+        os.ftruncate(fd, 0)
+        view = memoryview(new)
+        offset = 0
+        while offset < len(new):
+            offset += os.pwrite(fd, view[offset:], offset)
+        os.fsync(fd)
+    return changed
+
+
+def scrub_spool(
+    uri: str, nodes: Mapping[str, AnyNode], root: Path | None = None
+) -> SpoolScrub | None:
+    """:meth:`Spool.scrub` on the spool of the store ``uri`` names, when it has one (None
+    when it has none). It creates nothing.
+
+    Example:
+        >>> import tempfile
+        >>> scrub_spool("neo4j://neo4j:pw@db:7687", {}, Path(tempfile.mkdtemp())) is None
+        True
+    """
+    directory = spool_dir(uri, root)
+    if not directory.is_dir():
+        return None
+    spool = Spool(uri, directory)
+    try:
+        return spool.scrub(nodes)
+    finally:
+        spool.close()
+
+
 class FlushReport(BaseModel):
     """What one flush did (``provenance spool flush``)."""
 
@@ -669,6 +738,65 @@ class Spool:
                     and not (self.directory / name[: -len(".acked")]).with_suffix(".jsonl").exists()
                 ):
                     (self.directory / name).unlink(missing_ok=True)
+
+    # --- erasure -------------------------------------------------------------------------
+    def scrub(self, nodes: Mapping[str, AnyNode]) -> SpoolScrub:
+        """Replace every spooled copy of these nodes (by id) with the node given: what an
+        erasure does so that no journal line keeps a value it removed from the store.
+
+        Each journal segment no running process holds, this process's own, and
+        ``rejected.jsonl`` are rewritten in place (same file, truncated and written anew,
+        fsynced) where a line holds one of the ids; a segment another running process holds
+        cannot be (``held``: its process appends to it), and is counted. Records keep their
+        ids, so acknowledgements still match.
+
+        Example:
+            >>> import tempfile
+            >>> a = Artifact(id="blake3:" + "a" * 64, name="raw", uri="file:///raw.csv")
+            >>> spool = Spool("neo4j://neo4j:pw@db:7687", Path(tempfile.mkdtemp()))
+            >>> _ = spool.append([a], [])
+            >>> spool.scrub({a.id: a.model_copy(update={"uri": None})}).records
+            1
+            >>> b"raw.csv" in spool._segment.path.read_bytes()
+            False
+            >>> spool.close()
+        """
+        report = SpoolScrub(store=self.store, directory=str(self.directory))
+        if not nodes:
+            return report
+        replacement = {i: json.loads(n.model_dump_json()) for i, n in nodes.items()}
+        needles = [i.encode() for i in replacement]
+        with self._lock:
+            mine = self._segment if self._segment is not None else None
+            for path in [*self._segment_paths(), self.directory / _REJECTED]:
+                if not path.exists():
+                    continue
+                if mine is not None and path == mine.path:
+                    fd, own = mine.fd, True
+                elif path.name == _REJECTED:
+                    fd = os.open(path, os.O_RDWR)
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    own = False
+                else:
+                    adopted = _Segment.adopt(path)
+                    if adopted is None:
+                        blob = path.read_bytes()
+                        report.held += sum(
+                            1 for line in blob.split(b"\n") if any(n in line for n in needles)
+                        )
+                        continue
+                    fd, own = adopted.fd, False
+                try:
+                    changed = _rewrite_lines(fd, replacement, needles)
+                    report.records += changed
+                    if changed:
+                        report.files += 1
+                    if mine is not None and path == mine.path:
+                        mine.size = os.fstat(fd).st_size
+                finally:
+                    if not own:
+                        os.close(fd)  # releases the lock taken here
+        return report
 
     # --- looking -------------------------------------------------------------------------
     def status(self) -> SpoolStatus:
@@ -963,8 +1091,27 @@ class SpooledStore(StoreBase):
         return report
 
     # --- writes --------------------------------------------------------------------------
-    def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
-        """Journal the write durably, then send it (see the module docstring)."""
+    def write(
+        self, nodes: Sequence[AnyNode], edges: Sequence[Edge], *, replace: bool = False
+    ) -> None:
+        """Journal the write durably, then send it (see the module docstring).
+
+        A replacing write (``replace=True``: an erasure scrubbing values) is never journaled:
+        what is spooled is sent first (it must not land after the replacement), then the
+        write goes to the store directly, raising
+        :class:`~provenance.errors.StoreUnavailableError` when the store is down or the
+        spool cannot be emptied (a journal holding the values it removes would defeat it).
+        """
+        if replace:
+            report = self.flush()
+            if report.error is not None or report.pending:
+                raise StoreUnavailableError(
+                    f"{self.uri}: cannot replace nodes while {report.pending} spooled "
+                    f"record(s) wait ({report.error or 'not sent'}); nothing was written"
+                )
+            with self._lock:
+                self._connect().write(nodes, edges, replace=True)
+            return
         with self._lock:
             if self._closed:
                 raise StoreUnavailableError(f"{self.uri}: the store is closed")

@@ -14,10 +14,12 @@ Example:
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import inspect
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -34,6 +36,9 @@ from provenance.capture import (
     feature_stats,
     isolated_rng,
 )
+from provenance.capture.environment import run_environment
+from provenance.capture.fitting import FitRecorder, declared_fits, fit_metadata, watch_fits
+from provenance.capture.stats import redact_identifying_values
 from provenance.errors import (
     InvalidMetricError,
     MissingExtraError,
@@ -62,6 +67,7 @@ from provenance.model import (
 from provenance.reader import StoreReader
 from provenance.spool import spooled
 from provenance.store import AnyNode, Direction, LineageStore
+from provenance.wording import with_article
 
 if TYPE_CHECKING:
     from openlineage.client.client import OpenLineageClient
@@ -114,6 +120,9 @@ class Run:
         previous_outputs: the outputs recorded for it then (empty otherwise).
         seed_state: the seeds and RNG states the run executes with.
         metrics: what the run measured so far (:meth:`log_metric`, ``metrics=``).
+        tracking_overhead_s: the tracker's own seconds on this run so far (capturing the code
+            version, logging inputs, isolating the RNGs, digesting outputs...): recorded as
+            ``metadata["tracking_overhead_s"]``, never in the run's duration.
     """
 
     def __init__(
@@ -130,9 +139,21 @@ class Run:
         code_version: CodeVersion,
         metadata: Mapping[str, Any],
         metrics: Mapping[str, Any] | None = None,
+        fits_on_rows: bool | None = None,
     ) -> None:
         if not operation or not isinstance(operation, str):
             raise TrackingError("operation must be a non-empty string")
+        try:
+            #: Declared: the run fits statistics on its input rows (None: seen, see fitting).
+            self.fits_on_rows = declared_fits(fits_on_rows)
+        except ValueError as exc:
+            raise TrackingError(str(exc)) from exc
+        #: Note the scikit-learn estimators the block fits (autolog's own runs do not).
+        self._watch_fits = True
+        self._fits: FitRecorder | None = None
+        self.tracking_overhead_s = 0.0
+        self._in_block_s = 0.0  # the tracker's seconds inside the block (run.output)
+        self._clock = 0.0  # perf_counter when the block's code began
         #: What the run measured so far (:meth:`log_metric`); stored on the Transform.
         self.metrics: dict[str, float] = check_metrics(metrics)
         self._tracker = tracker
@@ -174,6 +195,7 @@ class Run:
         # Everything that talks to the store happens before the RNGs are isolated: a store
         # client may draw from `random` (the Neo4j driver does), which must neither perturb
         # the block's seeded randomness nor count as the block's own.
+        begin = time.perf_counter()
         seed_identity = (
             SeedState(master_seed=self.seed, derivation=DERIVATION).identity()
             if self.seed is not None
@@ -192,12 +214,23 @@ class Run:
         if isinstance(previous, Transform) and previous.status == "succeeded":
             self.memoized = True
             self.previous_outputs = self._tracker.outputs_of(self.transform_id)
-        self.started_at = utcnow()
         self.seed_state = self._stack.enter_context(
             isolated_rng(self.seed, deterministic=self.deterministic)
         )
+        self._fits = self._stack.enter_context(watch_fits()) if self._watch_fits else None
         self._closed = False
+        self._in_block_s = 0.0
+        # The run's duration is the block's code only: it starts now, after the tracker's
+        # own work, and the tracker's time inside the block (run.output) is taken out.
+        self.started_at = utcnow()
+        self._clock = time.perf_counter()
+        self.tracking_overhead_s += self._clock - begin
         return self
+
+    def _inherits_pii(self) -> bool:
+        """True when an input, or the model, of this run is flagged ``contains_pii``."""
+        used = [a for _, a in self.inputs] + ([self.model] if self.model is not None else [])
+        return any(a.contains_pii is True for a in used)
 
     def output(
         self,
@@ -217,24 +250,48 @@ class Run:
         the model too, as :meth:`Tracker.log_model` does (``uri=`` and ``format=`` say
         where and how).
 
+        PII is inherited: when an input (or the model) of the run is flagged
+        ``contains_pii=True``, the output is flagged too, unless ``contains_pii=False`` is
+        passed here (an explicit False wins; an Artifact passed in keeps a False it has). A
+        flagged output's statistics leave out the values of identifier and free-text columns
+        (``pii_values=True`` keeps them; see :meth:`Tracker.log_artifact`). The time spent
+        here is the tracker's, not the run's (see :meth:`Tracker.run`).
+
         Example:
-            >>> import tempfile, numpy as np
+            >>> import tempfile, numpy as np, pandas as pd
             >>> t = Tracker(tempfile.mkdtemp() + "/")
             >>> with t.run("init") as run:
             ...     m = run.output({"w": np.zeros(3)}, name="weights")
             >>> m.node_type, m.framework
             ('Model', 'numpy')
+            >>> users = t.log_artifact(pd.DataFrame({"email": ["a@x.org", "b@y.org"]}),
+            ...                        name="users", contains_pii=True)
+            >>> with t.run("first", inputs=[users]) as run:
+            ...     first = run.output(pd.DataFrame({"email": ["a@x.org"]}), name="first")
+            >>> first.contains_pii, "top_values" in first.feature_stats["columns"]["email"]
+            (True, False)
         """
         if self._closed:
             raise TrackingError("run.output() called outside the run's `with` block")
-        if isinstance(obj, Artifact):
-            art = obj
-        elif save:
-            art = self._tracker._model_artifact(obj, name=name, kind=kind, save=True, **metadata)
-        else:
-            art = self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
-        self._outputs.append((role or name, art))
-        return art
+        begin = time.perf_counter()
+        try:
+            inherit = metadata.get("contains_pii") is None and self._inherits_pii()
+            if isinstance(obj, Artifact):
+                keep = metadata.get("pii_values")
+                art = self._tracker._flag_pii(obj, keep) if inherit else obj
+            else:
+                if inherit:
+                    metadata["contains_pii"] = True
+                if save:
+                    art = self._tracker._model_artifact(
+                        obj, name=name, kind=kind, save=True, **metadata
+                    )
+                else:
+                    art = self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
+            self._outputs.append((role or name, art))
+            return art
+        finally:
+            self._in_block_s += time.perf_counter() - begin
 
     def log_metric(self, name: str, value: float) -> None:
         """Record one metric of this run (stored in the Transform's ``metrics``).
@@ -296,14 +353,20 @@ class Run:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        finished = time.perf_counter()
         self._closed = True
         self._stack.close()  # restores the caller's RNG states
-        ended = utcnow()
+        user_s = max(0.0, finished - self._clock - self._in_block_s)
+        ended = self.started_at + _dt.timedelta(seconds=user_s)
         failed = exc is not None
         assert self.seed_state is not None
         cost = self.cost
         if cost is not None and cost.duration_s is None:
             cost = cost.model_copy(update={"duration_s": (ended - self.started_at).total_seconds()})
+        # what the run imported, as of its end (the rest as captured once per tracker)
+        environment = run_environment(self._tracker.environment)
+        overhead = self.tracking_overhead_s + self._in_block_s + time.perf_counter() - finished
+        self.tracking_overhead_s = overhead
         transform = Transform(
             id=self.transform_id,
             operation=self.operation,
@@ -322,8 +385,12 @@ class Run:
                 else None
             ),
             cost=cost,
-            environment=self._tracker.environment,
-            metadata=self.metadata,
+            environment=environment,
+            metadata={
+                **self.metadata,
+                **fit_metadata(self.fits_on_rows, self._fits),
+                "tracking_overhead_s": round(overhead, 6),
+            },
             metrics=self.metrics,
         )
         nodes: list[AnyNode] = [self.code_version, transform]
@@ -364,6 +431,10 @@ class Tracker(StoreReader):
             (:mod:`provenance.spool`) and is sent from there, so no record is lost.
         spool: journal writes in the spool before sending them: None (default) for Neo4j
             stores only, True for any store, False never.
+        pii_values: record the value-level statistics (top values, min/max, quantiles,
+            histograms) of identifier and free-text columns of artifacts flagged
+            ``contains_pii`` too (default False: they are left out; see
+            :meth:`log_artifact`). A ``pii_values=`` keyword on one call overrides it.
 
     Without ``strict``, a Neo4j server that is down or unreachable, at construction or in
     the middle of a pipeline, never fails it: each run is kept in the spool and sent by a
@@ -383,8 +454,11 @@ class Tracker(StoreReader):
         openlineage: Transport | OpenLineageClient | None = None,
         strict: bool = False,
         spool: bool | None = None,
+        pii_values: bool = False,
     ) -> None:
         self.algo = check_algorithm(algo)
+        #: Keep the values of identifier and free-text columns of PII artifacts' statistics.
+        self.pii_values = _check_pii_values(pii_values, default=False)
         #: Raise when the store is unavailable, instead of keeping runs in the spool only.
         self.strict = strict
         self.store: LineageStore = spooled(store, strict=strict, spool=spool)
@@ -449,10 +523,12 @@ class Tracker(StoreReader):
         include_index: bool = False,
         float_decimals: int | None = None,
         stats: bool = True,
+        pii_values: bool | None = None,
         **fields: Any,
     ) -> Artifact:
         if not name or not isinstance(name, str):
             raise TrackingError("an artifact needs a non-empty name")
+        keep_pii_values = _check_pii_values(pii_values, default=self.pii_values)
         arch = fields.get("architecture_hash")
         info: ContentInfo = digest_object(
             obj,
@@ -489,6 +565,8 @@ class Tracker(StoreReader):
             metadata={**metadata, "content": details} if details else metadata,
         )
         common.update(governance)
+        if common.get("contains_pii") is True and stats_dict is not None and not keep_pii_values:
+            common["feature_stats"] = redact_identifying_values(stats_dict)
         try:
             if info.kind == "model" or kind == "model":
                 return Model(
@@ -518,8 +596,14 @@ class Tracker(StoreReader):
         directory path, or a dict of arrays (model weights; pass ``architecture_hash=`` and
         ``framework=`` to describe it). Known fields (``uri``, ``schema_version``,
         ``license``, ``contains_pii``, ``owner``, ``include_index``, ``float_decimals``,
-        ``stats``) are used as such; any other keyword is stored as metadata.
+        ``stats``, ``pii_values``) are used as such; any other keyword is stored as metadata.
         Logging the same content twice returns the same artifact and creates nothing new.
+
+        With ``contains_pii=True`` the feature statistics of identifier and free-text
+        columns (:func:`~provenance.capture.stats.column_role`) keep no values: kind, dtype,
+        count, nulls, cardinality and text lengths only
+        (:func:`~provenance.capture.stats.redact_identifying_values`); ``pii_values=True``
+        (or ``Tracker(pii_values=True)``) records them anyway.
 
         Example:
             >>> import tempfile, numpy as np
@@ -533,6 +617,17 @@ class Tracker(StoreReader):
         stored = self._lookup(art.id)
         return stored if isinstance(stored, Artifact) else art
 
+    def _flag_pii(self, art: Artifact, pii_values: Any = None) -> Artifact:
+        """``art`` flagged ``contains_pii`` (an output inheriting the flag), its statistics
+        redacted unless ``pii_values``; an artifact already flagged either way is kept."""
+        if art.contains_pii is not None:
+            return art
+        keep = _check_pii_values(pii_values, default=self.pii_values)
+        stats = art.feature_stats
+        if stats is not None and not keep:
+            stats = redact_identifying_values(stats)
+        return art.model_copy(update={"contains_pii": True, "feature_stats": stats})
+
     def _artifact(self, ref: ArtifactRef, name: str | None = None) -> Artifact:
         """An input or model of a run: the Artifact itself, the node with that id, or a model
         object logged now (named ``name``, else after its class)."""
@@ -541,7 +636,7 @@ class Tracker(StoreReader):
         if isinstance(ref, str):
             node = self.get(ref)
             if not isinstance(node, Artifact):
-                raise TrackingError(f"{ref} is a {node.node_type}, not an artifact")
+                raise TrackingError(f"{ref} is {with_article(node.node_type)}, not an artifact")
             return node
         if is_model_object(ref):
             return self.log_model(ref, name=name or type(ref).__name__)
@@ -689,6 +784,7 @@ class Tracker(StoreReader):
         entrypoint: Callable[..., Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
         metrics: Mapping[str, float] | None = None,
+        fits_on_rows: bool | None = None,
     ) -> Run:
         """Record one execution of ``operation`` as a Transform.
 
@@ -702,6 +798,23 @@ class Tracker(StoreReader):
         ``run.log_metric`` / ``run.log_metrics`` in the block) are stored on the Transform;
         they are results, not part of its id.
 
+        The recorded duration (``started_at`` to ``ended_at``) is your code's: ``started_at``
+        is when the block's code began, after the tracker captured the code version, logged
+        model inputs and isolated the RNGs; ``ended_at`` is ``started_at`` plus the block's
+        wall time less the time spent in ``run.output`` (digesting, statistics, saving
+        models). So ``ended_at`` is earlier than the block's real end by the time outputs
+        took. The tracker's own seconds on the run (all of the above, plus capturing the
+        environment; not the final write to the store) are recorded as
+        ``metadata["tracking_overhead_s"]``.
+
+        ``fits_on_rows=True`` declares that the run fits statistics on its input rows (a
+        scaler, an imputer, a vocabulary, a model): ``provenance contamination`` then reports
+        it when those rows hold test rows and its output reaches the training set.
+        ``False`` declares it does not. Left None, it is seen: every scikit-learn estimator
+        fitted in the block (``fit``, ``fit_transform``, ``fit_predict``, ``partial_fit``)
+        is recorded in ``metadata["fitted_estimators"]`` (class, calls, rows, fitted) and
+        makes ``metadata["fits_on_rows"]`` True (see :mod:`provenance.capture.fitting`).
+
         Example:
             >>> import tempfile, numpy as np
             >>> t = Tracker(tempfile.mkdtemp() + "/")
@@ -710,9 +823,18 @@ class Tracker(StoreReader):
             ...     picked = run.output(np.random.permutation(10)[:3], name="sample")
             >>> run.seed_state.reproducibility
             'seeded'
+            >>> t.get(run.transform_id).metadata["tracking_overhead_s"] > 0
+            True
+            >>> from sklearn.preprocessing import StandardScaler
+            >>> with t.run("scale", inputs=[xs]) as run:
+            ...     _ = StandardScaler().fit_transform(np.arange(10.0).reshape(-1, 1))
+            >>> meta = t.get(run.transform_id).metadata
+            >>> meta["fits_on_rows"], [e["class"] for e in meta["fitted_estimators"]]
+            (True, ['sklearn.preprocessing._data.StandardScaler'])
         """
+        begin = time.perf_counter()
         code = self._code_version(entrypoint, sys._getframe(1))
-        return Run(
+        run = Run(
             self,
             operation,
             inputs,
@@ -725,7 +847,10 @@ class Tracker(StoreReader):
             code,
             metadata or {},
             metrics,
+            fits_on_rows=fits_on_rows,
         )
+        run.tracking_overhead_s += time.perf_counter() - begin
+        return run
 
     def _code_version(self, fn: Callable[..., Any] | None, frame: FrameType) -> CodeVersion:
         if fn is not None:
@@ -772,6 +897,7 @@ class Tracker(StoreReader):
             def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
                 bound = sig.bind(*args, **kwargs)
                 bound.apply_defaults()
+                begin = time.perf_counter()  # logging the inputs is the tracker's time
                 inputs: dict[str, Artifact] = {}
                 params: dict[str, Any] = {}
                 for pname, value in bound.arguments.items():
@@ -783,14 +909,17 @@ class Tracker(StoreReader):
                         )
                     else:
                         params[pname] = value
-                with self.run(
+                logged = time.perf_counter() - begin
+                run = self.run(
                     operation,
                     inputs=inputs,
                     params=params,
                     seed=seed,
                     deterministic=deterministic,
                     entrypoint=fn,
-                ) as run:
+                )
+                run.tracking_overhead_s += logged
+                with run:
                     result = fn(*args, **kwargs)
                     values = result if isinstance(result, tuple) else (result,)
                     base = output_name or fn.__name__
@@ -844,6 +973,15 @@ class Tracker(StoreReader):
         from provenance.autolog import autolog
 
         return autolog(self, sklearn=sklearn, pandas=pandas, pyarrow=pyarrow)
+
+
+def _check_pii_values(value: Any, *, default: bool) -> bool:
+    """``pii_values`` as a bool (None: ``default``); anything else is a TrackingError."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise TrackingError(f"pii_values must be True or False, got {value!r}")
+    return value
 
 
 def _file_name(name: str) -> str:

@@ -18,6 +18,7 @@ need_apt=()
 java_ok() { command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; }
 java_ok || need_apt+=(openjdk-17-jre-headless)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)  # the HTML audit's print test
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${need_apt[*]}"

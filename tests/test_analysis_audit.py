@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 
-from provenance.analysis import audit, seed_verdict
+from provenance.analysis import audit, erase, seed_verdict
+from provenance.analysis.audit import DERIVED_FROM_ERASED, TRAINED_ON_ERASED
 from provenance.cli.app import main
 from provenance.errors import NotFoundError
 from provenance.model import SeedState, Transform
-from provenance.render import audit_html, layers, to_mermaid, to_svg
+from provenance.render import audit_html, layers, render_audit, to_mermaid, to_svg
 from provenance.store import Direction, LineageStore, SQLiteStore
 from tests import test_parity
 from tests.scenarios import art, diamond_lattice
@@ -136,3 +138,71 @@ def test_audit_and_ancestry_cli(tmp_path: object, capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no node with id" in err[0]
     assert main(["ancestry", churn, "--format", "svg", "--store", path]) == 2
+
+
+def _cli_uri(request: pytest.FixtureRequest, s: LineageStore) -> str:
+    if isinstance(s, SQLiteStore):
+        return s.uri
+    return str(request.getfixturevalue("neo4j_server").store_uri)
+
+
+def test_audit_of_a_model_trained_on_erased_data(
+    store: LineageStore, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    g = pipeline(store)
+    when = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
+    erase(store, g["users"].id, reason="GDPR art. 17 request #12", at=when)
+    # churn <- train <- clean <- clean <- joined <- join <- users (erased), events
+    report = audit(store, g["churn"].id, check_reproducibility=False)
+    assert [(r.artifact.id, r.reason, r.erased_at) for r in report.erased_training_data] == [
+        (g["users"].id, "GDPR art. 17 request #12", when)
+    ]
+    assert report.summary == "trained on erased data: must retrain churn (erased: users)"
+    assert report.summary.startswith(TRAINED_ON_ERASED)
+    assert report.reproducibility.verdict == "unreproducible"
+    assert report.reproducibility.reasons[0] == report.summary  # said first
+    assert "source users was erased" in report.reproducibility.reasons
+    # the full check too: the line comes first, the verdict stays unreproducible
+    checked = audit(store, g["churn"].id)
+    assert checked.reproducibility.checked_by == "verify"
+    assert checked.reproducibility.verdict == "unreproducible"
+    assert checked.reproducibility.reasons[0] == report.summary
+    # the text rendering says it before anything else
+    first = render_audit(report).renderables[0]
+    assert isinstance(first, str) and TRAINED_ON_ERASED in first
+    # predictions: summary <- report <- preds <- infer(ext, model churn): churn must retrain
+    preds = audit(store, g["summary"].id, check_reproducibility=False)
+    assert preds.summary == "trained on erased data: must retrain churn (erased: users)"
+    assert [r.artifact.name for r in preds.erased_training_data] == ["users"]
+    # no model between clean and users: rebuilt, not retrained
+    clean = audit(store, g["clean"].id, check_reproducibility=False)
+    assert clean.summary == f"{DERIVED_FROM_ERASED}: clean (erased: users)"
+    # the erased artifact itself: in erasures, not its own training data
+    itself = audit(store, g["users"].id, check_reproducibility=False)
+    assert itself.erased_training_data == [] and [r.artifact.name for r in itself.erasures] == [
+        "users"
+    ]
+    # events is upstream of churn but not erased: nothing about it
+    assert "events" not in report.summary
+    uri = _cli_uri(request, store)
+    capsys.readouterr()
+    assert main(["audit", g["churn"].id, "--store", uri, "--quick"]) == 0
+    text = capsys.readouterr().out
+    assert text.lstrip().startswith(TRAINED_ON_ERASED)
+    assert main(["audit", g["churn"].id, "--store", uri, "--quick", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["summary"] == report.summary
+    assert [r["artifact"]["name"] for r in got["erased_training_data"]] == ["users"]
+
+
+def test_erased_data_that_did_not_train_the_model(store: LineageStore) -> None:
+    g = pipeline(store)
+    erase(store, g["ext"].id, reason="licence withdrawn")
+    # summary <- report <- preds <- infer(ext, model churn): ext was erased, but churn was
+    # trained on clean data only: rebuild the predictions, no retraining
+    preds = audit(store, g["summary"].id, check_reproducibility=False)
+    assert preds.summary == f"{DERIVED_FROM_ERASED}: summary (erased: ext)"
+    assert [r.artifact.name for r in preds.erased_training_data] == ["ext"]
+    model = audit(store, g["churn"].id, check_reproducibility=False)
+    assert model.erased_training_data == [] and model.summary == "reproducibility: unreproducible"
+    assert str(render_audit(model).renderables[0]).startswith("[bold]Audit of[/] churn")

@@ -14,7 +14,7 @@ import pytest
 from provenance import Tracker
 from provenance.analysis.contamination import contamination
 from provenance.cli.app import main
-from provenance.errors import NotFoundError, ProvenanceError
+from provenance.errors import NotFoundError, ProvenanceError, TrackingError
 from provenance.hashing.core import digest_bytes, digest_json
 from provenance.model import Artifact, Edge, Transform, short_id
 from provenance.store import LineageStore, SQLiteStore
@@ -300,3 +300,373 @@ def test_large_tables_compare_a_consistent_sample(tmp_path: Path) -> None:
     assert r.verdict == "leakage" and abs(r.rows.test_rows_in_train - 4000) < 600
     assert "estimated from the" in r.findings[0].message
     t.close()
+
+
+# --- preprocessing fitted before the split (item 2 of issue 16) --------------------------------
+def _features(n: int, seed: int) -> pd.DataFrame:
+    """Three float columns drawn at random: no two rows alike, before or after scaling."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.normal(3, 2, size=n), "c": rng.normal(-1, 5, size=n)}
+    )
+
+
+def _standardize(df: pd.DataFrame) -> pd.DataFrame:
+    from sklearn.preprocessing import StandardScaler
+
+    return pd.DataFrame(StandardScaler().fit_transform(df), columns=df.columns)
+
+
+def _split_parts(
+    tracker: Tracker, data: Any, df: pd.DataFrame, op: str = "split"
+) -> tuple[Any, Any, pd.DataFrame, pd.DataFrame]:
+    """One seeded split run: 3/4 of the rows to train, the rest to test."""
+    order = np.random.default_rng(11).permutation(len(df))
+    cut = 3 * len(df) // 4
+    train_df, test_df = df.iloc[order[:cut]], df.iloc[order[cut:]]
+    with tracker.run(op, inputs=[data], seed=11) as run:
+        train = run.output(train_df, name="train")
+        test = run.output(test_df, name="test")
+    return train, test, train_df, test_df
+
+
+def test_scaler_fitted_on_every_row_then_split_is_leakage(store: LineageStore) -> None:
+    """The most common leak: StandardScaler fitted on the whole table inside a run block (no
+    flag: the fit is seen), its output split. The 50 test rows (200 - 150) are all rows the
+    scaler was fitted on."""
+    from sklearn.preprocessing import StandardScaler
+
+    t = Tracker(store)
+    df = _features(200, 1)
+    raw = t.log_artifact(df, name="features")
+    with t.run("scale", inputs=[raw]) as scale:
+        scaled_df = _standardize(df)
+        scaled = scale.output(scaled_df, name="scaled")
+    train, test, _, _ = _split_parts(t, scaled, scaled_df)
+    meta = t.get(scale.transform_id).metadata
+    module = StandardScaler.__module__
+    assert meta["fits_on_rows"] is True
+    assert meta["fitted_estimators"] == [
+        {
+            "class": f"{module}.StandardScaler",
+            "methods": ["fit_transform"],
+            "calls": 1,
+            "rows": 200,
+            "fitted": True,
+        }
+    ]
+    r = contamination(store, train.id, test.id)
+    assert r.verdict == "leakage"
+    [f] = r.findings
+    assert f.kind == "fitted_before_split" and f.fit is not None
+    assert f.fit.transform_id == scale.transform_id and f.fit.operation == "scale"
+    assert f.fit.estimators == ["StandardScaler"]
+    assert (f.fit.fitted_on, f.fit.reaches_train) == ([raw.id], [scaled.id])
+    assert (f.fit.test_rows_seen, f.fit.test_rows, f.fit.basis) == (50, 50, "lineage")
+    assert f.ids == [raw.id, scaled.id]
+    assert f.message == (
+        f"preprocessing fitted before the split: scale ({short_id(scale.transform_id)}) fitted "
+        f"StandardScaler on features ({short_id(raw.id)}), which holds test rows, and its "
+        "output reaches the training set; it saw all 50 test rows (each derives from data it "
+        "was fitted on)"
+    )
+    # the scaled table is the leak, not "the data both sides were split from: expected"
+    assert {s.name: s.role for s in r.shared_ancestors} == {"scaled": "leak", "features": "source"}
+    assert r.expected == [
+        f"features ({short_id(raw.id)}) is the common raw source of both sides: expected for a "
+        "split of one source"
+    ]
+    # no row is on both sides: the leak is the fit, which the rows alone would call clean
+    assert r.rows.compared and r.rows.test_rows_in_train == 0
+
+
+def test_fit_hidden_steps_before_the_split_is_caught(store: LineageStore) -> None:
+    """fit on all rows -> column selection -> row filter -> split: the fit's output reaches
+    both sides through two more steps. The filter keeps 180 rows: 135 train, 45 test."""
+    t = Tracker(store)
+    df = _features(200, 2)
+    raw = t.log_artifact(df, name="features")
+    with t.run("scale", inputs=[raw]) as scale:
+        scaled_df = _standardize(df)
+        scaled = scale.output(scaled_df, name="scaled")
+    with t.run("select", inputs=[scaled]) as run:
+        selected_df = scaled_df[["a", "b"]]
+        selected = run.output(selected_df, name="selected")
+    with t.run("filter", inputs=[selected]) as run:
+        kept_df = selected_df.iloc[:180]
+        kept = run.output(kept_df, name="kept")
+    train, test, _, test_df = _split_parts(t, kept, kept_df)
+    assert len(test_df) == 45
+    r = contamination(store, train.id, test.id)
+    assert r.verdict == "leakage"
+    assert [(f.kind, f.fit and f.fit.transform_id) for f in r.findings] == [
+        ("fitted_before_split", scale.transform_id)
+    ]
+    fit = r.findings[0].fit
+    assert fit is not None and (fit.fitted_on, fit.test_rows_seen, fit.basis) == (
+        [raw.id],
+        45,
+        "lineage",
+    )
+    roles = {s.name: s.role for s in r.shared_ancestors}
+    assert roles == {
+        "scaled": "leak",
+        "selected": "upstream",
+        "kept": "split",
+        "features": "source",
+    }
+
+
+def test_scaler_fitted_on_the_training_split_only_is_clean(store: LineageStore) -> None:
+    """Split first, fit on the training part (its output: the fitted scaler, a model), apply
+    it to the test part: what one should do. Also with the fitted parameters kept as an
+    array (declared fits_on_rows): still clean."""
+    from sklearn.preprocessing import StandardScaler
+
+    t = Tracker(store)
+    df = _features(200, 3)
+    raw = t.log_artifact(df, name="features")
+    train_raw, test_raw, train_df, test_df = _split_parts(t, raw, df)
+    with t.run("fit_transform", inputs=[train_raw]) as fit:
+        scaler = StandardScaler().fit(train_df)
+        model = fit.output(scaler, name="scaler")
+        train = fit.output(pd.DataFrame(scaler.transform(train_df), columns=df.columns), name="x")
+    with t.run("apply", inputs={"data": test_raw, "scaler": model}) as run:
+        test = run.output(pd.DataFrame(scaler.transform(test_df), columns=df.columns), name="y")
+    assert t.get(fit.transform_id).metadata["fits_on_rows"] is True  # the fit was seen
+    r = contamination(store, train.id, test.id)
+    assert r.findings == [] and r.verdict == "clean"
+
+    # the same by hand: mean and std of the training rows as an array, declared
+    with t.run("fit_params", inputs=[train_raw], fits_on_rows=True) as run:
+        params = run.output(np.vstack([train_df.mean(), train_df.std()]), name="params")
+    scaled_sides = []
+    for side, part, part_df in (("train", train_raw, train_df), ("test", test_raw, test_df)):
+        with t.run(f"apply_{side}", inputs={"data": part, "params": params}) as run:
+            out_df = (part_df - train_df.mean()) / train_df.std()
+            scaled_sides.append(run.output(out_df, name=f"{side}_scaled"))
+    r2 = contamination(store, scaled_sides[0].id, scaled_sides[1].id)
+    assert r2.findings == [] and r2.verdict == "clean"
+
+
+def test_model_fitted_on_both_sides_applied_to_each_is_one_finding(store: LineageStore) -> None:
+    """A scaler fitted on every row (seen, output: the fitted scaler) and applied to the
+    training and the test split: leakage, reported once, as the fit (not again as derived
+    data fed to both sides)."""
+    from sklearn.preprocessing import StandardScaler
+
+    t = Tracker(store)
+    df = _features(120, 4)
+    raw = t.log_artifact(df, name="features")
+    train_raw, test_raw, train_df, test_df = _split_parts(t, raw, df)
+    with t.run("fit_all", inputs=[raw]) as fit:
+        scaler = StandardScaler().fit(df)
+        model = fit.output(scaler, name="scaler")
+    # a model logged on its own (no run made it) holds no rows: the test rows still all
+    # derive from what the scaler saw
+    pretrained = t.log_model(StandardScaler().fit(_features(10, 40)), name="pretrained")
+    sides = []
+    for side, part, part_df in (("train", train_raw, train_df), ("test", test_raw, test_df)):
+        used = {"data": part, "scaler": model, "pretrained": pretrained}
+        with t.run(f"apply_{side}", inputs=used) as run:
+            out = pd.DataFrame(scaler.transform(part_df), columns=df.columns)
+            sides.append(run.output(out, name=f"{side}_x"))
+    r = contamination(store, sides[0].id, sides[1].id)
+    assert r.verdict == "leakage"
+    assert [f.kind for f in r.findings] == ["fitted_before_split"]
+    fit_run = r.findings[0].fit
+    assert fit_run is not None
+    assert (fit_run.transform_id, fit_run.fitted_on, fit_run.reaches_train) == (
+        fit.transform_id,
+        [raw.id],
+        [model.id],
+    )
+    assert (fit_run.test_rows_seen, fit_run.basis) == (30, "lineage")  # 120 - 90
+    assert {s.name: s.role for s in r.shared_ancestors}["scaler"] == "leak"
+
+
+def test_declared_and_overridden_fits(store: LineageStore) -> None:
+    """A fit the block does not show (pandas arithmetic) needs fits_on_rows=True; without
+    it the lineage cannot tell it from a row-wise step. fits_on_rows=False wins over a fit
+    that is seen (its estimators are still listed)."""
+    t = Tracker(store)
+    verdicts = {}
+    for i, (op, flag) in enumerate(
+        (("normalise", None), ("normalise_declared", True), ("scale_declared_not", False))
+    ):
+        df = _features(80, 10 + i)
+        raw = t.log_artifact(df, name=f"features{i}")
+        with t.run(op, inputs=[raw], fits_on_rows=flag) as run:
+            out_df = (df - df.mean()) / df.std() if flag is not False else _standardize(df)
+            out = run.output(out_df, name=f"normalised{i}")
+        train, test, _, _ = _split_parts(t, out, out_df, op=f"split{i}")
+        verdicts[op] = [f.kind for f in contamination(store, train.id, test.id).findings]
+        meta = t.get(run.transform_id).metadata
+        if flag is None:
+            assert "fits_on_rows" not in meta and "fitted_estimators" not in meta
+        else:
+            assert meta["fits_on_rows"] is flag
+    assert verdicts == {
+        "normalise": [],
+        "normalise_declared": ["fitted_before_split"],
+        "scale_declared_not": [],
+    }
+    assert [e["methods"] for e in meta["fitted_estimators"]] == [["fit_transform"]]
+    with pytest.raises(TrackingError, match="fits_on_rows"):
+        t.run("bad", fits_on_rows="yes")  # type: ignore[arg-type]
+
+
+def test_fit_and_split_in_one_run(store: LineageStore) -> None:
+    """One run scales every row and splits them: its training output carries the rows it
+    fitted on, the test output too (fewer rows, the same columns)."""
+    t = Tracker(store)
+    df = _features(100, 5)
+    raw = t.log_artifact(df, name="features")
+    with t.run("scale_and_split", inputs=[raw]) as run:
+        scaled = _standardize(df)
+        train = run.output(scaled.iloc[:80], name="train")
+        test = run.output(scaled.iloc[80:], name="test")
+    r = contamination(store, train.id, test.id)
+    assert [(f.kind, f.fit and f.fit.test_rows_seen) for f in r.findings] == [
+        ("fitted_before_split", 20)
+    ]
+
+
+def test_test_rows_seen_by_fingerprint(store: LineageStore) -> None:
+    """A test set of 40 split rows plus 10 fresh rows from another source: not every test row
+    derives from the fitted data, so the count is the test rows found among the rows of the
+    fit's output: 40 of 50."""
+    t = Tracker(store)
+    df = _features(160, 6)
+    raw = t.log_artifact(df, name="features")
+    with t.run("scale", inputs=[raw]) as scale:
+        scaled_df = _standardize(df)
+        scaled = scale.output(scaled_df, name="scaled")
+    train, test_part, _, part_df = _split_parts(t, scaled, scaled_df)
+    fresh_df = _features(10, 7)
+    fresh = t.log_artifact(fresh_df, name="fresh")
+    with t.run("append", inputs=[test_part, fresh]) as run:
+        test = run.output(pd.concat([part_df, fresh_df]), name="test_plus")
+    r = contamination(store, train.id, test.id)
+    [f] = r.findings
+    assert f.fit is not None
+    assert (f.fit.test_rows_seen, f.fit.test_rows, f.fit.basis) == (40, 50, "fingerprints")
+    assert f.message.endswith("it saw 40 of 50 test rows (by row fingerprint)")
+
+
+#: Small pipelines: steps before the split (on all rows) and after it (on each side).
+_PRE = [(), ("fit",), ("map",), ("fit", "map"), ("map", "fit"), ("fit", "fit"), ("map", "map")]
+_POST = [(), ("map",), ("fit",), ("fit_all",)]
+
+
+def _expected_fits(pre: tuple[str, ...], post: tuple[str, ...]) -> set[str]:
+    """The oracle: a fit before the split (on all rows) or fitted on the pre-split data and
+    applied after it leaks; a fit on the training side applied to the test side does not."""
+    found = {f"pre{i}" for i, step in enumerate(pre) if step == "fit"}
+    return found | {"fit_all" for step in post if step == "fit_all"}
+
+
+def _fit_step(
+    t: Tracker, op: str, data: Any, df: pd.DataFrame, declared: bool
+) -> tuple[Any, Any, pd.DataFrame, Any]:
+    """A fitting run: (its transformed output, the fitted state as an artifact, the frame,
+    a function applying the fit to another frame). ``declared``: pandas statistics and
+    fits_on_rows=True; else a StandardScaler, seen."""
+    from sklearn.preprocessing import StandardScaler
+
+    with t.run(op, inputs=[data], fits_on_rows=True if declared else None) as run:
+        if declared:
+            mean, std = df.mean(), df.std()
+            state = run.output(np.vstack([mean, std]), name=f"{op}_params")
+
+            def apply(other: pd.DataFrame) -> pd.DataFrame:
+                return (other - mean) / std
+        else:
+            scaler = StandardScaler().fit(df)
+            state = run.output(scaler, name=f"{op}_scaler")
+
+            def apply(other: pd.DataFrame) -> pd.DataFrame:
+                return pd.DataFrame(scaler.transform(other), columns=other.columns)
+
+        out_df = apply(df)
+        out = run.output(out_df, name=op)
+    return out, state, out_df, apply
+
+
+def _map_df(df: pd.DataFrame) -> pd.DataFrame:
+    """A row-wise step that fits nothing: drop the last column (or double a single one)."""
+    return df.iloc[:, :-1] if df.shape[1] > 1 else df * 2.0
+
+
+def test_where_the_fit_sits_relative_to_the_split(store: LineageStore) -> None:
+    """Every small pipeline (fits and row-wise maps before the split; nothing, a map, a fit
+    on the training side applied to the test side, or a fit on the pre-split data applied
+    to each side after it), half of the fits seen and half declared: the findings are
+    exactly the fits the oracle names, and each saw every test row."""
+    t = Tracker(store)
+    checked = 0
+    for n, (pre, post) in enumerate((p, q) for p in _PRE for q in _POST):
+        df = _features(24, 100 + n)  # distinct content per pipeline: no node is shared
+        cur = t.log_artifact(df, name="raw")
+        ops: dict[str, str] = {}
+        for i, step in enumerate(pre):
+            op = f"p{n}.pre{i}"
+            if step == "fit":
+                cur, _, df, _ = _fit_step(t, op, cur, df, declared=(n + i) % 2 == 0)
+                ops[t.store.find_transforms(operation=op)[0].id] = f"pre{i}"
+            else:
+                with t.run(op, inputs=[cur]) as run:
+                    df = _map_df(df)
+                    cur = run.output(df, name=op)
+        before, before_df = cur, df
+        train, test, train_df, test_df = _split_parts(t, cur, df, op=f"p{n}.split")
+        for step in post:
+            op = f"p{n}.{step}"
+            if step == "map":
+                sides = []
+                for side, part, part_df in (("tr", train, train_df), ("te", test, test_df)):
+                    with t.run(f"{op}.{side}", inputs=[part]) as run:
+                        sides.append(run.output(_map_df(part_df), name=f"{op}.{side}"))
+                train, test = sides
+                continue
+            fit_on, fit_df = (train, train_df) if step == "fit" else (before, before_df)
+            out, state, _, apply = _fit_step(t, op, fit_on, fit_df, declared=n % 2 == 1)
+            ops[t.store.find_transforms(operation=op)[0].id] = step
+            if step == "fit":
+                train = out
+            else:
+                with t.run(f"{op}.tr", inputs={"data": train, "state": state}) as run:
+                    train = run.output(apply(train_df), name=f"{op}.tr")
+            with t.run(f"{op}.te", inputs={"data": test, "state": state}) as run:
+                test = run.output(apply(test_df), name=f"{op}.te")
+        expected = _expected_fits(pre, post)
+        r = contamination(store, train.id, test.id)
+        got = {ops[f.fit.transform_id] for f in r.findings if f.fit is not None}
+        assert got == expected, (pre, post, [f.message for f in r.findings])
+        assert all(f.kind == "fitted_before_split" for f in r.findings), (pre, post)
+        assert r.verdict == ("leakage" if expected else "clean"), (pre, post)
+        for f in r.findings:
+            assert f.fit is not None and (f.fit.test_rows_seen, f.fit.basis) == (6, "lineage")
+        checked += 1
+    assert checked == len(_PRE) * len(_POST)
+
+
+def test_fitted_before_split_on_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    uri = f"{tmp_path}/store/"
+    t = Tracker(uri)
+    df = _features(40, 8)
+    raw = t.log_artifact(df, name="features")
+    with t.run("scale", inputs=[raw]) as run:
+        scaled_df = _standardize(df)
+        scaled = run.output(scaled_df, name="scaled")
+    train, test, _, _ = _split_parts(t, scaled, scaled_df)
+    t.close()
+    assert main(["contamination", train.id, test.id, "--store", uri, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "leakage"
+    assert [
+        (f["kind"], f["fit"]["estimators"], f["fit"]["test_rows_seen"]) for f in report["findings"]
+    ] == [("fitted_before_split", ["StandardScaler"], 10)]
+    assert main(["contamination", train.id, test.id, "--store", uri]) == 0
+    out = capsys.readouterr().out
+    assert "preprocessing fitted before the split" in out and "Fitted before the split" in out

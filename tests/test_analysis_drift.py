@@ -21,7 +21,7 @@ from provenance.analysis.drift import (
 from provenance.cli.app import main
 from provenance.errors import MissingStatsError, NotFoundError
 from provenance.hashing.core import digest_bytes
-from provenance.model import Artifact
+from provenance.model import Artifact, Edge, Model, Transform
 from provenance.render import render_drift
 from provenance.store import LineageStore, SQLiteStore
 from tests import test_parity
@@ -276,3 +276,65 @@ def test_column_role_reads_older_statistics_and_spares_features() -> None:
     assert column_role("orderId", small) == ("identifier", "named like an identifier")
     assert column_role("valid", small) is None  # "id" inside a word is not a token
     assert column_role("email_domain", cat({"gmail.com": 70, "example.org": 30}, 100)) is None
+
+
+# --- two models: no feature statistics, metrics compared -------------------------------------
+def _trained(store: LineageStore, label: str, name: str, day: int, **metrics: float) -> Model:
+    """A model (no feature statistics) and the succeeded run that produced it."""
+    m = Model(
+        id=digest_bytes(label.encode()),
+        name=name,
+        created_at=dt.datetime(2026, 1, day, tzinfo=dt.UTC),
+    )
+    t = Transform(
+        id=digest_bytes(f"train {label}".encode()),
+        operation="train",
+        metrics=metrics,
+        started_at=dt.datetime(2026, 1, day, tzinfo=dt.UTC),
+    )
+    store.write([m, t], [])
+    store.write([], [Edge(source=t.id, target=m.id, type="PRODUCED")])
+    return m
+
+
+@pytest.fixture
+def uri(store: LineageStore, request: pytest.FixtureRequest) -> str:
+    """What ``--store`` takes for the fixture's store."""
+    if isinstance(store, SQLiteStore):
+        return str(store.path)
+    return str(request.getfixturevalue("neo4j_server").store_uri)
+
+
+def test_two_models_are_compared_by_their_metrics_and_say_so(
+    store: LineageStore, uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    v1 = _trained(store, "v1", "churn", 1, auc=0.8)
+    v2 = _trained(store, "v2", "churn", 2, auc=0.85)
+    bare1, bare2 = _trained(store, "b1", "bare", 1), _trained(store, "b2", "bare", 2)
+    r = drift(store, v1.id, v2.id)
+    assert not r.features_compared and r.features == [] and r.drifted == []
+    assert (
+        r.features_note == "models have no feature statistics: their recorded metrics are compared"
+    )
+    ((metric, a, b, change),) = [(c.metric, c.a, c.b, c.change) for c in r.metrics]
+    assert (metric, a, b) == ("auc", 0.8, 0.85) and change == pytest.approx(0.05)
+    # without metrics either: a report that says there is nothing to compare, not an error
+    empty = drift(store, bare1.id, bare2.id)
+    assert not empty.features_compared and empty.metrics == []
+    assert empty.features_note == (
+        "models have no feature statistics, and neither has metrics recorded "
+        "(run.log_metric): nothing to compare"
+    )
+    assert main(["drift", v1.id, v2.id, "--store", uri]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Drift churn -> churn: compared by their recorded metrics")
+    assert "models have no feature statistics" in out and "auc" in out and "+0.05" in out
+    assert "thresholds" not in out and "PSI" not in out  # no empty feature table
+    assert main(["drift", bare1.id, bare2.id, "--store", uri]) == 0
+    assert "Drift bare -> bare: nothing compared" in capsys.readouterr().out
+    # a table without statistics, and no metrics on either side: one line, no option named
+    a, raw = put(store, "a", A_STATS), put(store, "raw", None, name="raw")
+    assert main(["drift", a.id, raw.id, "--store", uri]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: artifact raw (") and "no feature statistics recorded" in line
+    assert "stats=" not in line

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+from typing import Any
 
 import pytest
 
 from provenance.analysis import audit, erase, erasure_of, impact
+from provenance.analysis.integrity import verify_log
 from provenance.cli.app import main
 from provenance.errors import AnalysisError, NotFoundError
+from provenance.model import Artifact, Edge
 from provenance.store import Direction, LineageStore, SQLiteStore
 from tests import test_parity
-from tests.scenarios import CODE
+from tests.scenarios import CODE, art, transform
 from tests.test_analysis_impact import pipeline
 
 store = test_parity.store  # the two-backend fixture: sqlite and neo4j
@@ -102,3 +106,185 @@ def test_erase_cli(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None
     missing = f"{tmp_path}/nothing-here/lineage.sqlite"
     assert main(["erase", "ffff0000", "--reason", "x", "--store", missing]) == 1
     assert "no provenance store" in capsys.readouterr().err
+
+
+# --- what an erasure removes, whatever was recorded -------------------------------------------
+def stats_with_values(label: str) -> dict[str, Any]:
+    """feature_stats as provenance.capture.stats lays them out, every value-level key filled
+    (and two this code does not know), each holding ``label``'s secret."""
+    secret = f"secret-of-{label}"
+    return {
+        "stats_version": 1,
+        "row_count": 3,
+        "column_count": 2,
+        "bins": 10,
+        "top_k": 10,
+        "columns": {
+            "email": {
+                "kind": "string",
+                "dtype": "object",
+                "count": 3,
+                "nulls": 0,
+                "cardinality": 3,
+                "top_values": [{"value": secret, "count": 1}],
+                "text": {"mean_length": 12.0, "sample": [secret]},
+                "examples": [secret],
+            },
+            "age": {
+                "kind": "numeric",
+                "dtype": "int64",
+                "count": 3,
+                "nulls": 0,
+                "infinite": 0,
+                "cardinality": 3,
+                "mean": 41.0,
+                "std": 2.0,
+                "min": 39,
+                "max": 43,
+                "quantiles": {"p50": 41.0},
+                "histogram": {"edges": [39.0, 43.0], "counts": [3]},
+                "some_future_key": secret,
+            },
+        },
+        "row_fingerprints": {"values": [123, 456]},
+        "another_future_key": secret,
+    }
+
+
+def valued(label: str, **kw: Any) -> Artifact:
+    return art(
+        label,
+        uri=f"file:///data/{label}.csv",
+        feature_stats=stats_with_values(label),
+        metadata={
+            "row_fingerprints": [1, 2, 3],
+            "openlineage": {
+                "facets": {
+                    "dataQualityMetrics": {
+                        "rowCount": 3,
+                        "columnMetrics": {"age": {"nullCount": 0, "min": 39, "max": 43}},
+                    }
+                }
+            },
+            "team": "crm",
+        },
+        **kw,
+    )
+
+
+#: What every erased artifact above must keep of its statistics: written out by hand.
+SCRUBBED_STATS = {
+    "stats_version": 1,
+    "row_count": 3,
+    "column_count": 2,
+    "bins": 10,
+    "top_k": 10,
+    "columns": {
+        "email": {"kind": "string", "dtype": "object", "count": 3, "nulls": 0, "cardinality": 3},
+        "age": {
+            "kind": "numeric",
+            "dtype": "int64",
+            "count": 3,
+            "nulls": 0,
+            "infinite": 0,
+            "cardinality": 3,
+        },
+    },
+}
+SCRUBBED_METADATA = {
+    "openlineage": {
+        "facets": {
+            "dataQualityMetrics": {"rowCount": 3, "columnMetrics": {"age": {"nullCount": 0}}}
+        }
+    },
+    "team": "crm",
+}
+
+
+def test_erasure_keeps_counts_and_drops_every_value(store: LineageStore) -> None:
+    users = valued("users", contains_pii=True, row_count=3)
+    store.write([users], [])
+    erase(store, users.id, reason="request", at=WHEN)
+    node = store.get(users.id)
+    assert isinstance(node, Artifact)
+    assert node.feature_stats == SCRUBBED_STATS and node.metadata == SCRUBBED_METADATA
+    assert (node.uri, node.row_count, node.name, node.contains_pii) == (None, 3, "users", True)
+    assert "secret-of-users" not in node.model_dump_json()
+    # A run re-recording the artifact (same content, same id, its values again) cannot bring
+    # them back: an erased artifact is stored scrubbed whatever is merged into it.
+    store.write([valued("users", contains_pii=True, license="CC0")], [])
+    node = store.get(users.id)
+    assert isinstance(node, Artifact) and node.erased_at == WHEN
+    assert node.feature_stats == SCRUBBED_STATS and node.metadata == SCRUBBED_METADATA
+    assert node.license == "CC0"  # a field that holds no value of the content is filled
+    assert verify_log(store).ok
+
+
+def test_erasing_an_artifact_an_older_provenance_erased_scrubs_it(store: LineageStore) -> None:
+    # Erased as provenance did before: marked, uri cleared, values kept (written raw through
+    # the store, as a replacement, since merges now scrub).
+    old = valued("users").model_copy(
+        update={"uri": None, "erased_at": WHEN, "erasure_reason": "first"}
+    )
+    store.write([old], [], replace=True)
+    assert "secret-of-users" in str(store.get(old.id))
+    again = erase(store, old.id, reason="second")
+    assert again.already_erased and again.reason == "first"
+    node = store.get(old.id)
+    assert isinstance(node, Artifact) and node.feature_stats == SCRUBBED_STATS
+    assert store.counts().get("INVALIDATED", 0) == 0  # no new record, just the scrub
+    assert verify_log(store).ok
+
+
+def _data_reach(source: str, edges: list[Edge]) -> set[str]:
+    """Oracle: artifacts reached from ``source`` by USED -> PRODUCED steps (no models here)."""
+    used: dict[str, set[str]] = {}
+    produced: dict[str, set[str]] = {}
+    for e in edges:
+        if e.type == "USED":
+            used.setdefault(e.target, set()).add(e.source)
+        elif e.type == "PRODUCED":
+            produced.setdefault(e.source, set()).add(e.target)
+    seen: set[str] = set()
+    frontier = [source]
+    while frontier:
+        a = frontier.pop()
+        for t in used.get(a, ()):
+            for o in produced.get(t, ()):
+                if o not in seen and o != source:
+                    seen.add(o)
+                    frontier.append(o)
+    return seen
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_erasures_verify_and_scrub_exactly_their_reach(
+    store: LineageStore, seed: int
+) -> None:
+    """Random small graphs, random erasures (some cascading, some repeated) in random order:
+    after each, the log verifies, the erased artifacts are exactly those the oracle says and
+    hold no value, and the others keep theirs."""
+    rng = random.Random(seed)
+    artifacts = [valued(f"a{seed}-{i}") for i in range(8)]
+    edges: list[Edge] = []
+    store.write(artifacts[:2], [])
+    for i in range(2, len(artifacts)):
+        inputs = rng.sample(artifacts[:i], rng.randint(1, min(2, i)))
+        nodes, run_edges = transform(f"t{i}", inputs, [artifacts[i]])
+        store.write([*nodes, artifacts[i]], run_edges)
+        edges += run_edges
+    expected: set[str] = set()
+    order = [*rng.sample(artifacts, 5), rng.choice(artifacts)]  # the last one may repeat
+    for a in order:
+        cascade = rng.random() < 0.5
+        erase(store, a.id, reason=f"request {a.name}", cascade=cascade)
+        expected |= {a.id} | (_data_reach(a.id, edges) if cascade else set())
+        verdict = verify_log(store)
+        assert verdict.ok, verdict.message
+        nodes = {n.id: n for n in store.get_many([x.id for x in artifacts])}
+        assert {i for i, n in nodes.items() if isinstance(n, Artifact) and n.erased} == expected
+        for i, n in nodes.items():
+            assert isinstance(n, Artifact)
+            secret = f"secret-of-{n.name}" in n.model_dump_json()
+            assert secret == (i not in expected), n.name
+    assert store.counts()["INVALIDATED"] == len(expected)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,3 +152,154 @@ def test_cli_replay(
     assert main(["replay", a.id, "--store", uri]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a transform" in err[0]
+
+
+STAMP = """\
+import time
+from pathlib import Path
+
+from tests.test_analysis_replay import TRACKER
+
+
+@TRACKER.transform("stamp", deterministic=True)  # declared deterministic, but reads the clock
+def stamp(table: Path) -> bytes:
+    return f"{table.read_text()} at {time.perf_counter_ns()}".encode()
+"""
+
+
+def test_a_difference_nothing_recorded_explains_is_said(
+    tracker: Tracker,
+    files: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the step in a project of its own (outside git): its source files are its own file only
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    proj = tmp_path / "stamp_project"
+    proj.mkdir()
+    name = f"stamp_{abs(hash(str(tmp_path)))}"
+    (proj / f"{name}.py").write_text(STAMP)
+    monkeypatch.syspath_prepend(str(proj))
+    importlib.import_module(name).stamp(files[0])
+    tid = tracker.ancestry(tracker.last_outputs[0].id).transforms[0].id
+    r = replay(tracker.store, tid)
+    assert r.replayable and r.matched is False
+    nothing = (
+        "nothing recorded differs (inputs re-checked, code files, seed state and the packages "
+        "the run imported are as recorded): the function depends on something not recorded "
+        "(the clock, the network, a file it reads by name, thread scheduling)"
+    )
+    assert r.differences == [nothing] and nothing in r.notes
+
+
+#: A package module of the project beside the script, with its own transform.
+STEPS = """\
+import os
+import random
+from pathlib import Path
+
+from provenance import Tracker
+
+tracker = Tracker(os.environ["JOB_STORE"])
+
+
+@tracker.transform("shout", seed=5)
+def shout(data: Path) -> bytes:
+    return data.read_bytes().upper() + str(random.random()).encode()
+"""
+
+
+#: A module of the package run as `python -m pkgx.batch`: relative imports, a main block.
+BATCH = """\
+import sys
+from pathlib import Path
+
+from . import steps
+
+
+@steps.tracker.transform("whisper", deterministic=True)
+def whisper(data: Path) -> bytes:
+    return data.read_bytes().lower() + steps.shout.__name__.encode()
+
+
+if __name__ == "__main__":
+    whisper(Path(sys.argv[1]))
+    print(steps.tracker.last_outputs[0].id)
+"""
+
+
+def test_script_and_package_functions_replay_from_another_directory(
+    store: LineageStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """`python job.py data.txt` and `python -m pkgx.batch data.txt` in the project;
+    `provenance replay` from elsewhere, with neither the project on PYTHONPATH nor its
+    directory as the working directory."""
+    import subprocess
+    import sys
+
+    from provenance.store import Direction
+    from tests.test_analysis_verify import HELPERS, JOB, job_env, make_project, run_job, store_uri
+
+    job = JOB.replace("import helpers\n", "import helpers\nimport pkgx.steps\n").replace(
+        "    print(tracker.last_outputs[0].id)\n",
+        "    fitted = tracker.last_outputs[0].id\n"
+        "    pkgx.steps.shout(Path(sys.argv[1]))\n"
+        "    print(fitted, pkgx.steps.tracker.last_outputs[0].id)\n",
+    )
+    proj = make_project(tmp_path / "proj", job)
+    (proj / "pkgx").mkdir()
+    (proj / "pkgx" / "__init__.py").write_text("")
+    (proj / "pkgx" / "steps.py").write_text(STEPS)
+    (proj / "pkgx" / "batch.py").write_text(BATCH)
+    uri = store_uri(store, request)
+    env = job_env(tmp_path, uri)
+    outs = run_job(proj, env).split()
+    done = subprocess.run(
+        [sys.executable, "-m", "pkgx.batch", "data.txt"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    outs.append(done.stdout.split()[-1])
+    tids = {
+        t.operation: t.id
+        for out in outs
+        for t in store.traverse(out, Direction.UP, depth=1).transforms
+    }
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    def replay_cli(tid: str) -> tuple[int, dict[str, Any]]:
+        done = subprocess.run(
+            [sys.executable, "-m", "provenance", "replay", tid, "--store", uri, "--json"],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    rc, fit = replay_cli(tids["fit"])
+    assert (rc, fit["matched"], fit["reasons"]) == (0, True, [])
+    assert fit["entrypoint"] == f"{proj}/job.py:fit"  # a script, loaded from its file
+    rc, shout = replay_cli(tids["shout"])
+    assert (rc, shout["matched"], shout["reasons"]) == (0, True, [])
+    assert shout["entrypoint"] == "pkgx.steps:shout"  # imported from the recorded root
+    assert shout["seed"] == "master seed 5 re-derived and applied"
+    rc, whisper = replay_cli(tids["whisper"])
+    assert (rc, whisper["matched"], whisper["reasons"]) == (0, True, [])
+    assert whisper["entrypoint"] == f"{proj}/pkgx/batch.py:whisper"  # run with -m
+    # the script's main block ran once: when it was recorded, never in a replay
+    assert (proj / "main-ran.log").read_text() == "main ran\n"
+
+    # the helper module the script imports changed: the output differs, and the report says
+    (proj / "helpers.py").write_text(HELPERS.replace("2 * x", "3 * x"))
+    rc, fit = replay_cli(tids["fit"])
+    assert (rc, fit["matched"]) == (1, False)
+    assert fit["differences"] == ["code: code file helpers.py changed since it ran"]
+    assert "code file helpers.py changed since it ran" in fit["notes"]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from provenance import Tracker
-from provenance.analysis.verify import check_code, verify
+from provenance.analysis.verify import CodeCheck, check_code, verify
 from provenance.capture import capture_code_version
 from provenance.cli.app import main
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.model import CodeVersion
+from provenance.model import CodeVersion, Transform
 from provenance.render import render_verify
 from provenance.store import LineageStore, SQLiteStore
 from tests import test_parity
@@ -287,15 +288,21 @@ def test_plain_script_outside_git_is_verified_by_path_and_digest(
         assert code.status == "source" and code.git_commit is None
         assert code.detail == (
             f"script {script.resolve()} is there and its source still has the recorded "
-            "digest: verifiable without git"
+            "digest: verifiable without git; its 1 local source file unchanged"
         )
     assert r.verdict != "unreproducible", r.reasons
 
     # an edit anywhere in the file changes the module-level block's digest (the whole file)
+    # and, for main(), the file it was defined in: main() itself is unchanged, its file not
     script.write_text(_PLAIN_SCRIPT.replace("print(final.id)", "print('done', final.id)"))
     r = verify(t.store, final)
     codes = {c.operation: c.code for c in r.transforms}
-    assert codes["clean"].status == "source"  # main() itself is unchanged
+    assert codes["clean"].status == "changed"
+    assert codes["clean"].changed_files == ["train.py (changed)"]
+    assert codes["clean"].detail == (
+        f"{script.resolve()}:main itself is unchanged, but source file train.py changed "
+        "since it ran"
+    )
     assert codes["publish"].status == "changed"
     assert codes["publish"].detail.startswith(f"script {script.resolve()} changed since it ran")
     assert r.verdict == "unreproducible"
@@ -309,3 +316,281 @@ def test_plain_script_outside_git_is_verified_by_path_and_digest(
     t.close()
     assert main(["verify", final, "--store", store, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "unreproducible"
+
+
+# --- code outside the function, and the environment, checked for real -------------------------
+#: A pipeline script as users write them: a model class and the transform in one file, a
+#: helper module beside it, the tracker configured by the environment, a main block.
+JOB = """\
+import os
+import sys
+from pathlib import Path
+
+import helpers
+from provenance import Tracker
+
+tracker = Tracker(os.environ["JOB_STORE"], packages=os.environ.get("JOB_PACKAGES", "imported"))
+
+
+class Model:
+    def act(self, x):
+        return max(x, 0)  # relu
+
+
+@tracker.transform("fit", deterministic=True)
+def fit(data: Path) -> bytes:
+    xs = [int(v) for v in data.read_text().split()]
+    return " ".join(str(Model().act(helpers.scale(x))) for x in xs).encode()
+
+
+if __name__ == "__main__":
+    fit(Path(sys.argv[1]))
+    with open(Path(__file__).with_name("main-ran.log"), "a") as log:
+        log.write("main ran\\n")
+    print(tracker.last_outputs[0].id)
+    tracker.close()
+"""
+HELPERS = "def scale(x):\n    return 2 * x\n"
+
+
+def store_uri(store: LineageStore, request: pytest.FixtureRequest) -> str:
+    """The URI another process opens the test's store with."""
+    if isinstance(store, SQLiteStore):
+        return store.uri
+    return str(request.getfixturevalue("neo4j_server").store_uri)
+
+
+def job_env(tmp_path: Path, uri: str, *pythonpath: Path) -> dict[str, str]:
+    """The environment of a child process: the store, no repository above ``tmp_path`` unless
+    one is made in it, and only provenance (plus ``pythonpath``) on PYTHONPATH: never the
+    project, which must be found from where it was recorded."""
+    import os
+
+    paths = [*map(str, pythonpath), str(REPO)]
+    return {
+        **os.environ,
+        "JOB_STORE": uri,
+        "GIT_CEILING_DIRECTORIES": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(paths),
+    }
+
+
+def make_project(root: Path, job: str = JOB) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "job.py").write_text(job)
+    (root / "helpers.py").write_text(HELPERS)
+    (root / "data.txt").write_text("1 -2 3\n")
+    return root.resolve()
+
+
+def run_job(proj: Path, env: dict[str, str]) -> str:
+    """``python job.py data.txt`` in the project directory: the output's id."""
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "job.py", "data.txt"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_changes_outside_the_function_are_named(
+    store: LineageStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Outside git: the model class in the function's file and the helper module it imports
+    are recorded by digest; a change to either is named, the function itself unchanged."""
+    proj = make_project(tmp_path / "proj")
+    out = run_job(proj, job_env(tmp_path, store_uri(store, request)))
+    entry = f"{proj}/job.py:fit"
+
+    def code_check() -> tuple[str, CodeCheck]:
+        r = verify(store, out)
+        (tc,) = r.transforms
+        assert tc.code.entrypoint == entry
+        return r.verdict, tc.code
+
+    verdict, code = code_check()
+    assert verdict == "exact"
+    assert code.status == "source" and code.changed_files == []
+    assert code.detail.endswith("its 2 local source files unchanged")
+
+    # nn.ReLU() -> nn.Tanh() in the model class, in the same file: the function is the same
+    (proj / "job.py").write_text(JOB.replace("max(x, 0)  # relu", "min(x, 0)  # tanh"))
+    verdict, code = code_check()
+    assert verdict == "unreproducible"
+    assert code.status == "changed"
+    assert code.changed_files == ["job.py (changed)"]
+    assert code.detail == (
+        f"{entry} itself is unchanged, but source file job.py changed since it ran"
+    )
+    (proj / "job.py").write_text(JOB)
+    assert code_check()[0] == "exact"
+
+    # the local module it imports
+    (proj / "helpers.py").write_text(HELPERS.replace("2 * x", "3 * x"))
+    verdict, code = code_check()
+    assert verdict == "unreproducible"
+    assert code.changed_files == ["helpers.py (changed)"]
+    assert "source file helpers.py changed since it ran" in code.detail
+    r = verify(store, out)
+    assert any("source file helpers.py changed since it ran" in x for x in r.reasons), r.reasons
+    (proj / "helpers.py").unlink()
+    verdict, code = code_check()
+    assert code.status == "missing"
+    assert code.changed_files == ["helpers.py (missing)"]
+    (proj / "helpers.py").write_text(HELPERS)
+    assert code_check()[0] == "exact"
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()
+
+
+def test_untracked_and_ignored_modules_in_a_git_repository(
+    store: LineageStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """In git the commit and the diff digest cover tracked files, but only a digest per file
+    can say which one changed, and an ignored module is in neither."""
+    proj = make_project(tmp_path / "repo")
+    git(proj, "init", "-q", "-b", "main")
+    git(proj, "add", "job.py", "data.txt")
+    git(proj, "commit", "-q", "-m", "job")  # helpers.py: untracked, so the tree is dirty
+    env = job_env(tmp_path, store_uri(store, request))
+    dirty_out = run_job(proj, env)
+
+    def code_of(out: str) -> CodeCheck:
+        (tc,) = verify(store, out).transforms
+        return tc.code
+
+    code = code_of(dirty_out)
+    assert code.entrypoint == "job.py:fit" and code.status == "source"
+    (proj / "helpers.py").write_text(HELPERS.replace("2 * x", "3 * x"))
+    code = code_of(dirty_out)
+    assert code.status == "changed"
+    assert code.changed_files == ["helpers.py (changed)"]
+    assert "source file helpers.py changed since it ran" in code.detail
+    (proj / "helpers.py").write_text(HELPERS)
+
+    # the helper ignored by git: a clean tree, whose commit does not hold helpers.py (new
+    # data too, so that this run's output is not the first run's)
+    (proj / ".gitignore").write_text("helpers.py\nmain-ran.log\n__pycache__/\n")
+    (proj / "data.txt").write_text("4 5\n")
+    git(proj, "add", ".gitignore", "data.txt")
+    git(proj, "commit", "-q", "-m", "ignore")
+    clean_out = run_job(proj, env)
+    assert verify(store, clean_out).verdict == "exact"
+    (proj / "helpers.py").write_text(HELPERS.replace("2 * x", "3 * x"))
+    code = code_of(clean_out)
+    assert code.status == "changed"
+    assert code.detail.endswith("not in the commit: helpers.py")
+    assert verify(store, clean_out).verdict == "unreproducible"
+    (proj / "helpers.py").write_text(HELPERS)
+
+    # a tracked file changed since: the clean commit still holds it as it ran, and says which
+    (proj / "job.py").write_text(JOB.replace("max(x, 0)  # relu", "min(x, 0)  # tanh"))
+    code = code_of(clean_out)
+    assert code.status == "commit" and code.ok
+    assert code.changed_files == ["job.py (changed)"]
+    assert "source file job.py changed since it ran" in code.detail
+    assert verify(store, clean_out).verdict == "exact"
+
+
+#: The environment test's job: its transform imports `usedmod` (distribution usedist); the
+#: run records every installed distribution, otherdist among them, which it never imports.
+ENV_JOB = JOB.replace("import helpers\n", "import helpers\nimport usedmod\n").replace(
+    'return " ".join(', 'return str(usedmod.VALUE).encode() + " ".join('
+)
+
+
+def test_only_the_imported_distributions_count(
+    store: LineageStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A change to a distribution the run did not import leaves "exact" (listed as
+    unrelated); a version change of one it imported makes it "seeded", named."""
+    import sys
+
+    from tests.test_capture_environment import fake_distribution
+
+    def site(name: str, used: str, value: int, other: str) -> Path:
+        path = tmp_path / name / "site-packages"
+        fake_distribution(path, "usedist", used, {"usedmod/__init__.py": f"VALUE = {value}\n"})
+        fake_distribution(path, "otherdist", other, {"othermod/__init__.py": "X = 1\n"})
+        return path
+
+    as_recorded = site("v1", "1.0", 1, "1.0")
+    other_bumped = site("v2", "1.0", 1, "2.0")
+    used_bumped = site("v3", "2.0", 2, "1.0")
+    proj = make_project(tmp_path / "proj", ENV_JOB)
+    uri = store_uri(store, request)
+    out = run_job(proj, {**job_env(tmp_path, uri, as_recorded), "JOB_PACKAGES": "all"})
+    (t,) = verify(store, out).transforms
+    node = store.get(t.transform_id)
+    assert isinstance(node, Transform) and node.environment is not None
+    recorded = node.environment
+    imported = recorded.imported or []
+    assert recorded.package_scope == "all"
+    assert "usedist" in imported and "otherdist" not in imported
+    assert recorded.packages["otherdist"] == "1.0"
+    if "setuptools" in recorded.packages:  # imported by its start-up hook only: not counted
+        assert "setuptools" not in imported
+
+    def cli(command: str, pythonpath: Path) -> dict[str, Any]:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "provenance",
+                command,
+                out if command == "verify" else t.transform_id,
+                "--store",
+                uri,
+                "--json",
+            ],
+            cwd=tmp_path,
+            env=job_env(tmp_path, uri, pythonpath),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        report: dict[str, Any] = json.loads(done.stdout)
+        return report
+
+    same = cli("verify", as_recorded)
+    assert same["verdict"] == "exact", same["reasons"]
+    unrelated = cli("verify", other_bumped)
+    assert unrelated["verdict"] == "exact", unrelated["reasons"]
+    (tc,) = unrelated["transforms"]
+    # The run imported torch (provenance seeds it when installed), so it recorded torch's
+    # CUDA version; this checking process has not imported torch: not compared, not counted.
+    cuda = [
+        f"cuda {recorded.cuda} (recorded) not compared: this process has not imported a CUDA "
+        "build of torch"
+    ] * bool(recorded.cuda)
+    assert tc["environment_diff"] == []
+    assert tc["environment_unrelated"] == [*cuda, "otherdist 1.0 -> 2.0"]
+    used = cli("verify", used_bumped)
+    assert used["verdict"] == "seeded"
+    (tc,) = used["transforms"]
+    assert tc["environment_diff"] == ["usedist 1.0 -> 2.0"]
+    assert tc["environment_unrelated"] == cuda
+    assert any("usedist 1.0 -> 2.0" in x for x in used["reasons"])
+
+    # replay there: usedmod.VALUE is 2 now, the output differs, and the report says why
+    assert cli("replay", as_recorded)["matched"] is True
+    replayed = cli("replay", used_bumped)
+    assert replayed["matched"] is False
+    assert replayed["differences"] == ["environment: usedist 1.0 -> 2.0"]

@@ -23,9 +23,13 @@ import pytest
 import provenance
 from provenance import Artifact, Model, Tracker, Transform, UnsupportedTypeError
 from provenance.hashing import digest_file, digest_object
+from tests import test_parity
 
 AL = importlib.import_module("provenance.autolog")  # `provenance.autolog` is the function
 REPO = Path(__file__).resolve().parents[1]
+
+#: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
+store = test_parity.store
 
 
 # --- fixtures and helpers ------------------------------------------------------------------------
@@ -94,9 +98,14 @@ def snapshot() -> dict[tuple[Any, str], Any]:
         base = sys.modules["sklearn.base"]
         for cls in [base.BaseEstimator, *AL._subclasses(base.BaseEstimator)]:
             owners += list(cls.__mro__)
+        split = importlib.import_module("sklearn.model_selection._split")
+        owners += [split, importlib.import_module("sklearn.model_selection")]
+        for root in (split.BaseCrossValidator, split.BaseShuffleSplit, split._RepeatedSplits):
+            for cls in [root, *AL._subclasses(root)]:
+                owners += list(cls.__mro__)
     names = {n for n, _ in AL._Pandas.READERS} | {n for n, _ in AL._Pandas.WRITERS}
     names |= {"__finalize__", "to_numpy", "read_table", "write_table", "write_csv"}
-    names |= set(AL._SK_METHODS)
+    names |= set(AL._SK_METHODS) | {"split", "train_test_split"}
     return {(o, n): vars(o)[n] for o in set(owners) for n in names if n in vars(o)}
 
 
@@ -129,6 +138,8 @@ def test_importing_provenance_patches_nothing() -> None:
             for cls in AL._subclasses(sklearn.base.BaseEstimator):
                 for klass in cls.__mro__:
                     suspects += [v for k, v in vars(klass).items() if k in {list(AL._SK_METHODS)!r}]
+            import sklearn.model_selection as ms
+            suspects += [ms.train_test_split, ms.KFold.split, ms.ShuffleSplit.split]
         except ImportError:
             pass
         bad = [s for s in suspects if getattr(s, "{AL._MARK}", False)]
@@ -272,6 +283,7 @@ def test_disable_restores_every_original(tracker: Tracker) -> None:
     assert {"read_csv", "__finalize__", "to_parquet", "read_table", "fit", "predict"} <= {
         n for _, n in changed
     }
+    assert {"split", "train_test_split"} <= {n for _, n in changed}  # the splitters too
     assert all(getattr(during[k], AL._MARK, False) for k in changed)
     assert inspect.signature(pd.read_csv) == inspect.signature(before[(pd, "read_csv")])
     handle.disable()
@@ -422,10 +434,22 @@ def test_pipeline_fit_predict_outermost_only(tracker: Tracker, data: tuple[Any, 
     fit = only(tracker, "fit Pipeline")
     assert fit.hyperparameters["logisticregression__C"] == 1.0
     assert fit.hyperparameters["standardscaler__with_mean"] is True
+    assert fit.metadata.pop("tracking_overhead_s") > 0  # the tracker's own time (tracker.run)
     assert fit.metadata == {
         "autolog": "sklearn",
         "estimator": "sklearn.pipeline.Pipeline",
         "method": "fit",
+        # a fit fits statistics on its rows: what contamination looks for
+        "fits_on_rows": True,
+        "fitted_estimators": [
+            {
+                "class": "sklearn.pipeline.Pipeline",
+                "methods": ["fit"],
+                "calls": 1,
+                "rows": len(X),
+                "fitted": True,
+            }
+        ],
     }
     fit_used = edges(tracker, fit, "USED")
     assert fit_used == {"X": digest_object(X).digest, "y": digest_object(y).digest}
@@ -584,3 +608,209 @@ def test_classes_defined_later_are_wrapped_on_the_next_call(
     assert operations(tracker) == ["fit Mean"]
     provenance.autolog(disable=True)
     assert vars(Mean)["fit"] is original
+
+
+# --- scikit-learn splitters ----------------------------------------------------------------------
+def _table(n: int = 40, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(3, 2, size=n)})
+    return X, pd.Series(np.tile([0, 1], n // 2), name="label")
+
+
+def _digest(obj: Any) -> str:
+    return digest_object(obj).digest
+
+
+def test_train_test_split_is_a_split_run_with_its_seed(tmp_path: Path) -> None:
+    """train_test_split, looked up while autologging or bound before it was enabled: one run
+    with the seed, the options, the arrays as inputs and each side as an output (roles train
+    and test, as an explicit split's), results unchanged."""
+    import sklearn.model_selection as ms
+    from sklearn.model_selection import train_test_split as bound_before
+
+    X, y = _table()
+    expected = bound_before(X, y, test_size=0.25, random_state=3)
+    records = []
+    for how in ("looked_up", "bound_before"):
+        with Tracker(f"{tmp_path}/{how}/") as t:
+            with provenance.autolog(t):
+                split = ms.train_test_split if how == "looked_up" else bound_before
+                parts = split(X, y, test_size=0.25, random_state=3)
+            for got, want in zip(parts, expected, strict=True):
+                assert got.equals(want)
+            run = only(t, "train_test_split")
+            assert run.hyperparameters == {
+                "test_size": 0.25,
+                "train_size": None,
+                "random_state": 3,
+                "shuffle": True,
+                "stratified": False,
+            }
+            assert run.seed_state is not None and run.seed_state.master_seed == 3
+            assert run.seed_state.reproducibility == "seeded"
+            assert edges(t, run, "USED") == {"X": _digest(X), "y": _digest(y)}
+            produced = edges(t, run, "PRODUCED")
+            assert produced == {
+                "train": _digest(expected[0]),
+                "test": _digest(expected[1]),
+                "train.y": _digest(expected[2]),
+                "test.y": _digest(expected[3]),
+            }
+            assert t.get(produced["test"]).name == "train_test_split.test"  # type: ignore[union-attr]
+            records.append((run.hyperparameters, produced))
+    assert records[0] == records[1]
+    # looked up: also without shuffling (no splitter object is involved), and stratified
+    with Tracker(f"{tmp_path}/more/") as t:
+        with provenance.autolog(t):
+            ms.train_test_split(X, shuffle=False, test_size=10)
+            ms.train_test_split(X, y, stratify=y, random_state=1)
+        runs = {tr.hyperparameters["shuffle"]: tr for tr in t.store.find_transforms()}
+        assert runs[False].seed_state is not None and runs[False].seed_state.master_seed is None
+        assert set(edges(t, runs[False], "PRODUCED")) == {"train", "test"}
+        assert runs[True].hyperparameters["stratified"] is True
+        assert edges(t, runs[True], "USED") == {"X": _digest(X), "y": _digest(y)}
+
+
+def _splitters() -> list[tuple[str, Any, int | None, bool]]:
+    from sklearn import model_selection as ms
+
+    return [
+        ("KFold", ms.KFold(3, shuffle=True, random_state=5), 5, False),
+        ("StratifiedKFold", ms.StratifiedKFold(3, shuffle=True, random_state=5), 5, False),
+        ("ShuffleSplit", ms.ShuffleSplit(3, test_size=0.25, random_state=5), 5, False),
+        ("GroupKFold", ms.GroupKFold(3), None, True),
+        ("TimeSeriesSplit", ms.TimeSeriesSplit(3), None, False),
+    ]
+
+
+@pytest.mark.parametrize("index", range(5), ids=[s[0] for s in _splitters()])
+def test_cross_validation_folds_are_split_runs(tracker: Tracker, index: int) -> None:
+    """Each fold a splitter yields is one run ``split <Class>``: the fold number and the
+    splitter's parameters as hyperparameters, its integer random_state as the seed, X and y
+    as inputs, each side of each as an output; the folds themselves unchanged."""
+    name, cv, seed, grouped = _splitters()[index]
+    X, y = _table(42, index)
+    groups = np.repeat(np.arange(6), 7) if grouped else None
+    plain = list(cv.split(X, y, groups))
+    with provenance.autolog(tracker):
+        logged = list(cv.split(X, y, groups))
+    assert len(logged) == len(plain) == 3
+    for (a, b), (c, d) in zip(plain, logged, strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+    runs = sorted(transforms(tracker), key=lambda tr: tr.hyperparameters["fold"])
+    assert [tr.operation for tr in runs] == [f"split {name}"] * 3
+    for fold, (run, (train, test)) in enumerate(zip(runs, plain, strict=True)):
+        assert run.hyperparameters["fold"] == fold
+        assert run.hyperparameters["n_splits"] == 3
+        assert run.seed_state is not None and run.seed_state.master_seed == seed
+        used = {"X": _digest(X), "y": _digest(y)}
+        if grouped:
+            used["groups"] = _digest(groups)
+        assert edges(tracker, run, "USED") == used
+        assert edges(tracker, run, "PRODUCED") == {
+            "train": _digest(X.iloc[train]),
+            "test": _digest(X.iloc[test]),
+            "train.y": _digest(y.iloc[train]),
+            "test.y": _digest(y.iloc[test]),
+        }
+        assert run.metadata["splitter"].endswith(f".{name}") and run.metadata["fold"] == fold
+
+
+def test_nested_and_abandoned_splits(tracker: Tracker) -> None:
+    """A splitter that runs another (RepeatedKFold) is recorded once per fold, a grid
+    search's own splits are its fit's, and leaving a loop early records the folds taken."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, KFold, RepeatedKFold
+
+    X, y = _table(40, 9)
+    with provenance.autolog(tracker):
+        assert len(list(RepeatedKFold(n_splits=2, n_repeats=2, random_state=0).split(X))) == 4
+        GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=KFold(2)).fit(X, y)
+        for _ in KFold(4).split(X):
+            break
+    counts: dict[str, int] = {}
+    for tr in transforms(tracker):
+        counts[tr.operation] = counts.get(tr.operation, 0) + 1
+    assert counts == {"split RepeatedKFold": 4, "fit GridSearchCV": 1, "split KFold": 1}
+
+
+def test_autologged_fits_and_splits_give_the_contamination_verdicts(store: Any) -> None:
+    """The same verdicts as explicit tracking, autologged, on every backend: a scaler fitted
+    on every row then split is leakage (also with a column selection between); fitted on
+    the training split and applied to the test split, clean; fitted on every row and applied
+    to each split, leakage; a split alone, clean; test rows copied into training, leakage."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from provenance.analysis.contamination import contamination
+
+    t = Tracker(store)
+    X1, y1 = _table(80, 1)
+    X2, _ = _table(80, 2)
+    X3, y3 = _table(80, 3)
+    X4, _ = _table(80, 4)
+    X5, _ = _table(80, 5)
+    X6, _ = _table(80, 6)
+    with provenance.autolog(t):
+        # 1. fitted on every row, then split
+        scaled = StandardScaler().set_output(transform="pandas").fit_transform(X1)
+        a_train, a_test, _, _ = train_test_split(scaled, y1, test_size=0.25, random_state=0)
+        # 2. fitted on every row, a column selection, then split
+        scaled2 = StandardScaler().set_output(transform="pandas").fit_transform(X2)
+        b_train, b_test = train_test_split(scaled2[["a"]], test_size=0.25, random_state=0)
+        # 3. split, fitted on the training side, applied to the test side
+        c_train, c_test, _, _ = train_test_split(X3, y3, test_size=0.25, random_state=0)
+        scaler = StandardScaler().set_output(transform="pandas")
+        c_train_x, c_test_x = scaler.fit_transform(c_train), scaler.transform(c_test)
+        # 4. fitted on every row, applied to each side of a split
+        everything = StandardScaler().set_output(transform="pandas").fit(X4)
+        d_train, d_test = train_test_split(X4, test_size=0.25, random_state=0)
+        d_train_x, d_test_x = everything.transform(d_train), everything.transform(d_test)
+        # 5. a split alone; 6. three test rows copied into the training rows (logged by the fit)
+        e_train, e_test = train_test_split(X5, test_size=0.25, random_state=0)
+        f_train, f_test = train_test_split(X6, test_size=0.25, random_state=0)
+        f_train_more = pd.concat([f_train, f_test.iloc[:3]])
+        StandardScaler().fit(f_train_more)
+    fit_of = {
+        edges(t, tr, "USED")["X"]: tr for tr in transforms(t) if tr.operation.startswith("fit")
+    }
+
+    r1 = contamination(store, _digest(a_train), _digest(a_test))
+    [f1] = r1.findings
+    assert r1.verdict == "leakage" and f1.kind == "fitted_before_split" and f1.fit is not None
+    assert f1.fit.transform_id == fit_of[_digest(X1)].id
+    assert (f1.fit.operation, f1.fit.estimators) == (
+        "fit_transform StandardScaler",
+        ["StandardScaler"],
+    )
+    assert f1.fit.fitted_on == [_digest(X1)]
+    # the split also divided y (a source): not every row route leads through X, so the count
+    # is by fingerprint, of the scaled rows: all 20 test rows (80 * 0.25)
+    assert (f1.fit.test_rows_seen, f1.fit.test_rows, f1.fit.basis) == (20, 20, "fingerprints")
+
+    r2 = contamination(store, _digest(b_train), _digest(b_test))
+    assert [(f.kind, f.fit and f.fit.transform_id) for f in r2.findings] == [
+        ("fitted_before_split", fit_of[_digest(X2)].id)
+    ]
+    # the selection is no run (autologging sees no pandas step): its rows are new, uncounted
+    assert r2.findings[0].fit is not None and r2.findings[0].fit.test_rows_seen is None
+
+    r3 = contamination(store, _digest(c_train_x), _digest(c_test_x))
+    assert r3.findings == [] and r3.verdict == "clean"
+    assert fit_of[_digest(c_train)].metadata["fits_on_rows"] is True  # the fit was recorded
+
+    r4 = contamination(store, _digest(d_train_x), _digest(d_test_x))
+    assert [f.kind for f in r4.findings] == ["fitted_before_split"]
+    fit4 = r4.findings[0].fit
+    assert fit4 is not None and fit4.transform_id == fit_of[_digest(X4)].id
+    assert fit4.operation == "fit StandardScaler" and fit4.test_rows_seen == 20
+
+    r5 = contamination(store, _digest(e_train), _digest(e_test))
+    assert r5.verdict == "clean" and r5.findings == []
+    assert [(s.id, s.role) for s in r5.shared_ancestors] == [(_digest(X5), "source")]
+
+    r6 = contamination(store, _digest(f_train_more), _digest(f_test))
+    assert [(f.kind, f.message) for f in r6.findings] == [
+        ("shared_rows", "3 of 20 test rows (15.0%) are also training rows")
+    ]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from provenance.capture import capture_code_version, git_state, source_digest
+from provenance.hashing import digest_blob
 from provenance.model import CodeVersion
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -79,11 +80,16 @@ def test_clean_repo(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert cv.repo_root == os.path.realpath(repo)
     assert cv.entrypoint is not None and cv.entrypoint.endswith(":clean")
     assert cv.source_digest == source_digest(clean)
+    # the module's file is recorded by its path under the repository and its content id
+    files = {"pkg/steps.py": digest_blob(STEPS.encode())}
+    assert cv.source_files == files
+    assert cv.module_file == os.path.realpath(repo / "pkg" / "steps.py")
     assert cv.id == CodeVersion.make_id(
         entrypoint=cv.entrypoint,
         git_commit=cv.git_commit,
         diff_digest=None,
         source_digest=cv.source_digest,
+        source_files=files,
     )
     assert capture_code_version(clean).id == cv.id  # deterministic
 
@@ -383,3 +389,136 @@ def test_tracker_style_code_object_with_entrypoint(tmp_path: Path) -> None:
     cv = capture_code_version(code, entrypoint="x:y", cwd=tmp_path)
     assert cv.entrypoint == "x:y" and cv.git_commit is None
     assert cv.source_digest == source_digest(test_tracker_style_code_object_with_entrypoint)
+
+
+# --- the project's own source files ---------------------------------------------------------
+def _package(root: Path, name: str) -> dict[str, str]:
+    """A package whose step uses a model class in a sibling module, a relative import, a
+    lazy import inside the function, and a TYPE_CHECKING import; plus a stray module."""
+    files = {
+        f"{name}/__init__.py": "",
+        f"{name}/steps.py": (
+            "from typing import TYPE_CHECKING\n"
+            "import json\n"
+            "import numpy as np\n"
+            "from . import util\n"
+            f"from {name}.model import Net\n"
+            "if TYPE_CHECKING:\n"
+            "    from .typing_only import Row\n"
+            "\n"
+            "\n"
+            "def step(xs):\n"
+            "    from .lazy import K\n"
+            "    return json.dumps([Net().act(x) * K for x in util.clean(xs)])\n"
+        ),
+        f"{name}/util.py": "def clean(xs):\n    return [x for x in xs if x is not None]\n",
+        f"{name}/model.py": "class Net:\n    def act(self, x):\n        return max(x, 0)  # relu\n",
+        f"{name}/lazy.py": "K = 2\n",
+        f"{name}/typing_only.py": "Row = dict\n",
+        "stray.py": "X = 1\n",  # in the project, imported by nothing
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return files
+
+
+def test_source_files_cover_the_module_and_the_local_modules_it_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.hashing import digest_file
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))  # outside any repository
+    proj = (tmp_path / "proj").resolve()
+    name = f"shop_{abs(hash(str(tmp_path)))}"
+    _package(proj, name)
+    monkeypatch.syspath_prepend(str(proj))
+    step = importlib.import_module(f"{name}.steps").step
+    assert step([1, -2, None]) == "[2, 0]"
+
+    cv = capture_code_version(step)
+    want = {
+        rel: digest_file(proj / rel)
+        for rel in (
+            f"{name}/__init__.py",
+            f"{name}/steps.py",
+            f"{name}/util.py",
+            f"{name}/model.py",
+            f"{name}/lazy.py",
+            f"{name}/typing_only.py",
+        )
+    }
+    assert cv.source_files == want  # not stray.py, not json or numpy
+    assert cv.module_file == str(proj / name / "steps.py")
+    assert cv.import_root == str(proj) and cv.repo_root is None
+    assert cv.id == CodeVersion.make_id(
+        entrypoint=f"{name}.steps:step",
+        git_commit=None,
+        diff_digest=None,
+        source_digest=source_digest(step),
+        source_files=want,
+    )
+
+    # nn.ReLU -> nn.Tanh in the model class: the function's source is the same, the code not
+    (proj / name / "model.py").write_text(
+        "class Net:\n    def act(self, x):\n        return min(x, 0)  # tanh\n"
+    )
+    changed = capture_code_version(step)
+    assert changed.source_digest == cv.source_digest
+    assert changed.source_files is not None
+    assert changed.source_files[f"{name}/model.py"] == digest_file(proj / name / "model.py")
+    assert changed.id != cv.id
+    (proj / "stray.py").write_text("X = 2\n")  # not imported: no new code version
+    assert capture_code_version(step).id == changed.id
+
+
+def test_source_files_stay_inside_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module found on another sys.path entry (outside the project root) is not the
+    project's; nor is a script's stdlib import."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    proj, other = (tmp_path / "proj").resolve(), (tmp_path / "other").resolve()
+    proj.mkdir()
+    other.mkdir()
+    lib = f"lib_{abs(hash(str(tmp_path)))}"
+    (other / f"{lib}.py").write_text("Y = 3\n")
+    (proj / "job.py").write_text(f"import {lib}\nimport os\n\ndef f():\n    return {lib}.Y\n")
+    monkeypatch.syspath_prepend(str(other))
+    monkeypatch.syspath_prepend(str(proj))
+    job = importlib.import_module("job")
+    try:
+        assert capture_code_version(job.f).source_files == {
+            "job.py": digest_blob((proj / "job.py").read_bytes())
+        }
+    finally:
+        sys.modules.pop("job", None)
+        sys.modules.pop(lib, None)
+
+
+def test_at_most_max_source_files_are_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.capture import modules
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    proj = tmp_path.resolve()
+    for i in range(5):
+        (proj / f"m{i}.py").write_text(f"import m{i + 1}\n" if i < 4 else "")
+    origin = modules.ModuleOrigin(name=None, file=str(proj / "m0.py"), import_root=str(proj))
+    assert sorted(modules.local_source_files(origin, str(proj))) == [f"m{i}.py" for i in range(5)]
+    monkeypatch.setattr(modules, "MAX_SOURCE_FILES", 3)
+    modules._warn_truncated.cache_clear()
+    with pytest.warns(RuntimeWarning, match="more than 3 local source files"):
+        files = modules.local_source_files(origin, str(proj))
+    assert list(files) == ["m0.py", "m1.py", "m2.py"]  # nearest first
+
+
+def test_code_without_a_module_file_records_no_source_files(tmp_path: Path) -> None:
+    ns: dict[str, Any] = {"__name__": "made_up"}
+    exec(compile("def f(x):\n    return x\n", "<repl>", "exec"), ns)
+    cv = capture_code_version(ns["f"], cwd=tmp_path)
+    assert cv.source_files is None and cv.module_file is None and cv.import_root is None
+    assert cv.id == CodeVersion.make_id(
+        entrypoint="made_up:f", git_commit=None, diff_digest=None, source_digest=cv.source_digest
+    )

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from provenance.capture import QUANTILES, STATS_VERSION, feature_stats, rebin_histogram
+from provenance.capture.stats import column_role, redact_identifying_values
 from provenance.errors import CaptureError
 
 
@@ -190,3 +191,71 @@ def test_a_million_rows() -> None:
     s = feature_stats(df)
     assert s["row_count"] == n and s["columns"]["s"]["cardinality"] == 500
     assert s["columns"]["i"]["cardinality"] == df["i"].nunique()
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON value, keys excluded."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_text_statistics_hold_numbers_only() -> None:
+    emails = [f"p{i}@x{i}.org" for i in range(25)]
+    s = feature_stats(pd.DataFrame({"contact": emails, "note": ["a b"] * 25}))
+    for name in ("contact", "note"):
+        text = s["columns"][name]["text"]
+        assert set(text) == {"mean_length", "max_length", "with_spaces", "email_like"}
+        assert _strings(text) == []  # no sampled value kept
+    contact = s["columns"]["contact"]["text"]
+    # p0@x0.org .. p9@x9.org are 9 characters, p10@x10.org .. 11: 10*9 + 15*11 over 25
+    assert contact["mean_length"] == pytest.approx((10 * 9 + 15 * 11) / 25)
+    assert (contact["max_length"], contact["email_like"], contact["with_spaces"]) == (11, 1.0, 0.0)
+
+
+def test_redact_identifying_values_by_hand() -> None:
+    n = 60
+    df = pd.DataFrame(
+        {
+            "user_id": np.arange(1000, 1000 + n),  # named like an identifier
+            "email": [f"u{i}@example.org" for i in range(n)],
+            "bio": [f"I am person {i} and I like walking by the sea" for i in range(n)],
+            "seq": np.arange(n) + 5,  # distinct and consecutive: a row number
+            "city": ["Oslo", "Lima"] * (n // 2),  # a feature
+            "score": np.linspace(0.0, 1.0, n),  # floats are never identifiers
+        }
+    )
+    full = feature_stats(df)
+    before = json.dumps(full, sort_keys=True)
+    s = redact_identifying_values(full)
+    assert json.dumps(full, sort_keys=True) == before  # the input is not changed
+    cols = s["columns"]
+    want = {
+        "user_id": ("identifier", "named like an identifier"),
+        "email": ("identifier", "e-mail addresses or contact details"),
+        # 42 characters plus the number: (10 * 1 + 50 * 2) / 60 digits on average: 43.8
+        "bio": ("free_text", "free text (mean length 44 characters)"),
+        "seq": ("identifier", "every value distinct and consecutive (a row number or key)"),
+    }
+    for name, (role, why) in want.items():
+        col = cols[name]
+        assert (col["role"], col["role_reason"], col["values_redacted"]) == (role, why, True)
+        assert (col["count"], col["nulls"], col["cardinality"]) == (n, 0, n)
+        assert col["kind"] == full["columns"][name]["kind"]
+        assert col["dtype"] == full["columns"][name]["dtype"]
+        assert not {"top_values", "min", "max", "mean", "std", "quantiles", "histogram"} & set(col)
+        assert column_role(name, col) == (role, why)  # the role survives the redaction
+    assert cols["bio"]["text"]["max_length"] == len("I am person 10 and I like walking by the sea")
+    assert "text" not in cols["user_id"]  # integers have no text statistics
+    # features untouched
+    assert cols["city"] == full["columns"]["city"] and cols["score"] == full["columns"]["score"]
+    assert s["row_fingerprints"] == full["row_fingerprints"] and s["row_count"] == n
+    # no value of the redacted columns is left anywhere
+    text = json.dumps(s)
+    for value in ("u7@example.org", "I am person 7 and", "1007"):
+        assert value not in text
+    assert redact_identifying_values(s) == s  # twice: nothing more

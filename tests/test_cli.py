@@ -298,3 +298,95 @@ def test_demo_reports_impact_loops_and_verdict(demo_dir: tuple[Path, dict[str, o
     verdict = ids["verify"]
     assert isinstance(verdict, dict)
     assert verdict["verdict"] == "seeded"  # split, augment and both trains are seeded
+
+
+def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    r = cli("--version", cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"provenance {version('provenance')}\n", "")
+
+
+def test_articles_agree_with_the_word() -> None:
+    from provenance.wording import with_article
+
+    cases = {
+        "Artifact": "an Artifact",
+        "Model": "a Model",
+        "Transform": "a Transform",
+        "CodeVersion": "a CodeVersion",
+        "int": "an int",
+        "str": "a str",
+        "object": "an object",
+        "uint8": "a uint8",
+        "ndarray": "an ndarray",
+        "builtins.object": "a builtins.object",
+        "io.BytesIO": "an io.BytesIO",
+    }
+    assert {word: with_article(word) for word in cases} == cases
+
+
+def test_messages_name_node_types_with_the_right_article(tmp_path: Path) -> None:
+    """The messages that name a node's type: "is an Artifact", never "is an Model"."""
+    from provenance.analysis.contamination import contamination
+    from provenance.analysis.replay import replay
+    from provenance.errors import NotATransformError, ProvenanceError
+    from provenance.model import Artifact, Model, Transform
+    from provenance.store import SQLiteStore
+
+    a = Artifact(id="blake3:" + "a" * 64, name="a")
+    m = Model(id="blake3:" + "b" * 64, name="m")
+    t = Transform(id="blake3:" + "c" * 64, operation="train")
+    with SQLiteStore(tmp_path / "l.sqlite") as s:
+        s.write([a, m, t], [])
+        with pytest.raises(NotATransformError, match=f"^{m.id} is a Model, not a transform$"):
+            replay(s, m.id)
+        with pytest.raises(NotATransformError, match=f"^{a.id} is an Artifact, not a trans"):
+            replay(s, a.id)
+        with pytest.raises(ProvenanceError, match=f"^the test id {t.id} is a Transform, not an "):
+            contamination(s, a.id, t.id)
+
+
+def test_creating_a_store_where_the_directory_is_not_writable_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_modes_enforced: bool
+) -> None:
+    """Not "cannot read the store" (there is none yet): cannot create it, and why. As root
+    the refusals are simulated from the modes (``file_modes_enforced``); SQLite itself, which
+    root lets create the file, is made to refuse as it does for another user (CANTOPEN)."""
+    import sqlite3
+
+    from provenance import Tracker
+    from provenance.errors import StorePermissionError
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    target = locked / "lineage.sqlite"
+    if file_modes_enforced:
+        real_connect = sqlite3.connect
+
+        def connect(database: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+            if str(database) == str(target):
+                exc = sqlite3.OperationalError("unable to open database file")
+                exc.sqlite_errorcode = sqlite3.SQLITE_CANTOPEN  # type: ignore[attr-defined]
+                raise exc
+            return real_connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(sqlite3, "connect", connect)
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(StorePermissionError) as caught:
+            Tracker(f"{locked}/")
+        assert str(caught.value) == (
+            f"permission denied: cannot create the provenance store at {target}: "
+            f"its directory {locked} is not writable"
+        )
+        locked.chmod(0)
+        with pytest.raises(StorePermissionError) as caught:
+            Tracker(f"{locked}/")
+        assert str(caught.value) == (
+            f"permission denied: {locked} cannot be searched, so the provenance store at "
+            f"{target} can be neither opened nor created"
+        )
+    finally:
+        locked.chmod(0o755)
+    assert not target.exists()

@@ -55,6 +55,9 @@ class Raw:
     def replace_log(self, entries: list[LogEntry]) -> None:
         raise NotImplementedError
 
+    def set_salt(self, node_id: str, salt: str) -> None:
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -68,6 +71,9 @@ class RawSQL(Raw):
             "UPDATE nodes SET data = json_set(data, ?, ?) WHERE id = ?",
             (f"$.{field}", value, node_id),
         )
+
+    def set_salt(self, node_id: str, salt: str) -> None:
+        self.db.execute("UPDATE nodes SET salt = ? WHERE id = ?", (salt, node_id))
 
     def set_column(self, node_id: str, column: str, value: str) -> None:
         self.db.execute(f"UPDATE nodes SET {column} = ? WHERE id = ?", (value, node_id))
@@ -98,9 +104,10 @@ class RawSQL(Raw):
     def replace_log(self, entries: list[LogEntry]) -> None:
         self.db.execute("DELETE FROM log")
         self.db.executemany(
-            "INSERT INTO log(seq, digest, prev, at, nodes, edges, body) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO log(seq, digest, prev, at, nodes, edges, body, version) "
+            "VALUES (?,?,?,?,?,?,?,?)",
             [
-                (e.seq, e.digest, e.prev, e.at.isoformat(), e.nodes, e.edges, e.body)
+                (e.seq, e.digest, e.prev, e.at.isoformat(), e.nodes, e.edges, e.body, e.version)
                 for e in entries
             ],
         )
@@ -124,6 +131,9 @@ class RawCypher(Raw):
             id=node_id,
             v=value,
         )
+
+    def set_salt(self, node_id: str, salt: str) -> None:
+        self.run("MATCH (n:Artifact {id: $id}) SET n.log_salt = $salt", id=node_id, salt=salt)
 
     def delete_edge(self, edge: Edge) -> None:
         self.run(
@@ -440,6 +450,35 @@ def test_erasure_is_an_entry_and_verifies(backend: Backend) -> None:
     assert failed(verify_log(store)) == ("changed", 4)
 
 
+def test_cascade_erasure_is_one_entry_and_edits_after_it_are_caught(backend: Backend) -> None:
+    """A cascade erasure replaces every erased node in one write: one entry recording each
+    new (scrubbed) record and the digest it replaced. The log still verifies; an edit of a
+    scrubbed node, of its salt, or of the erasure's entry afterwards is caught, at it."""
+    store = backend.store
+    three_runs(store)
+    record = erase(store, RAW.id, reason="GDPR art. 17 request #12", cascade=True)
+    # the must-delete set of RAW: everything its data flows into (no model stops it here)
+    erased = {RAW.id, CLEAN.id, TRAIN.id, TEST.id, MODEL_OUT.id}
+    assert {r.artifact.id for r in record.records} == erased
+    head = store.log_head()
+    assert head is not None and (head.seq, head.version) == (4, 2)
+    lines = list(iter_body(head.body))
+    merged = {line.key for line in lines if line.kind == "N" and line.old is not None}
+    assert merged == erased
+    assert sum(1 for line in lines if line.kind == "E") == len(erased)  # INVALIDATED edges
+    assert verify_log(store).ok
+    # a value put back into a scrubbed record
+    backend.raw.set_field(CLEAN.id, "owner", "mallory")
+    verdict = verify_log(store)
+    assert failed(verdict) == ("changed", 4)
+    assert verdict.first_problem is not None and verdict.first_problem.key == CLEAN.id
+    backend.raw.set_field(CLEAN.id, "owner", None)  # type: ignore[arg-type]
+    assert verify_log(store).ok
+    # a salt swapped: the record no longer hashes to what the erasure's entry holds
+    backend.raw.set_salt(TEST.id, "00" * 16)
+    assert failed(verify_log(store)) == ("changed", 4)
+
+
 def test_sync_target_verifies(backend: Backend, tmp_path: Path) -> None:
     source = SQLiteStore(tmp_path / "source.sqlite")
     three_runs(source)
@@ -498,7 +537,7 @@ def test_graph_from_before_the_log_gets_genesis_entries(backend: Backend) -> Non
         raw.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         backend.store = backend.reopen(create=False)  # even a read-only open upgrades
         version = raw.db.execute("SELECT value FROM meta").fetchone()[0]
-        assert version == "3"
+        assert version == "4"
     else:
         unlogged = backend.reopen(log=False)
         three_runs(unlogged)

@@ -181,10 +181,15 @@ def test_drift_of_two_model_versions_compares_metrics(tracker: Tracker) -> None:
     versions = drift_over_versions(tracker.store, "churn_model")
     assert versions.steps == [] and len(versions.metric_steps) == 1
     assert "accuracy" in text(render_version_drift(versions))
-    # without metrics and without statistics there is still nothing to compare
+    # two models without metrics: a report that says there is nothing to compare, not an error
     bare = tracker.log_artifact({"w": np.zeros(2)}, name="bare")
+    empty = drift(tracker.store, bare.id, tracker.log_artifact({"w": np.ones(5)}, name="b2").id)
+    assert not empty.features_compared and empty.metrics == [] and empty.features == []
+    assert empty.features_note is not None and "nothing to compare" in empty.features_note
+    # a table without statistics and without metrics: still an error
+    raw = tracker.log_artifact(b"raw bytes", name="raw")
     with pytest.raises(MissingStatsError):
-        drift(tracker.store, bare.id, tracker.log_artifact({"w": np.ones(5)}, name="b2").id)
+        drift(tracker.store, raw.id, bare.id)
 
 
 def test_drift_of_tables_also_compares_their_producers_metrics(tracker: Tracker) -> None:

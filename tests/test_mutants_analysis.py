@@ -158,8 +158,8 @@ def test_rows_not_compared_says_why(tmp_path: Path) -> None:
     c = Artifact(id=hid("3"), name="c", metadata={"row_fingerprints": [1, 2]})
     s = open_store(tmp_path, [a, b, c], [])
     hint = (
-        " (tables logged with statistics record them: log a DataFrame, not a file or bytes, "
-        "or log the table with Tracker(row_fingerprints=True))"
+        ": tables logged with statistics record them (log a DataFrame, not a file or bytes), "
+        "or log the table with Tracker(row_fingerprints=True)"
     )
     r = contamination(s, a.id, b.id)
     assert (r.verdict, r.findings, r.rows.compared) == ("unknown", [], False)

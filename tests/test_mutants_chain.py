@@ -40,20 +40,29 @@ def sha(text: str) -> str:
 
 def test_element_and_entry_digests_follow_the_recipe() -> None:
     assert element_digest('{"id":1}') == sha('provenance:log-element:v1\n{"id":1}')
+    salt = "0f" * 16
+    assert element_digest('{"id":1}', salt) == sha(f'provenance:log-element:v2\n{salt}\n{{"id":1}}')
     body = f"N {A} d1\nE {T} USED {A} null"
     header = f"seq 3\nprev sha256:ab\nat {AT.isoformat()}\nnodes 1\nedges 1\n\n"
-    expected = "sha256:" + sha("provenance:log-entry:v1\n" + header + body)
-    assert entry_digest(3, "sha256:ab", AT, 1, 1, body) == expected
-    # No previous entry is written "-".
-    first = "sha256:" + sha("provenance:log-entry:v1\n" + header.replace("sha256:ab", "-"))
+    for version in (1, 2):
+        expected = "sha256:" + sha(f"provenance:log-entry:v{version}\n" + header + body)
+        assert entry_digest(3, "sha256:ab", AT, 1, 1, body, version) == expected
+        # No previous entry is written "-".
+        no_prev = header.replace("sha256:ab", "-")
+        first = "sha256:" + sha(f"provenance:log-entry:v{version}\n" + no_prev)
+        assert entry_digest(3, None, AT, 1, 1, "", version) == first
+    # the default is the format new entries are written with; an unknown one is refused
     assert entry_digest(3, None, AT, 1, 1, "") == first
+    with pytest.raises(ValueError, match="log format 3"):
+        entry_digest(3, None, AT, 1, 1, "", 3)
 
 
 def test_next_entry_chains_and_counts() -> None:
     first = next_entry(None, [node_line(A, "d1")], nodes=1, edges=0, at=AT)
     assert (first.seq, first.prev, first.nodes, first.edges) == (1, None, 1, 0)
     assert first.body == f"N {A} d1"
-    assert first.digest == entry_digest(1, None, AT, 1, 0, f"N {A} d1")
+    assert first.version == 2
+    assert first.digest == entry_digest(1, None, AT, 1, 0, f"N {A} d1", 2)
     lines = [node_line(A, "d2", "d1"), edge_line(T, "USED", A, "null")]
     second = next_entry(first, lines, nodes=1, edges=1, at=AT)
     assert (second.seq, second.prev, second.body) == (
@@ -68,6 +77,7 @@ def test_next_entry_chains_and_counts() -> None:
         "digest": third.digest,
         "prev": second.digest,
         "at": "2026-01-02T03:04:05Z",
+        "version": 2,
         "nodes": 0,
         "edges": 0,
     }

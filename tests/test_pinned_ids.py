@@ -98,16 +98,18 @@ def cjson(obj: Any) -> bytes:
 
 
 def test_log_format_version_is_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The log's domain tags carry LOG_FORMAT_VERSION, not HASH_VERSION: a new content-id
-    # recipe must not make every stored chain fail to verify.
-    pinned(LOG_FORMAT_VERSION, 1, "LOG_FORMAT_VERSION")
+    # The log's domain tags carry the log format, not HASH_VERSION: a new content-id recipe
+    # must not make every stored chain fail to verify. New entries are format 2 (salted element
+    # digests); format 1 entries (the golden chain "backends") keep verifying.
+    pinned(LOG_FORMAT_VERSION, 2, "LOG_FORMAT_VERSION")
     monkeypatch.setattr(hashing_core, "HASH_VERSION", 2)
     pinned(domain_prefix("blob"), b"provenance:blob:v2\n", "the content domain tag under v2")
-    pinned(
-        domain_prefix("log-entry", LOG_FORMAT_VERSION),
-        b"provenance:log-entry:v1\n",
-        "the log's domain tag when HASH_VERSION moves",
-    )
+    for version in (1, 2):
+        pinned(
+            domain_prefix("log-entry", version),
+            f"provenance:log-entry:v{version}\n".encode(),
+            "the log's domain tag when HASH_VERSION moves",
+        )
 
 
 def test_domain_tags_carry_hash_version_1() -> None:
@@ -524,32 +526,65 @@ def test_tracked_run_ids(backend: Backend, tmp_path: Path, monkeypatch: pytest.M
 
 
 # --- the tamper-evident log --------------------------------------------------------------
-# element digest: hex SHA-256(b"provenance:log-element:v1\n" + the stored record)
-# entry digest: "sha256:" + hex SHA-256(b"provenance:log-entry:v1\n" + header + body), header
-#   = "seq <n>\nprev <previous digest or ->\nat <isoformat>\nnodes <n>\nedges <n>\n\n" and
-#   body = the element lines joined by "\n".
-def entry_by_hand(seq: int, prev: str | None, at: str, nodes: int, edges: int, body: str) -> str:
+# Format 1 (entries that record no version):
+#   element digest: hex SHA-256(b"provenance:log-element:v1\n" + the stored record)
+# Format 2 (entries with version 2; a node stored with a salt):
+#   element digest: hex SHA-256(b"provenance:log-element:v2\n" + salt + b"\n" + the record),
+#   salt = 16 random bytes as hex, stored beside the node (SQLite nodes.salt, Neo4j log_salt)
+#   and replaced on every change. A node stored without a salt is digested the format 1 way.
+# entry digest: "sha256:" + hex SHA-256(b"provenance:log-entry:v<format>\n" + header + body),
+#   header = "seq <n>\nprev <previous digest or ->\nat <isoformat>\nnodes <n>\nedges <n>\n\n"
+#   and body = the element lines joined by "\n".
+def entry_by_hand(
+    seq: int, prev: str | None, at: str, nodes: int, edges: int, body: str, version: int = 1
+) -> str:
     header = f"seq {seq}\nprev {prev or '-'}\nat {at}\nnodes {nodes}\nedges {edges}\n\n"
-    h = hashlib.sha256(b"provenance:log-entry:v1\n" + header.encode() + body.encode())
-    return "sha256:" + h.hexdigest()
+    domain = f"provenance:log-entry:v{version}\n".encode()
+    return "sha256:" + hashlib.sha256(domain + header.encode() + body.encode()).hexdigest()
+
+
+def element_by_hand(record: str, salt: str | None) -> str:
+    if salt is None:
+        return hashlib.sha256(b"provenance:log-element:v1\n" + record.encode()).hexdigest()
+    payload = b"provenance:log-element:v2\n" + salt.encode() + b"\n" + record.encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def salt_stream() -> Callable[[int], bytes]:
+    """The deterministic salt source the known writes run with (installed as
+    provenance.store.chain.salt_source): byte k of the stream is k % 251, so salt n (from 0)
+    is bytes(16n .. 16n + 15, each mod 251) as hex."""
+    drawn = itertools.count()
+    return lambda n: bytes(next(drawn) % 251 for _ in range(n))
 
 
 def test_log_digest_recipes() -> None:
     record = '{"id":"x"}'
     element = "a3cd52c0fcb665ac2e6dc4b5ae4d17208bef814cbf8f7cd311450dc732112d27"
-    by_hand = hashlib.sha256(b"provenance:log-element:v1\n" + record.encode()).hexdigest()
-    pinned(by_hand, element, "the hand-derived log element digest")
+    pinned(element_by_hand(record, None), element, "the hand-derived log element digest")
     pinned(element_digest(record), element, "element_digest")
+    salt = "00" * 16
+    salted = "646b26869e9fe0d22faaf423f4bf3d7a548d22581976b124d954e54b10d0ad29"
+    pinned(element_by_hand(record, salt), salted, "the hand-derived salted element digest")
+    pinned(element_digest(record, salt), salted, "element_digest (salted, format 2)")
     body = "N blake3:a d\nE blake3:t USED blake3:a null"
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     first = "sha256:3b251ede3e07bc77d1776c9faad94f8724b97433da08c5a4607b7a09ca9c55c7"
     pinned(entry_by_hand(1, None, "2026-01-01T00:00:00+00:00", 1, 1, body), first, "hand entry")
-    pinned(entry_digest(1, None, at, 1, 1, body), first, "entry_digest (first entry)")
+    pinned(entry_digest(1, None, at, 1, 1, body, 1), first, "entry_digest (first entry)")
     second = "sha256:017219e4a68997ced348a2fa79d5dd77b422f51c2450a8290f8747d7fdb4c14d"
     prev = "sha256:" + "ab" * 32
     at2 = dt.datetime(2026, 1, 1, 12, 30, tzinfo=dt.UTC)
     pinned(entry_by_hand(2, prev, "2026-01-01T12:30:00+00:00", 0, 0, ""), second, "hand entry 2")
-    pinned(entry_digest(2, prev, at2, 0, 0, ""), second, "entry_digest (a later entry)")
+    pinned(entry_digest(2, prev, at2, 0, 0, "", 1), second, "entry_digest (a later entry)")
+    v2 = "sha256:61cbbf671b06410748ce9f8670787cae0465c28a29b32e88ee4a6b220a7a2dcc"
+    pinned(entry_by_hand(1, None, "2026-01-01T00:00:00+00:00", 1, 1, body, 2), v2, "hand v2")
+    pinned(entry_digest(1, None, at, 1, 1, body), v2, "entry_digest (format 2, the default)")
+    pinned(
+        salt_stream()(32).hex(),
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "the test salt stream",
+    )
 
 
 #: The SQLite store's record of RAW as first written (the node's JSON, field order as the
@@ -663,34 +698,59 @@ def _entry_times() -> Iterator[dt.datetime]:
         yield dt.datetime(2026, 2, 1, 12, 0, second, tzinfo=dt.UTC)
 
 
-def test_golden_chain_is_consistent_by_hand() -> None:
-    """The golden file's digests follow from its own fields by the documented recipe."""
+def _golden_chains() -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(format, backend, chain) of every chain the golden file pins: format 1 under
+    ``backends`` (written before format 2, kept verifying), format 2 under ``v2.backends``."""
     golden = json.loads(GOLDEN_CHAIN.read_text())
     for backend, chain in golden["backends"].items():
+        yield 1, backend, chain
+    for backend, chain in golden["v2"]["backends"].items():
+        yield 2, backend, chain
+
+
+def test_golden_chain_is_consistent_by_hand() -> None:
+    """The golden file's digests follow from its own fields by the documented recipe; the
+    format 1 records it keeps hash to the node lines that last recorded them."""
+    for version, backend, chain in _golden_chains():
         prev = None
         for e in chain["entries"]:
             body = "\n".join(e["body"])
-            digest = entry_by_hand(e["seq"], prev, e["at"], e["nodes"], e["edges"], body)
-            pinned(digest, e["digest"], f"{backend} golden entry {e['seq']} (by hand)")
+            digest = entry_by_hand(e["seq"], prev, e["at"], e["nodes"], e["edges"], body, version)
+            pinned(digest, e["digest"], f"{backend} v{version} golden entry {e['seq']} (by hand)")
+            pinned(e.get("version", 1), version, f"{backend} v{version} entry {e['seq']} version")
             prev = digest
-        pinned(prev, chain["head"], f"the {backend} golden head")
+        pinned(prev, chain["head"], f"the {backend} v{version} golden head")
+        newest = _newest_lines(chain["entries"])
+        salts = chain.get("salts", {})
+        if version == 1:
+            pinned(sorted(chain["records"]), sorted(newest), f"the {backend} v1 records")
+        for node_id, record in chain.get("records", {}).items():
+            digest = element_by_hand(record, salts.get(node_id))
+            pinned(digest, newest[node_id], f"the {backend} v{version} record of {node_id}")
 
 
-def _raw_records(backend: Backend, ids: list[str]) -> dict[str, str]:
-    """Each node's record as the store holds it, read behind the library's back: SQLite, the
-    ``data`` column; Neo4j, ``[sorted labels, properties without the *_key lookup props]``
-    as compact JSON with sorted keys."""
+def _newest_lines(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Each node's digest in the newest entry line that records it."""
+    lines = [line.split(" ") for e in entries for line in e["body"] if line.startswith("N ")]
+    return {parts[1]: parts[2] for parts in lines}
+
+
+def _raw_records(backend: Backend, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Each node's record and salt as the store holds them, read behind the library's back:
+    SQLite, the ``data`` and ``salt`` columns; Neo4j, ``[sorted labels, properties without
+    the *_key lookup props and log_salt]`` as compact JSON with sorted keys, and
+    ``log_salt``."""
     if backend.server is None:
         db = sqlite3.connect(backend.uri)
         try:
             marks = ",".join("?" * len(ids))
-            rows = db.execute(f"SELECT id, data FROM nodes WHERE id IN ({marks})", ids)
-            return {node_id: data for node_id, data in rows}
+            rows = db.execute(f"SELECT id, data, salt FROM nodes WHERE id IN ({marks})", ids)
+            return {node_id: (data, salt) for node_id, data, salt in rows}
         finally:
             db.close()
     from neo4j import GraphDatabase
 
-    lookup_keys = {"name_key", "kind_key", "uri_key", "operation_key"}
+    derived = {"name_key", "kind_key", "uri_key", "operation_key", "log_salt"}
     with GraphDatabase.driver(backend.server.uri, auth=backend.server.auth) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (n) WHERE n.id IN $ids RETURN n.id AS id, labels(n) AS labels, "
@@ -699,10 +759,11 @@ def _raw_records(backend: Backend, ids: list[str]) -> dict[str, str]:
         )
     out = {}
     for r in records:
-        props = {k: v for k, v in r["props"].items() if k not in lookup_keys}
-        out[r["id"]] = json.dumps(
+        props = {k: v for k, v in r["props"].items() if k not in derived}
+        record = json.dumps(
             [sorted(r["labels"]), props], sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
+        out[r["id"]] = (record, r["props"].get("log_salt"))
     return out
 
 
@@ -710,11 +771,13 @@ def test_known_writes_give_pinned_entries_and_head(
     backend: Backend, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Time enters an entry only through provenance.store.chain.utcnow (the stores do not pass
-    # next_entry's `at`, and there is no documented clock hook): a fixed clock makes the
-    # whole chain deterministic.
+    # next_entry's `at`, and there is no documented clock hook), salts only through
+    # provenance.store.chain.salt_source (the hook for tests): a fixed clock and a
+    # deterministic salt stream make the whole chain deterministic.
     times = _entry_times()
     monkeypatch.setattr("provenance.store.chain.utcnow", lambda: next(times))
-    golden = json.loads(GOLDEN_CHAIN.read_text())["backends"][backend.name]
+    monkeypatch.setattr("provenance.store.chain.salt_source", salt_stream())
+    golden = json.loads(GOLDEN_CHAIN.read_text())["v2"]["backends"][backend.name]
     store: LineageStore = open_store(backend.uri)
     try:
         for nodes, edges in _writes():
@@ -728,6 +791,7 @@ def test_known_writes_give_pinned_entries_and_head(
         actual: list[dict[str, Any]] = [
             {
                 "seq": e.seq,
+                "version": e.version,
                 "at": e.at.isoformat(),
                 "nodes": e.nodes,
                 "edges": e.edges,
@@ -736,21 +800,132 @@ def test_known_writes_give_pinned_entries_and_head(
             }
             for e in got
         ]
+        newest = _newest_lines(actual)
+        records = _raw_records(backend, sorted(newest))
         if request.config.getoption("verbose") > 1:  # -vv prints the chain, for review
-            print(json.dumps({"backend": backend.name, "entries": actual}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "backend": backend.name,
+                        "entries": actual,
+                        "salts": {i: salt for i, (_, salt) in records.items()},
+                        "records": {i: record for i, (record, _) in records.items()},
+                    },
+                    indent=2,
+                )
+            )
         for want, have in itertools.zip_longest(golden["entries"], actual):
             seq = (want or have)["seq"]
             pinned(have, want, f"{backend.name} log entry {seq} of the known writes")
         head = store.log_head()
         pinned(head.digest if head else None, golden["head"], f"the {backend.name} head")
-        # each node's newest line holds SHA-256("provenance:log-element:v1\n" + its record)
-        lines = [line.split(" ") for e in actual for line in e["body"] if line.startswith("N ")]
-        newest = {parts[1]: parts[2] for parts in lines}
-        records = _raw_records(backend, sorted(newest))
+        # each node's newest line holds SHA-256("provenance:log-element:v2\n" + salt + "\n" +
+        # its record), with the salt stored beside it: the pinned salt of the stream
         pinned(sorted(records), sorted(newest), f"the {backend.name} nodes the log covers")
-        for node_id, record in records.items():
-            h = hashlib.sha256(b"provenance:log-element:v1\n" + record.encode()).hexdigest()
-            pinned(h, newest[node_id], f"the {backend.name} element digest of {node_id}")
+        for node_id, (record, salt) in records.items():
+            pinned(salt, golden["salts"][node_id], f"the {backend.name} salt of {node_id}")
+            pinned(
+                element_by_hand(record, salt),
+                newest[node_id],
+                f"the {backend.name} element digest of {node_id}",
+            )
+        verdict = verify_log(store, pinned=[golden["head"]])
+        assert verdict.ok, verdict.message
+    finally:
+        store.close()
+
+
+def _load_v1_chain(backend: Backend, chain: dict[str, Any]) -> None:
+    """Store the golden format 1 chain as a format 1 writer left it, behind the library's
+    back: its nodes' records (no salt), the known writes' edges, its entries (no version)."""
+    records = {i: json.loads(r) if backend.server else r for i, r in chain["records"].items()}
+    edges = {e.key: e for _, es in _writes() for e in es}  # the first of each, as stored
+    prevs = [None, *(e["digest"] for e in chain["entries"])]
+    entries = [
+        (e["seq"], e["digest"], prev, e["at"], e["nodes"], e["edges"], "\n".join(e["body"]))
+        for e, prev in zip(chain["entries"], prevs, strict=False)
+    ]
+    if backend.server is None:
+        store = open_store(backend.uri)  # the current schema, empty
+        store.close()
+        db = sqlite3.connect(backend.uri, isolation_level=None)
+        try:
+            for node_id, data in records.items():
+                node = json.loads(data)
+                db.execute(
+                    "INSERT INTO nodes(id, node_type, name, kind, operation, uri, status, "
+                    "created_at, data) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (
+                        node_id,
+                        node["node_type"],
+                        node.get("name"),
+                        node.get("kind"),
+                        node.get("operation"),
+                        node.get("uri"),
+                        node.get("status"),
+                        node.get("created_at"),
+                        data,
+                    ),
+                )
+            for (source, kind, target), e in edges.items():
+                db.execute(
+                    "INSERT INTO edges(source, type, target, role) VALUES ((SELECT pk FROM nodes "
+                    "WHERE id = ?), ?, (SELECT pk FROM nodes WHERE id = ?), ?)",
+                    (source, kind, target, e.role),
+                )
+            db.executemany(
+                "INSERT INTO log(seq, digest, prev, at, nodes, edges, body) VALUES (?,?,?,?,?,?,?)",
+                entries,
+            )
+        finally:
+            db.close()
+        return
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(backend.server.uri, auth=backend.server.auth) as driver:
+        for labels, props in records.values():
+            label = "Artifact:Model" if "Model" in labels else labels[0]
+            driver.execute_query(f"CREATE (n:{label}) SET n = $props", props=props)
+        for (source, kind, target), e in edges.items():
+            driver.execute_query(
+                f"MATCH (s {{id: $s}}), (t {{id: $t}}) CREATE (s)-[r:{kind}]->(t) "
+                "SET r.role = $role",
+                s=source,
+                t=target,
+                role=e.role,
+            )
+        for seq, digest, prev, at, nodes, n_edges, body in entries:
+            entry = {"seq": seq, "digest": digest, "at": at, "nodes": nodes, "edges": n_edges}
+            driver.execute_query(
+                "CREATE (l:LogEntry) SET l = $entry, l.body = $body, l.prev = $prev",
+                entry=entry,
+                body=body,
+                prev=prev,
+            )
+
+
+def test_stored_format_1_chain_still_verifies(backend: Backend) -> None:
+    """A chain format 1 writers stored (the golden one, loaded raw) verifies against its pinned
+    head; a later write chains a format 2 entry after it, and an erasure of a node the
+    format 1 chain recorded verifies too."""
+    golden = json.loads(GOLDEN_CHAIN.read_text())["backends"][backend.name]
+    _load_v1_chain(backend, golden)
+    store: LineageStore = open_store(backend.uri)
+    try:
+        verdict = verify_log(store, pinned=[golden["head"]])
+        assert verdict.ok, verdict.message
+        assert (verdict.head, verdict.entries) == (golden["head"], len(golden["entries"]))
+        assert {e.version for b in store.iter_log() for e in b} == {1}
+        store.write([CLEAN.model_copy(update={"owner": "analytics"})], [])
+        head = store.log_head()
+        assert head is not None and (head.seq, head.version, head.prev) == (
+            len(golden["entries"]) + 1,
+            2,
+            golden["head"],
+        )
+        # the merge replaced a format 1 record: the old digest is the unsalted one pinned
+        (line,) = head.body.split("\n")
+        assert line.split(" ")[3] == _newest_lines(golden["entries"])[CLEAN.id]
         verdict = verify_log(store, pinned=[golden["head"]])
         assert verdict.ok, verdict.message
     finally:

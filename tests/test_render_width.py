@@ -217,3 +217,155 @@ def test_tree_marks_a_model_reached_twice_once() -> None:
     labels = [label for label, _ in _walk(lineage_tree(graph, "up"))]
     clf = [label for label in labels if "clf[/]" in label]
     assert len(clf) == 2 and "(shown above)" in clf[1] and "(shown above)" not in clf[0]
+
+
+# --- show, drift, spool status at 80 columns ----------------------------------------------------
+def _value_cells(text: str, field: str) -> str:
+    """The value column of a ``show`` row, its folded continuation lines joined."""
+    out, inside = [], False
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) != 2:
+            continue
+        if cells[0]:
+            inside = cells[0] == field
+        if inside:
+            out.append(cells[1])
+    return "".join(out)
+
+
+def test_show_keeps_the_id_and_a_long_uri_whole_at_80_columns() -> None:
+    from provenance.render.graph import render_node
+
+    uri = "file:///srv/ml/models/churn/2026-01-15/customer_churn_gradient_boosting_v2.skops"
+    model = Model(
+        id="blake3:" + "6c81e4a0774d3397" * 4,
+        name="churn_model",
+        uri=uri,
+        architecture_hash="blake3:" + "7403981f0f23e36d" * 4,
+        framework="sklearn",
+    )
+    out = render(render_node(model))
+    lines = out.splitlines()
+    assert all(len(ln) <= WIDTH for ln in lines), lines
+    assert "…" not in out  # nothing cut
+    assert lines[0].split() == ["Model", "churn_model"]
+    assert lines[1] == model.id  # the full id, on a line of its own
+    assert _value_cells(out, "uri") == uri  # whole, folded in its cell
+    assert _value_cells(out, "architecture_hash") == model.architecture_hash
+    # a transform's heading too (its type is longer): the id still on one line
+    t = Transform(id="sha256:" + "ab" * 32, operation="train")
+    assert render(render_node(t)).splitlines()[:2] == ["Transform train", t.id]
+
+
+def test_drift_is_one_line_per_feature_at_80_columns() -> None:
+    """Seven features, names up to 15 characters, three statistics flagged on one of them:
+    before, the flags column folded each feature onto up to 10 lines."""
+    from provenance.analysis.drift import DriftReport, FeatureDrift
+    from provenance.render.drift import render_drift
+
+    names = ["age", "plan", "tenure_days", "churned", "n_events", "total_spend", "support_tickets"]
+    features = [
+        FeatureDrift(
+            feature=name,
+            kind="numeric" if name != "plan" else "categorical",
+            psi=0.1 * i,
+            ks=0.05 * i,
+            mean_shift=0.3 * i,
+            std_ratio=1.0 + 0.2 * i,
+            flags=["psi 0.600", "ks 0.300", "mean shift +1.80 std", "std ratio 2.20"]
+            if name == "support_tickets"
+            else [],
+            severity="major" if name == "support_tickets" else "none",
+        )
+        for i, name in enumerate(names)
+    ]
+    report = DriftReport(
+        a_id="a",
+        b_id="b",
+        a_name="train",
+        b_name="test",
+        features=features,
+        drifted=["support_tickets"],
+    )
+    out = render(render_drift(report))
+    lines = out.splitlines()
+    assert all(len(ln) <= WIDTH for ln in lines), lines
+    assert "…" not in out and not fragments(out)
+    rows = [ln for ln in lines if ln.split() and ln.split()[0] in names]
+    assert [r.split()[0] for r in rows] == names  # one line each, names whole
+    (tickets,) = [r for r in rows if r.startswith("support_tickets")]
+    assert tickets.split() == [
+        "support_tickets",
+        "numeric",
+        "0.600*",
+        "0.300*",
+        "+1.80*",
+        "2.20*",
+        "major",
+    ]
+    assert len(lines) <= len(names) + 6, out  # heading, legend, header and rule
+
+
+def test_spool_status_reads_at_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provenance.cli.app import main
+    from provenance.spool import Spool
+
+    monkeypatch.setenv("COLUMNS", str(WIDTH))
+    uri = "neo4j://neo4j:secret@lineage-db.example.internal:7687"
+    spool = Spool(uri)
+    spool.append([Artifact(id="blake3:" + "1" * 64, name="x")], [])
+    spool.append([Transform(id="blake3:" + "2" * 64, operation="train")], [])
+    spool.close()
+    assert main(["spool", "status", "--store", uri]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert all(len(ln) <= WIDTH for ln in lines), lines
+    assert "…" not in out and "secret" not in out
+    assert lines[0] == "neo4j://neo4j:***@lineage-db.example.internal:7687"
+    assert re.fullmatch(r"  pending runs: 1, records: 2, oldest: \S+", lines[1]), lines[1]
+    assert lines[2] == "  rejected: 0, writers: -"
+    assert lines[3].startswith("  spool: ")
+
+
+def test_verify_keeps_ids_and_words_whole_at_80_columns() -> None:
+    """`provenance verify` at 80 columns: every line fits, and wrapping moved only line
+    breaks: the words (ids, paths, versions) are those printed at 250 columns, in order, so
+    none was cut mid-token. The report is a long one: a changed helper module named, an
+    environment note, full and short ids."""
+    import shutil
+    import tempfile
+
+    from tests.test_analysis_verify import HELPERS, job_env, make_project, run_job
+
+    work = Path(tempfile.mkdtemp(prefix="v80-"))  # short paths, as a user's would be
+    try:
+        proj = make_project(work / "proj")
+        uri = f"sqlite://{work / 'lineage.sqlite'}"
+        env = job_env(work, uri)
+        out = run_job(proj, env)
+        (proj / "helpers.py").write_text(HELPERS.replace("2 * x", "3 * x"))
+
+        def verify_at(width: int) -> str:
+            done = subprocess.run(
+                [sys.executable, "-m", "provenance", "verify", out, "--store", uri],
+                cwd=work,
+                env={**env, "COLUMNS": str(width)},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        narrow, wide = verify_at(WIDTH), verify_at(250)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = narrow.splitlines()
+    assert max(len(line) for line in lines) <= WIDTH, [ln for ln in lines if len(ln) > WIDTH]
+    assert max(len(line) for line in wide.splitlines()) > WIDTH  # so wrapping was needed
+    assert narrow.split() == wide.split()
+    assert out in narrow.split() and "…" not in narrow
+    assert "source file helpers.py changed since it ran" in " ".join(narrow.split())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from provenance.errors import IntegrityError
 from provenance.model import Artifact, Edge, Transform
 from provenance.store import LineageStore, SQLiteStore
 from provenance.store.chain import LogEntry, entry_digest, iter_body, unpack_body
@@ -31,10 +32,42 @@ C = "blake3:" + "c" * 64
 T = "blake3:" + "1" * 64
 
 
-def digest(record: str) -> str:
-    """An element digest worked out from the format: SHA-256 over the domain line and the
-    record (chain.element_digest, re-derived here, not called)."""
+def unsalted(record: str) -> str:
+    """A format 1 element digest (a node stored without a salt) worked out from the format:
+    SHA-256 over the domain line and the record (chain.element_digest, re-derived, not called)."""
     return hashlib.sha256(b"provenance:log-element:v1\n" + record.encode()).hexdigest()
+
+
+def digest(record: str, salt: str) -> str:
+    """A format 2 element digest: SHA-256 over the domain line, the salt, a newline and the
+    record."""
+    return hashlib.sha256(f"provenance:log-element:v2\n{salt}\n{record}".encode()).hexdigest()
+
+
+class SaltStream:
+    """The deterministic salt source the tests install (provenance.store.chain.salt_source):
+    byte k of the stream is ``k % 251``, so the n-th salt drawn (16 bytes, as hex) is known
+    here without the library."""
+
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    def __call__(self, n: int) -> bytes:
+        out = bytes((self.drawn + i) % 251 for i in range(n))
+        self.drawn += n
+        return out
+
+    @staticmethod
+    def salt(n: int) -> str:
+        """The n-th salt (from 0) of a fresh stream."""
+        return bytes((16 * n + i) % 251 for i in range(16)).hex()
+
+
+@pytest.fixture(autouse=True)
+def salts(monkeypatch: pytest.MonkeyPatch) -> SaltStream:
+    stream = SaltStream()
+    monkeypatch.setattr("provenance.store.chain.salt_source", stream)
+    return stream
 
 
 #: A codec whose records are short strings, so every expected digest is spelled out here.
@@ -72,10 +105,12 @@ def test_created_nodes_and_edges_in_write_order() -> None:
     assert [w.row for w in plan.nodes] == ["11|None|succeeded", "aa|None|None", "bb|file:///b|None"]
     lines, n_nodes = plan.lines()
     assert n_nodes == 3
+    s0, s1, s2 = (SaltStream.salt(i) for i in range(3))
+    assert [w.salt for w in plan.nodes] == [s0, s1, s2]
     assert lines == [
-        f"N {T} {digest('11|None|succeeded')}",
-        f"N {A} {digest('aa|None|None')}",
-        f"N {B} {digest('bb|file:///b|None')}",
+        f"N {T} {digest('11|None|succeeded', s0)}",
+        f"N {A} {digest('aa|None|None', s1)}",
+        f"N {B} {digest('bb|file:///b|None', s2)}",
         f'E {T} USED {A} "input"',
         f"E {T} USED {B} null",
     ]
@@ -89,21 +124,54 @@ def test_a_node_stored_as_written_is_left_out() -> None:
 
 def test_a_merged_node_names_the_record_it_replaced() -> None:
     # the stored artifact has no uri; the write fills it: one update, its old digest from the
-    # record as stored (the raw value), not from re-encoding the stored node
+    # record as stored (the raw value), not from re-encoding the stored node, with the salt it
+    # was stored with (this codec reads none: a node a format 1 writer stored)
     found = {A: Found(art(A), "aa|as-stored")}
     plan = plan_write({A: art(A, "file:///a")}, found, [], RECORD)
     assert plan.created == [] and [w.node.uri for w in plan.merged] == ["file:///a"]
     assert plan.merged[0].before == found[A]
-    assert plan.lines() == ([f"N {A} {digest('aa|file:///a|None')} {digest('aa|as-stored')}"], 1)
+    new = digest("aa|file:///a|None", SaltStream.salt(0))
+    assert plan.lines() == ([f"N {A} {new} {unsalted('aa|as-stored')}"], 1)
+    # a stored salt salts the replaced digest
+    salted = NodeCodec(
+        RECORD.encode, RECORD.record, lambda raw: raw[0], stored_salt=lambda raw: raw[1]
+    )
+    plan = plan_write({A: art(A, "file:///a")}, {A: Found(art(A), ("old", "5a" * 16))}, [], salted)
+    new = digest("aa|file:///a|None", SaltStream.salt(1))
+    assert plan.lines() == ([f"N {A} {new} {digest('old', '5a' * 16)}"], 1)
+
+
+def test_replace_writes_the_node_as_given() -> None:
+    # a merge keeps the stored uri (artifacts only fill empty fields); a replacement drops it
+    stored = art(A, "file:///a")
+    found = {A: Found(stored, "aa|file:///a|None")}
+    assert plan_write({A: art(A)}, found, [], RECORD).nodes == []
+    plan = plan_write({A: art(A)}, found, [], RECORD, replace=True)
+    assert [w.node.uri for w in plan.merged] == [None] and plan.created == []
+    new = digest("aa|None|None", SaltStream.salt(0))
+    assert plan.lines() == ([f"N {A} {new} {unsalted('aa|file:///a|None')}"], 1)
+    # replacing with the same node changes nothing; replacing with another type is refused
+    assert plan_write({A: stored}, found, [], RECORD, replace=True).nodes == []
+    with pytest.raises(IntegrityError, match="refusing to replace"):
+        plan_write({A: Transform(id=A, operation="x")}, found, [], RECORD, replace=True)
 
 
 def test_merged_nodes_order_write_order_or_last() -> None:
     nodes = {A: art(A, "file:///a"), B: art(B), C: art(C)}
     found = {A: Found(art(A), "old-a")}
-    new_a = f"N {A} {digest('aa|file:///a|None')} {digest('old-a')}"
-    new_b, new_c = f"N {B} {digest('bb|None|None')}", f"N {C} {digest('cc|None|None')}"
+
+    def expected(first: int) -> tuple[str, str, str]:  # salts drawn in write order: A, B, C
+        sa, sb, sc = (SaltStream.salt(first + i) for i in range(3))
+        return (
+            f"N {A} {digest('aa|file:///a|None', sa)} {unsalted('old-a')}",
+            f"N {B} {digest('bb|None|None', sb)}",
+            f"N {C} {digest('cc|None|None', sc)}",
+        )
+
+    new_a, new_b, new_c = expected(0)
     assert plan_write(nodes, found, [], RECORD).node_lines() == [new_a, new_b, new_c]
     last = NodeCodec(RECORD.encode, RECORD.record, RECORD.stored_record, merges_last=True)
+    new_a, new_b, new_c = expected(3)
     assert plan_write(nodes, found, [], last).node_lines() == [new_b, new_c, new_a]
 
 
@@ -126,7 +194,7 @@ def test_an_edge_already_stored_has_no_line() -> None:
 
 
 def test_packed_entry_from_the_lines() -> None:
-    lines = [f"N {A} {digest('x')}", f"E {T} USED {A} null"]
+    lines = [f"N {A} {unsalted('x')}", f"E {T} USED {A} null"]
     entry, body = packed_entry((7, "sha256:prev"), lines, 1)
     assert (entry.seq, entry.prev, entry.nodes, entry.edges) == (8, "sha256:prev", 1, 1)
     assert unpack_body(body) == entry.body == "\n".join(lines)
@@ -149,8 +217,14 @@ class Oracle:
 
     def __init__(self, record: Any, merges_last: bool) -> None:
         self.nodes: dict[str, Any] = {}
+        self.salts: dict[str, str] = {}  # each node's salt: drawn in write order per write
+        self.drawn = 0
         self.edges: set[tuple[str, str, str]] = set()
         self.record, self.merges_last = record, merges_last
+
+    def next_salt(self) -> str:
+        self.drawn += 1
+        return SaltStream.salt(self.drawn - 1)
 
 
 def _role(role: str | None) -> str:
@@ -201,14 +275,17 @@ def _expected_lines(oracle: Oracle, nodes: list[Any], edges: list[Edge]) -> list
     for node_id, node in by_id.items():
         old = oracle.nodes.get(node_id)
         new = merge_node(old, node)
-        if old is None:
-            node_lines.append((False, f"N {node_id} {digest(oracle.record(new))}"))
-        elif new != old:
-            line = f"N {node_id} {digest(oracle.record(new))} {digest(oracle.record(old))}"
-            node_lines.append((True, line))
-        else:
+        if old is not None and new == old:
             continue
-        oracle.nodes[node_id] = new
+        old_salt, salt = oracle.salts.get(node_id), oracle.next_salt()
+        if old is None:
+            node_lines.append((False, f"N {node_id} {digest(oracle.record(new), salt)}"))
+        else:
+            assert old_salt is not None
+            old_digest = digest(oracle.record(old), old_salt)
+            line = f"N {node_id} {digest(oracle.record(new), salt)} {old_digest}"
+            node_lines.append((True, line))
+        oracle.nodes[node_id], oracle.salts[node_id] = new, salt
     if oracle.merges_last:
         node_lines.sort(key=lambda x: x[0])  # stable: created, then merged, each in order
     lines = [line for _, line in node_lines]
@@ -240,7 +317,8 @@ def test_random_writes_log_what_the_oracle_says(store: LineageStore, seed: int) 
         lines = e.body.split("\n")
         n_nodes = sum(1 for line in lines if line.startswith("N "))
         assert (e.seq, e.prev, e.nodes, e.edges) == (n, prev, n_nodes, len(lines) - n_nodes)
-        assert e.digest == entry_digest(e.seq, e.prev, e.at, e.nodes, e.edges, e.body)
+        assert e.version == 2
+        assert e.digest == entry_digest(e.seq, e.prev, e.at, e.nodes, e.edges, e.body, 2)
         prev = e.digest
 
 

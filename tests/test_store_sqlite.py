@@ -82,7 +82,8 @@ def test_schema_1_store_is_upgraded_on_open(tmp_path: Path, create: bool) -> Non
     assert _schema_version(tmp_path / "old.sqlite") == "1"
 
     upgraded = SQLiteStore(tmp_path / "old.sqlite", create=create)
-    assert _schema_version(tmp_path / "old.sqlite") == "3"  # via 2 (then the log, schema 3)
+    # via 2, then 3 (the log), then 4 (log format 2: salts and entry versions)
+    assert _schema_version(tmp_path / "old.sqlite") == "4"
     assert upgraded.counts() == expected_counts
     assert upgraded.traverse(leaf, Direction.UP) == expected_up
     assert upgraded.traverse(g.nodes[0].id, Direction.DOWN) == expected_down

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,13 @@ from provenance import (
     UnreadableInputError,
     UnsupportedTypeError,
 )
+from provenance.cli.app import main
 from provenance.hashing import digest_blob
+from provenance.model import Transform
+from provenance.store import LineageStore, SQLiteStore
+from tests import test_parity
+
+store = test_parity.store  # the two-backend fixture: sqlite and neo4j
 
 
 @pytest.fixture
@@ -293,3 +300,56 @@ def test_architecture_hash_enters_model_identity(tracker: Tracker) -> None:
     assert isinstance(a, Model) and a.architecture_hash == "blake3:" + "a" * 64
     with pytest.raises(TrackingError, match="architecture_hash"):
         tracker.log_artifact(np.ones(3), name="not-a-model", architecture_hash="x")
+
+
+def test_duration_is_the_users_code_not_the_trackers(
+    store: LineageStore, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tracker = Tracker(store)
+    n = 1_000_000  # string values: digest and statistics take about a second
+    big = pd.DataFrame({"s": [f"row-{i}" for i in range(n)], "x": np.arange(n, dtype=float)})
+    user_s = output_s = 0.0
+    with tracker.run("scale", cost={"amount": 1.0}) as run:
+        t0 = time.perf_counter()
+        time.sleep(0.1)  # the user's code, before and after an output
+        user_s += time.perf_counter() - t0
+        t1 = time.perf_counter()
+        run.output(big, name="big")
+        output_s += time.perf_counter() - t1
+        t2 = time.perf_counter()
+        time.sleep(0.1)
+        user_s += time.perf_counter() - t2
+    assert output_s > 0.4  # slow to record, else the bound below would prove nothing
+    t = store.get(run.transform_id)
+    assert isinstance(t, Transform) and t.duration_s is not None
+    assert user_s <= t.duration_s < user_s + 0.15
+    assert t.cost is not None and t.cost.duration_s == t.duration_s
+    overhead = t.metadata["tracking_overhead_s"]
+    assert overhead >= output_s
+    uri = (
+        store.uri
+        if isinstance(store, SQLiteStore)
+        else request.getfixturevalue("neo4j_server").store_uri
+    )
+    capsys.readouterr()
+    assert main(["show", run.transform_id, "--store", uri]) == 0
+    assert "tracking_overhead_s" in capsys.readouterr().out
+
+
+def test_decorator_duration_leaves_out_logging_the_inputs(tracker: Tracker) -> None:
+    n = 1_000_000
+    big = pd.DataFrame({"s": [f"row-{i}" for i in range(n)], "x": np.arange(n, dtype=float)})
+
+    @tracker.transform("head")
+    def head(df: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(0.05)
+        return df.head(3)
+
+    t0 = time.perf_counter()
+    head(big)
+    total = time.perf_counter() - t0
+    out = tracker.last_outputs[0]
+    (t,) = [x for x in tracker.ancestry(out.id).transforms if x.operation == "head"]
+    assert total > 0.4  # logging the input is slow
+    assert 0.05 <= t.duration_s < 0.2  # type: ignore[operator]
+    assert t.metadata["tracking_overhead_s"] > total - 0.2

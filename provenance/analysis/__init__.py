@@ -3,11 +3,13 @@
 =================================  ==============================================================
 :func:`audit`                      everything that contributed to a node, and its verdict
 :func:`impact`                     what deleting sources touches, and the recompute order
-:func:`erase` / :func:`erasure_of` record (or look up) that an artifact's content is gone
+:func:`erase` / :func:`erasure_of` erase an artifact's values (and, with ``cascade``, what
+                                   derives from it), keeping its skeleton; or look it up
 :func:`loops`                      feedback loops: a model (or data set) upstream of itself
 :func:`verify`                     can this be reproduced? every check over the ancestry
 :func:`replay`                     re-execute a recorded transform and compare digests
-:func:`contamination`              leakage between a train and a test set (rows, derived data)
+:func:`contamination`              leakage between a train and a test set (rows, derived data,
+                                   preprocessing fitted before the split)
 :func:`cost`                       recorded cost rolled up by source, team, experiment, model
 :func:`drift`                      per-feature drift of two artifacts' recorded statistics
 :func:`verify_log`                 tamper evidence: the hash-chained log against the stored graph
@@ -35,11 +37,13 @@ if TYPE_CHECKING:
         Reproducibility,
         SourceInfo,
         audit,
+        erased_verdict,
         seed_verdict,
     )
     from provenance.analysis.contamination import (
         ContaminationReport,
         Finding,
+        FittedRun,
         NameMatch,
         RowOverlap,
         SharedAncestor,
@@ -56,7 +60,7 @@ if TYPE_CHECKING:
         drift_over_versions,
         not_compared,
     )
-    from provenance.analysis.erasure import ErasureRecord, erase, erasure_of
+    from provenance.analysis.erasure import Erasure, ErasureRecord, erase, erasure_of
     from provenance.analysis.impact import (
         ImpactedNode,
         ImpactPlan,
@@ -93,11 +97,13 @@ else:
                 "Reproducibility",
                 "SourceInfo",
                 "audit",
+                "erased_verdict",
                 "seed_verdict",
             ),
             "provenance.analysis.contamination": (
                 "ContaminationReport",
                 "Finding",
+                "FittedRun",
                 "NameMatch",
                 "RowOverlap",
                 "SharedAncestor",
@@ -114,7 +120,7 @@ else:
                 "drift_over_versions",
                 "not_compared",
             ),
-            "provenance.analysis.erasure": ("ErasureRecord", "erase", "erasure_of"),
+            "provenance.analysis.erasure": ("Erasure", "ErasureRecord", "erase", "erasure_of"),
             "provenance.analysis.impact": (
                 "ImpactedNode",
                 "ImpactPlan",
@@ -149,10 +155,12 @@ __all__ = [
     "CostReport",
     "DriftReport",
     "DriftThresholds",
+    "Erasure",
     "ErasureRecord",
     "FeatureDrift",
     "FeedbackLoop",
     "Finding",
+    "FittedRun",
     "ImpactPlan",
     "ImpactedNode",
     "LogProblem",
@@ -180,6 +188,7 @@ __all__ = [
     "drift",
     "drift_over_versions",
     "erase",
+    "erased_verdict",
     "erasure_of",
     "get_node",
     "impact",

@@ -5,6 +5,13 @@ and lists the source artifacts (digests, licences, PII flags, erasures), the tra
 execution order with their code versions, seed states, environments, models and
 hyperparameters, and the reproducibility verdict.
 
+A node derived from erased data says so first: ``erased_training_data`` holds the erasure
+record of every erased artifact it was derived from (any depth; the node itself excluded),
+``summary`` starts with :data:`TRAINED_ON_ERASED` ("trained on erased data: must retrain")
+when the node is a model, or comes through a model, trained on erased data, else with
+:data:`DERIVED_FROM_ERASED`, and that line is also the first reason of the reproducibility
+verdict, which is then ``unreproducible``.
+
 Example:
     >>> import tempfile
     >>> from provenance.store import SQLiteStore
@@ -40,6 +47,11 @@ from provenance.model import (
     utcnow,
 )
 from provenance.store.base import Direction, LineageStore
+
+#: The verdict of a model trained on erased data (directly, or through a model it used).
+TRAINED_ON_ERASED = "trained on erased data: must retrain"
+#: The verdict of anything else derived from erased data (no model in between).
+DERIVED_FROM_ERASED = "derived from erased data: must be rebuilt"
 
 
 class SourceInfo(NodeRef):
@@ -93,7 +105,14 @@ class AuditReport(BaseModel):
     models: list[NodeRef] = Field(default_factory=list)
     code_versions: list[CodeVersion] = Field(default_factory=list)
     environments: list[Environment] = Field(default_factory=list)
+    #: Every erased artifact in the ancestry, the root included.
     erasures: list[ErasureRecord] = Field(default_factory=list)
+    #: The erased artifacts the root was derived from (its training data, for a model): the
+    #: root itself excluded. Not empty: the root must be retrained or rebuilt.
+    erased_training_data: list[ErasureRecord] = Field(default_factory=list)
+    #: The one-line verdict: :data:`TRAINED_ON_ERASED` or :data:`DERIVED_FROM_ERASED` (with
+    #: what to retrain and what was erased) first, else the reproducibility verdict.
+    summary: str = ""
     reproducibility: Reproducibility
     #: The whole ancestry subgraph the report was built from.
     graph: LineageGraph
@@ -127,6 +146,72 @@ def seed_verdict(transforms: list[Transform], erased: list[str] | None = None) -
         return Reproducibility(verdict="unreproducible", reasons=reasons, checked_by="seed_state")
     verdict: Verdict = "exact" if levels <= {"exact"} else "seeded"
     return Reproducibility(verdict=verdict, reasons=[], checked_by="seed_state")
+
+
+def _upstream(graph: LineageGraph, start: str) -> set[str]:
+    """Every node ``start`` was derived from within ``graph`` (data flow only), not itself."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        if e.type == "PRODUCED":
+            parents[e.target].append(e.source)
+        elif e.type in ("USED", "USED_MODEL"):
+            parents[e.source].append(e.target)
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for parent in parents[todo.pop()]:
+            if parent not in seen and parent != start:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def erased_verdict(
+    graph: LineageGraph, root_id: str, erased: list[ErasureRecord]
+) -> tuple[str, list[ErasureRecord]] | None:
+    """``(summary, records)`` when the root of ``graph`` was derived from erased data, else
+    None. ``records``: the erasures among the root's ancestors (sorted by name, then id);
+    ``summary``: :data:`TRAINED_ON_ERASED` when the root is a model, or is derived from a
+    model, whose ancestry holds erased data, else :data:`DERIVED_FROM_ERASED`, followed by
+    the models to retrain and the erased artifacts.
+
+    Example:
+        >>> import datetime as dt
+        >>> from provenance.model import Edge, Model
+        >>> from provenance.analysis.refs import ref
+        >>> when = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+        >>> users = Artifact(id="blake3:" + "a" * 64, name="users", erased_at=when)
+        >>> model = Model(id="blake3:" + "b" * 64, name="churn")
+        >>> fit = Transform(id="blake3:" + "c" * 64, operation="train")
+        >>> g = LineageGraph(root=model.id, nodes=[users, model, fit], edges=[
+        ...     Edge(source=fit.id, target=users.id, type="USED"),
+        ...     Edge(source=fit.id, target=model.id, type="PRODUCED")])
+        >>> rec = ErasureRecord(artifact=ref(users), transform_id="", erased_at=when, reason="x")
+        >>> erased_verdict(g, model.id, [rec])[0]
+        'trained on erased data: must retrain churn (erased: users)'
+    """
+    upstream = _upstream(graph, root_id)
+    records = sorted(
+        (r for r in erased if r.artifact.id in upstream),
+        key=lambda r: (r.artifact.label, r.artifact.id),
+    )
+    if not records:
+        return None
+    erased_ids = {r.artifact.id for r in records}
+    nodes = {n.id: n for n in graph.nodes}
+    models = [
+        m
+        for m in graph.models
+        if (m.id == root_id or m.id in upstream) and _upstream(graph, m.id) & erased_ids
+    ]
+    head = TRAINED_ON_ERASED if models else DERIVED_FROM_ERASED
+    names = ", ".join(r.artifact.label for r in records)
+    if models:
+        retrain = ", ".join(sorted({m.name for m in models}))
+        return f"{head} {retrain} (erased: {names})", records
+    root = nodes.get(root_id)
+    what = getattr(root, "name", None) or short_id(root_id)
+    return f"{head}: {what} (erased: {names})", records
 
 
 def _verdict(store: LineageStore, node_id: str) -> Reproducibility:
@@ -191,7 +276,7 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
                 cost=t.cost,
             )
         )
-    erased = [a for a in graph.artifacts if a.erased]
+    erased = sorted((a for a in graph.artifacts if a.erased), key=lambda a: (a.name, a.id))
     erasures = [r for r in (erasure_of(store, a.id) for a in erased) if r is not None]
     erased_sources = [a.name for a in sources if a.erased]
     verdict = (
@@ -199,6 +284,15 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
         if check_reproducibility
         else seed_verdict(graph.transforms, erased_sources)
     )
+    found = erased_verdict(graph, node.id, erasures)
+    trained_on: list[ErasureRecord] = []
+    if found is None:
+        summary = f"reproducibility: {verdict.verdict}"
+    else:  # said first, in the summary and the verdict's reasons: not only "unreproducible"
+        summary, trained_on = found
+        verdict = verdict.model_copy(
+            update={"verdict": "unreproducible", "reasons": [summary, *verdict.reasons]}
+        )
     return AuditReport(
         root=ref(node),
         sources=[SourceInfo.of(a) for a in sorted(sources, key=lambda a: (a.name, a.id))],
@@ -207,6 +301,8 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
         code_versions=sorted(code.values(), key=lambda c: c.id),
         environments=[envs[k] for k in sorted(envs)],
         erasures=erasures,
+        erased_training_data=trained_on,
+        summary=summary,
         reproducibility=verdict,
         graph=graph,
     )

@@ -25,6 +25,38 @@ expected and is no finding. :func:`contamination` reports **leakage**:
    test side lies above it but through it). Graphs without statistics (files, OpenLineage
    datasets) split by separate filters, with something fitted on one part, can be flagged
    wrongly: the lineage alone cannot tell a row filter from a fit.
+4. **Preprocessing fitted before the split**: a run that fitted statistics on rows
+   (``metadata["fits_on_rows"]`` is True: a scikit-learn estimator's ``fit``,
+   ``fit_transform``, ``fit_predict`` or ``partial_fit`` called in its ``tracker.run`` block,
+   an autologged fit, or ``fits_on_rows=True`` declared; see
+   :mod:`provenance.capture.fitting`) is reported when (a) one of its outputs is in the
+   training set's ancestry (what it fitted reaches training) and (b) one of its ``USED``
+   inputs that is not a model is a *row ancestor* of the test set (the test rows derive from
+   rows it was fitted on).
+
+   Row ancestry walks up from the test set, from each artifact to the ``USED`` inputs of the
+   transforms that produced it, never to a model (a ``Model`` node, or a ``USED_MODEL``
+   edge) nor to a run's fitted state. At a run that fits on rows the walk goes from an output
+   to an input only when the output carries that input's rows: it is not a model and has as
+   many rows as the input (``fit_transform``), or fewer rows and the same columns (a table's
+   column names, an array's shape past the first axis: a split or a filter the run made).
+   Any other output of such a run (a model, an array of fitted parameters, anything whose row
+   count is not recorded) is its *fitted state*, which holds no rows.
+
+   So a scaler fitted on the whole table whose output is then split is reported, through any
+   number of steps between (a column selection, a row filter), and so is a scaler fitted on
+   every row and applied to each side; a scaler fitted on the training split and applied to
+   the test split is not (the test rows reach the training rows only through its fitted
+   state). The finding (:class:`FittedRun`) names the run, the estimators it recorded and how
+   many test rows it saw: all of them (``basis="lineage"``) when every row route from the test
+   set up to a source (an artifact no transform produced) passes through data it was fitted
+   on; else the test rows whose fingerprint is a row of that data or of the run's outputs
+   (``"fingerprints"``); else unknown (None: some). The run's outputs in both ancestries get
+   the role ``leak``, not ``split``; a finding 3 computed from data the run was fitted on, at
+   or below one of its outputs, is the same leak and is not repeated. Not seen: a fit that is
+   neither scikit-learn nor declared (the lineage cannot tell ``(x - x.mean()) / x.std()``
+   from a row-wise step), and a fitting run whose transformed rows are written where no row
+   count is recorded (a file logged without statistics: taken as fitted state).
 
 What both sides legitimately share is stated in ``expected``: the common raw sources and the
 data both sides were split from. Ancestors with one logical ``name`` and different digests on
@@ -47,25 +79,45 @@ Example:
     ('leakage', 1, ['raw'])
     >>> print(r.findings[0].message)
     1 of 2 test rows (50.0%) are also training rows
+
+    A scaler fitted on every row, then split (the fit is seen, no flag needed):
+
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> users = pd.DataFrame({"age": [23.0, 35, 41, 52, 60, 19, 33, 47]})
+    >>> raw = t.log_artifact(users, name="users")
+    >>> with t.run("scale", inputs=[raw]) as run:
+    ...     scaled = pd.DataFrame(StandardScaler().fit_transform(users), columns=["age"])
+    ...     everything = run.output(scaled, name="scaled")
+    >>> with t.run("split", inputs=[everything], seed=0) as run:
+    ...     train = run.output(scaled.iloc[:6], name="train")
+    ...     test = run.output(scaled.iloc[6:], name="test")
+    >>> r = contamination(t.store, train.id, test.id)
+    >>> r.verdict, r.findings[0].kind, r.findings[0].fit.estimators
+    ('leakage', 'fitted_before_split', ['StandardScaler'])
+    >>> r.findings[0].fit.test_rows_seen, r.findings[0].fit.basis
+    (2, 'lineage')
     >>> t.close()
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from provenance.analysis.refs import NodeRef
+from provenance.capture.fitting import fits_on_rows, fitted_classes
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.hashing.fingerprints import RowSample, decode_row_sample, shared_rows
-from provenance.model import Artifact, LineageGraph, short_id
+from provenance.model import Artifact, LineageGraph, Model, Transform, short_id
 from provenance.store.base import Direction, LineageStore
+from provenance.wording import with_article
 
 __all__ = [
     "ContaminationReport",
     "Finding",
+    "FittedRun",
     "NameMatch",
     "RowOverlap",
     "SharedAncestor",
@@ -79,6 +131,7 @@ FindingKind = Literal[
     "train_derived_from_test",
     "shared_rows",
     "derived_fed_both",
+    "fitted_before_split",
 ]
 
 
@@ -105,6 +158,30 @@ class NameMatch(BaseModel):
     test_ids: list[str]
 
 
+class FittedRun(BaseModel):
+    """A run that fitted statistics on rows holding test rows, whose output reaches the
+    training set (finding ``fitted_before_split``)."""
+
+    transform_id: str
+    operation: str
+    #: The classes (without module) of the estimators it fitted, as the run recorded them;
+    #: empty when it only declared ``fits_on_rows``.
+    estimators: list[str] = Field(default_factory=list)
+    #: Its inputs that hold test rows: the data it was fitted on.
+    fitted_on: list[str]
+    #: Its outputs in the training set's ancestry.
+    reaches_train: list[str]
+    #: How many test rows it saw (None: some, how many is not recorded).
+    test_rows_seen: int | None = None
+    #: The test set's row count (None: not recorded).
+    test_rows: int | None = None
+    #: How ``test_rows_seen`` was found: ``lineage`` (every test row derives from data it was
+    #: fitted on), ``fingerprints`` (test rows found among the rows of that data or of its
+    #: outputs; an estimate when ``sampled``), or None.
+    basis: Literal["lineage", "fingerprints"] | None = None
+    sampled: bool = False
+
+
 class Finding(BaseModel):
     """One way the test set reaches the training set."""
 
@@ -112,6 +189,8 @@ class Finding(BaseModel):
     message: str
     #: The artifacts it is about.
     ids: list[str] = Field(default_factory=list)
+    #: For ``fitted_before_split``: the fitting run.
+    fit: FittedRun | None = None
 
 
 class RowOverlap(BaseModel):
@@ -161,7 +240,9 @@ def _artifact(store: LineageStore, node_id: str, what: str) -> Artifact:
     if node is None:
         raise NotFoundError(f"no node with id {node_id!r}")
     if not isinstance(node, Artifact):
-        raise ProvenanceError(f"the {what} id {node_id} is a {node.node_type}, not an artifact")
+        raise ProvenanceError(
+            f"the {what} id {node_id} is {with_article(node.node_type)}, not an artifact"
+        )
     return node
 
 
@@ -172,14 +253,79 @@ class _Flow:
     def __init__(self, graphs: Iterable[LineageGraph]) -> None:
         self.producers: dict[str, set[str]] = {}
         self.inputs: dict[str, set[str]] = {}
+        #: Inputs by USED edges only (not the model a transform ran with).
+        self.data_inputs: dict[str, set[str]] = {}
         self.outputs: dict[str, set[str]] = {}
+        self.transforms: dict[str, Transform] = {}
         for g in graphs:
+            for t in g.transforms:
+                self.transforms[t.id] = t
             for e in g.edges:
                 if e.type == "PRODUCED":
                     self.producers.setdefault(e.target, set()).add(e.source)
                     self.outputs.setdefault(e.source, set()).add(e.target)
                 elif e.type in ("USED", "USED_MODEL"):
                     self.inputs.setdefault(e.source, set()).add(e.target)
+                    if e.type == "USED":
+                        self.data_inputs.setdefault(e.source, set()).add(e.target)
+
+    def fits(self, transform_id: str) -> bool:
+        """The transform fitted statistics on its input rows."""
+        t = self.transforms.get(transform_id)
+        return t is not None and fits_on_rows(t.metadata)
+
+    def fitted_state(self, artifact_id: str, arts: dict[str, Artifact]) -> bool:
+        """Only runs that fit on rows produced it, and it carries none of their inputs'
+        rows: what they fitted (a model, parameters), not rows."""
+        producers = self.producers.get(artifact_id)
+        return bool(producers) and all(
+            self.fits(t)
+            and not any(
+                _carries_rows(arts.get(artifact_id), arts.get(i))
+                for i in self.data_inputs.get(t, ())
+            )
+            for t in producers or ()
+        )
+
+    def row_parents(self, artifact_id: str, arts: dict[str, Artifact]) -> set[str]:
+        """The artifacts whose rows ``artifact_id``'s rows derive from (module docs, 4)."""
+        parents: set[str] = set()
+        for t in self.producers.get(artifact_id, ()):
+            fitting = self.fits(t)
+            for i in self.data_inputs.get(t, ()):
+                if isinstance(arts.get(i), Model) or self.fitted_state(i, arts):
+                    continue
+                if fitting and not _carries_rows(arts.get(artifact_id), arts.get(i)):
+                    continue
+                parents.add(i)
+        return parents
+
+    def row_ancestry(self, start: str, arts: dict[str, Artifact]) -> set[str]:
+        """``start`` and every artifact its rows derive from."""
+        seen = {start}
+        stack = [start]
+        while stack:
+            for i in self.row_parents(stack.pop(), arts):
+                if i not in seen:
+                    seen.add(i)
+                    stack.append(i)
+        return seen
+
+    def rows_all_through(self, start: str, through: set[str], arts: dict[str, Artifact]) -> bool:
+        """Every row route from ``start`` up to a source passes through ``through``."""
+        seen = {start}
+        stack = [start]
+        while stack:
+            x = stack.pop()
+            if x in through:
+                continue
+            parents = self.row_parents(x, arts)
+            if not parents:
+                return False  # a source of rows, not through them
+            for i in parents - seen:
+                seen.add(i)
+                stack.append(i)
+        return True
 
     def above(self, artifact_id: str) -> set[str]:
         """The artifacts read by the transforms that produced ``artifact_id``."""
@@ -212,6 +358,37 @@ def _row_subset(part: Artifact | None, whole: Artifact | None) -> bool:
         and whole.row_count is not None
         and (part.row_count < whole.row_count)
     )
+
+
+def _columns(a: Artifact) -> tuple[Any, ...] | None:
+    """A table's column names (from its statistics, else its content description), or an
+    array's shape past the first axis; None when not recorded."""
+    cols = (a.feature_stats or {}).get("columns")
+    if isinstance(cols, dict) and cols:
+        return ("columns", *cols)
+    content = (a.metadata or {}).get("content")
+    if not isinstance(content, dict):
+        return None
+    described = content.get("columns")
+    if isinstance(described, list) and described:
+        return ("columns", *(c.get("name") if isinstance(c, dict) else c for c in described))
+    shape = content.get("shape")
+    if isinstance(shape, list) and shape:
+        return ("shape", *shape[1:])
+    return None
+
+
+def _carries_rows(out: Artifact | None, inp: Artifact | None) -> bool:
+    """An output of a run that fits on rows carries its input's rows: it is not a model, and
+    it has as many rows as the input, or fewer with the same columns (module docs, 4)."""
+    if out is None or inp is None or isinstance(out, Model):
+        return False
+    if out.row_count is None or inp.row_count is None:
+        return False
+    if out.row_count == inp.row_count:
+        return True
+    cols = _columns(out)
+    return out.row_count < inp.row_count and cols is not None and cols == _columns(inp)
 
 
 def _leak_origin(
@@ -270,9 +447,9 @@ def _rows(train: Artifact, test: Artifact, examples: int) -> RowOverlap:
         return RowOverlap(
             compared=False,
             reason=(
-                f"no row fingerprints recorded for {' and '.join(missing)} (tables logged with "
-                "statistics record them: log a DataFrame, not a file or bytes, or log the "
-                "table with Tracker(row_fingerprints=True))"
+                f"no row fingerprints recorded for {' and '.join(missing)}: tables logged with "
+                "statistics record them (log a DataFrame, not a file or bytes), or log the "
+                "table with Tracker(row_fingerprints=True)"
             ),
         )
     got = shared_rows(a, b, examples=examples)
@@ -345,6 +522,97 @@ def _leaks(
     return leaks
 
 
+def _test_rows_seen(
+    flow: _Flow, arts: dict[str, Artifact], transform_id: str, fitted_on: list[str], test: Artifact
+) -> tuple[int | None, Literal["lineage", "fingerprints"] | None, bool]:
+    """How many test rows a fit on ``fitted_on`` saw: all (every row route of the test set
+    passes through that data), else those found by row fingerprint among the rows of that
+    data and of the run's outputs, else unknown. Returns ``(count, basis, sampled)``."""
+    if flow.rows_all_through(test.id, set(fitted_on), arts):
+        return test.row_count, "lineage", False
+    test_sample = _row_sample(test)
+    if test_sample is None:
+        return None, None, False
+    best: tuple[int, bool] = (0, False)
+    for aid in [*fitted_on, *sorted(flow.outputs.get(transform_id, ()))]:
+        a = arts.get(aid)
+        sample = _row_sample(a) if a is not None else None
+        if sample is not None:
+            got = shared_rows(sample, test_sample, examples=0)
+            best = max(best, (got.b_rows_in_a, got.sampled))
+    if best[0]:
+        return best[0], "fingerprints", best[1]
+    return None, None, False
+
+
+def _fitted_runs(
+    flow: _Flow,
+    arts: dict[str, Artifact],
+    arts_train: dict[str, Artifact],
+    train: Artifact,
+    test: Artifact,
+) -> list[FittedRun]:
+    """Runs that fitted on rows holding test rows and whose output reaches the training
+    set (module docs, 4)."""
+    if train.id == test.id:
+        return []
+    test_rows = flow.row_ancestry(test.id, arts)
+    found: list[FittedRun] = []
+    for tid in sorted(flow.transforms):
+        if not flow.fits(tid):
+            continue
+        reach = sorted(o for o in flow.outputs.get(tid, ()) if o in arts_train)
+        fitted_on = sorted(
+            i
+            for i in flow.data_inputs.get(tid, ())
+            if i in test_rows and not isinstance(arts.get(i), Model)
+        )
+        if not reach or not fitted_on:
+            continue
+        seen, basis, sampled = _test_rows_seen(flow, arts, tid, fitted_on, test)
+        t = flow.transforms[tid]
+        found.append(
+            FittedRun(
+                transform_id=tid,
+                operation=t.operation,
+                estimators=fitted_classes(t.metadata),
+                fitted_on=fitted_on,
+                reaches_train=reach,
+                test_rows_seen=seen,
+                test_rows=test.row_count,
+                basis=basis,
+                sampled=sampled,
+            )
+        )
+    return found
+
+
+def _fit_finding(fit: FittedRun, arts: dict[str, Artifact]) -> Finding:
+    what = ", ".join(fit.estimators) or "statistics"
+    on = ", ".join(_label(arts[i]) for i in fit.fitted_on)
+    if fit.basis == "lineage":
+        count = f"all {fit.test_rows} test rows" if fit.test_rows is not None else "every test row"
+        saw = f"it saw {count} (each derives from data it was fitted on)"
+    elif fit.basis == "fingerprints":
+        estimate = ", estimated from a sample" if fit.sampled else ""
+        saw = (
+            f"it saw {fit.test_rows_seen} of {fit.test_rows} test rows (by row "
+            f"fingerprint{estimate})"
+        )
+    else:
+        saw = "it saw test rows (how many is not recorded)"
+    return Finding(
+        kind="fitted_before_split",
+        message=(
+            f"preprocessing fitted before the split: {fit.operation} "
+            f"({short_id(fit.transform_id)}) fitted {what} on {on}, which holds test rows, "
+            f"and its output reaches the training set; {saw}"
+        ),
+        ids=[*fit.fitted_on, *fit.reaches_train],
+        fit=fit,
+    )
+
+
 #: How shared ancestors are listed: the sides, leaks, then what is expected.
 _ROLE_ORDER = {"side": 0, "leak": 1, "split": 2, "source": 3, "upstream": 4}
 
@@ -355,8 +623,14 @@ def _shared_ancestors(
     shared_ids: set[str],
     leaks: dict[str, str],
     sides: tuple[str, str],
+    fits: Sequence[FittedRun] = (),
 ) -> list[SharedAncestor]:
-    """Every artifact in both ancestries, with its role, most telling first."""
+    """Every artifact in both ancestries, with its role, most telling first; the outputs of
+    the runs in ``fits`` are leaks."""
+    fitted: dict[str, str] = {}
+    for f in fits:
+        note = f"output of {f.operation} ({short_id(f.transform_id)}), fitted on test rows"
+        fitted.update(dict.fromkeys(flow.outputs.get(f.transform_id, ()), note))
     # a shared ancestor is "nearest" when no other shared ancestor lies downstream of it
     below: set[str] = set()
     for sid in shared_ids:
@@ -367,6 +641,8 @@ def _shared_ancestors(
         nearest = sid not in below
         if sid in sides:
             role, note = "side", "the other set's ancestry holds it"
+        elif sid in fitted:
+            role, note = "leak", fitted[sid]
         elif sid in leaks:
             role = "leak"
             note = f"computed from {_label(arts[leaks[sid]])}, which holds test-side data"
@@ -384,19 +660,29 @@ def _shared_ancestors(
 
 
 def _shared_findings(
-    flow: _Flow, arts: dict[str, Artifact], shared: list[SharedAncestor], leaks: dict[str, str]
+    flow: _Flow,
+    arts: dict[str, Artifact],
+    shared: list[SharedAncestor],
+    leaks: dict[str, str],
+    fits: Sequence[FittedRun] = (),
 ) -> tuple[list[Finding], list[str]]:
     """The leaks to report, and what the sides share as expected. Of a chain of leaks
     (statistics -> scaler -> both sides) only the last, the one that fed the sides, is
-    reported; those above it are marked in ``shared``."""
+    reported; those above it are marked in ``shared``. A leak computed from the data a run
+    in ``fits`` fitted on, below that run's output, is that finding's: not repeated."""
     upstream = {
         sid for sid in leaks if any(sid in flow.ancestry(other) for other in set(leaks) - {sid})
     }
+    for sid, src in leaks.items():
+        above = flow.ancestry(sid)
+        for f in fits:
+            if src in f.fitted_on and above & flow.outputs.get(f.transform_id, set()):
+                upstream.add(sid)
     findings: list[Finding] = []
     expected: list[str] = []
     for s in shared:
         a = arts[s.id]
-        if s.role == "leak" and s.id not in upstream:
+        if s.role == "leak" and s.id in leaks and s.id not in upstream:
             origin = arts[leaks[s.id]]
             findings.append(
                 Finding(
@@ -409,6 +695,8 @@ def _shared_findings(
                     ids=[s.id, origin.id],
                 )
             )
+        elif s.role == "leak":
+            continue
         elif s.role == "source":
             expected.append(
                 f"{_label(a)} is the common raw source of both sides: expected for a split "
@@ -465,9 +753,11 @@ def contamination(
     shared_ids = set(arts_train) & set(arts_test)
     flow = _Flow((g_train, g_test))
     findings = _lineage_findings(train, test, arts_train, arts_test)
+    fits = _fitted_runs(flow, arts, arts_train, train, test)
+    findings += [_fit_finding(f, arts) for f in fits]
     leaks = _leaks(flow, arts, shared_ids, train.id, test.id)
-    shared = _shared_ancestors(flow, arts, shared_ids, leaks, (train.id, test.id))
-    leak_findings, expected = _shared_findings(flow, arts, shared, leaks)
+    shared = _shared_ancestors(flow, arts, shared_ids, leaks, (train.id, test.id), fits)
+    leak_findings, expected = _shared_findings(flow, arts, shared, leaks, fits)
     findings += leak_findings
     rows = _rows(train, test, examples)
     if rows.test_rows_in_train:

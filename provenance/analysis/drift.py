@@ -42,10 +42,12 @@ Metrics (two model versions)
     and, for a model, of those that ran with it (``USED_MODEL``: ``tracker.run(...,
     model=m)``, an evaluation); where several give one metric, the latest run's value
     (by ``ended_at``) counts. Each :class:`MetricChange` holds the value in A and in B, the
-    change ``b - a`` and the relative change ``(b - a) / |a|``. Two artifacts without
-    feature statistics (models) are compared by their metrics alone; without either, drift
-    raises :class:`~provenance.errors.MissingStatsError`. :func:`metrics_diff` is the
-    metrics part on its own.
+    change ``b - a`` and the relative change ``(b - a) / |a|``. When A or B has no feature
+    statistics, the two are compared by their metrics alone (``features_note`` says so):
+    two models always are (models have no feature statistics), even with no metrics
+    recorded; other artifacts only when either has metrics, else drift raises
+    :class:`~provenance.errors.MissingStatsError`. :func:`metrics_diff` is the metrics part
+    on its own.
 
 Example:
     >>> import tempfile, numpy as np, pandas as pd
@@ -73,6 +75,7 @@ from pydantic import BaseModel, Field
 from provenance.errors import MissingStatsError, NotFoundError, ProvenanceError
 from provenance.model import Artifact, Model, Transform, short_id
 from provenance.store.base import Direction, LineageStore
+from provenance.wording import with_article
 
 __all__ = [
     "DriftReport",
@@ -178,6 +181,8 @@ class DriftReport(BaseModel):
     metrics: list[MetricChange] = Field(default_factory=list)
     #: False when A or B has no feature statistics (models): only metrics were compared.
     features_compared: bool = True
+    #: Why the features were not compared (``features_compared`` False), in words.
+    features_note: str | None = None
 
 
 class VersionDrift(BaseModel):
@@ -366,7 +371,7 @@ def _artifact(store: LineageStore, node_id: str) -> Artifact:
     if node is None:
         raise NotFoundError(f"no node with id {node_id!r}")
     if not isinstance(node, Artifact):
-        raise ProvenanceError(f"{node_id} is a {node.node_type}, not an artifact")
+        raise ProvenanceError(f"{node_id} is {with_article(node.node_type)}, not an artifact")
     return node
 
 
@@ -459,14 +464,45 @@ def _stats(store: LineageStore, node_id: str) -> tuple[Artifact, dict[str, Any]]
     if node is None:
         raise NotFoundError(f"no node with id {node_id!r}")
     if not isinstance(node, Artifact):
-        raise ProvenanceError(f"{node_id} is a {node.node_type}, not an artifact")
+        raise ProvenanceError(f"{node_id} is {with_article(node.node_type)}, not an artifact")
     stats = node.feature_stats
     if not stats or not isinstance(stats.get("columns"), dict):
         raise MissingStatsError(
-            f"artifact {node.name} ({short_id(node.id)}) has no feature statistics recorded "
-            "(only tables logged with stats=True have them)"
+            f"artifact {node.name} ({short_id(node.id)}) has no feature statistics recorded, "
+            "and neither side has metrics: nothing to compare. Drift compares the statistics "
+            "recorded with tables (a DataFrame or Arrow table given to log_artifact) and the "
+            "metrics recorded for models (run.log_metric)"
         )
     return node, stats
+
+
+def _is_model(node: Artifact) -> bool:
+    return isinstance(node, Model) or node.kind == "model"
+
+
+def _has_stats(node: Artifact) -> bool:
+    stats = node.feature_stats
+    return stats is not None and isinstance(stats.get("columns"), dict)
+
+
+def _features_note(a: Artifact, b: Artifact, any_metrics: bool) -> str:
+    """Why a report compares metrics only: which side has no feature statistics.
+
+    Example:
+        >>> m = Model(id="blake3:" + "1" * 64, name="m")
+        >>> _features_note(m, m, True)
+        'models have no feature statistics: their recorded metrics are compared'
+    """
+    if _is_model(a) and _is_model(b):
+        if any_metrics:
+            return "models have no feature statistics: their recorded metrics are compared"
+        return (
+            "models have no feature statistics, and neither has metrics recorded "
+            "(run.log_metric): nothing to compare"
+        )
+    lacking = [x for x in {x.id: x for x in (a, b)}.values() if not _has_stats(x)]
+    names = " and ".join(f"{x.name} ({short_id(x.id)})" for x in lacking)
+    return f"no feature statistics for {names}: only the recorded metrics are compared"
 
 
 def not_compared(a_stats: dict[str, Any], b_stats: dict[str, Any]) -> list[NotCompared]:
@@ -521,9 +557,11 @@ def drift(
     """Per-feature drift of artifact ``b_id`` against reference ``a_id``, and their recorded
     metrics compared (module docs).
 
-    Raises :class:`~provenance.errors.NotFoundError` for an unknown id and
-    :class:`MissingStatsError` when either artifact has no feature statistics and neither has
-    metrics (with metrics, the report compares them alone: ``features_compared=False``).
+    Raises :class:`~provenance.errors.NotFoundError` for an unknown id. When either artifact
+    has no feature statistics, the report compares the recorded metrics alone
+    (``features_compared=False``, ``features_note`` says why): always for two models
+    (``Model`` nodes or kind ``model``: models have no statistics), for other artifacts when
+    either side has metrics; else it raises :class:`MissingStatsError`.
 
     Example:
         >>> import tempfile, pandas as pd
@@ -540,7 +578,9 @@ def drift(
         a, sa = _stats(store, a_id)
         b, sb = _stats(store, b_id)
     except MissingStatsError:
-        if not (metrics.a_metrics or metrics.b_metrics):
+        a, b = _artifact(store, metrics.a_id), _artifact(store, metrics.b_id)
+        any_metrics = bool(metrics.a_metrics or metrics.b_metrics)
+        if not (any_metrics or (_is_model(a) and _is_model(b))):
             raise
         return DriftReport(
             a_id=metrics.a_id,
@@ -550,6 +590,7 @@ def drift(
             thresholds=th,
             metrics=metrics.metrics,
             features_compared=False,
+            features_note=_features_note(a, b, any_metrics),
         )
     features, added, removed = compare_stats(sa, sb, th)
     rank = {"major": 0, "minor": 1, "none": 2}

@@ -18,6 +18,7 @@ from provenance.errors import NotFoundError
 from provenance.model import Artifact, Model, Transform, short_id
 from provenance.reader import resolve_id
 from provenance.store.base import AnyNode, LineageStore
+from provenance.wording import with_article
 
 NodeType = Literal["Artifact", "Model", "Transform", "CodeVersion"]
 
@@ -112,7 +113,8 @@ def get_artifact(store: LineageStore, id_or_prefix: str, what: str = "analysis")
     node = get_node(store, id_or_prefix)
     if not isinstance(node, Artifact):
         raise AnalysisError(
-            f"{what} starts from an artifact or model; {short_id(node.id)} is a {node.node_type}"
+            f"{what} starts from an artifact or model; {short_id(node.id)} is "
+            f"{with_article(node.node_type)}"
         )
     return node
 

@@ -2,17 +2,23 @@
 
 What can be replayed: a transform recorded by a function decorated with
 :meth:`Tracker.transform <provenance.tracker.Tracker.transform>` (or a ``tracker.run(...,
-entrypoint=fn)``) whose code version's entrypoint names an importable, module-level function
-``module:qualname``. Its recorded inputs are bound to the function's parameters by role (the
-decorator records each input under its parameter name) and must be available where their uri
-points, with their digest re-checked (see :func:`~provenance.analysis.artifacts.check_artifact`):
-files and directories are passed as :class:`~pathlib.Path`, ``bytes`` artifacts as bytes, a
-table or ``.npy`` array file whose *content* digest is the id as a DataFrame / array, a model
-argument (a fitted estimator, a booster...) saved with ``tracker.log_model(..., save=True)``
-as the model re-loaded from its file (:mod:`provenance.models_io`). The
-hyperparameters are passed as keyword arguments. The seed state is restored with
-:func:`~provenance.capture.replay_rng_states` (the master seed re-derived, or the recorded RNG
-snapshot put back); a deterministic transform runs as is.
+entrypoint=fn)``) whose code version's entrypoint names a module-level function
+``module:qualname``, or a function of a script (``train.py:fn``, a script run as ``python
+train.py``). The function is loaded from where it was recorded
+(:func:`~provenance.capture.load_entrypoint`): a module is imported with the ``sys.path``
+entry it was found under first on ``sys.path`` (no ``PYTHONPATH`` needed, from any working
+directory), a script's function from the script's file, whose module-level code runs but
+whose ``if __name__ == "__main__":`` block does not. Its recorded inputs are bound to the
+function's parameters by role (the decorator records each input under its parameter name) and
+must be available where their uri points, with their digest re-checked (see
+:func:`~provenance.analysis.artifacts.check_artifact`): files and directories are passed as
+:class:`~pathlib.Path`, ``bytes`` artifacts as bytes, a table or ``.npy`` array file whose
+*content* digest is the id as a DataFrame / array, a model argument (a fitted estimator, a
+booster...) saved with ``tracker.log_model(..., save=True)`` as the model re-loaded from its
+file (:mod:`provenance.models_io`). The hyperparameters are passed as keyword arguments.
+The seed state is restored with :func:`~provenance.capture.replay_rng_states` (the master
+seed re-derived, or the recorded RNG snapshot put back); a deterministic transform runs as
+is.
 
 Not replayable (the report says why): a ``with tracker.run`` block in a script or at module
 level (its entrypoint is ``script.py:<module>`` or a function enclosing the block, not the
@@ -20,6 +26,15 @@ code that produced the outputs), nested functions and lambdas, transforms withou
 version, and inputs logged from memory (no uri) or whose content changed.
 
 The function is called undecorated (``__wrapped__``), so a replay records nothing.
+
+When the outputs differ (or the function raises), ``differences`` says what differs from the
+recording: the function's source, each recorded local source file that changed or is gone,
+a seed state that could not be restored, and the environment the run depended on (the
+distributions it imported, Python, platform; see
+:func:`~provenance.capture.compare_environments`); inputs are re-checked before the run, so
+a changed input stops the replay instead. When nothing recorded differs, it says so: the
+function then depends on something not recorded (the clock, the network, a file it reads by
+name, thread scheduling). These lines are in ``notes`` too.
 
 How a decorated transform is told from a ``with tracker.run`` block inside a function (the
 code version looks the same): the decorator records *every* parameter of the function, as an
@@ -50,11 +65,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from provenance.analysis.artifacts import check_artifact, load_artifact
-from provenance.capture.entrypoint import resolve_entrypoint
+from provenance.capture.environment import compare_environments
+from provenance.capture.modules import changed_source_files, load_entrypoint
 from provenance.errors import NotATransformError, NotFoundError, ProvenanceError
 from provenance.hashing.core import parse_digest
 from provenance.model import Artifact, CodeVersion, SeedState, Transform, short_id
 from provenance.store.base import Direction, LineageStore
+from provenance.wording import with_article
 
 __all__ = ["OutputMatch", "ReplayReport", "replay"]
 
@@ -87,6 +104,8 @@ class ReplayReport(BaseModel):
     recorded_outputs: dict[str, str] = Field(default_factory=dict)
     outputs: list[OutputMatch] = Field(default_factory=list)
     error: str | None = None
+    #: When outputs differ: what differs from the recording (module docs), one per line.
+    differences: list[str] = Field(default_factory=list)
 
 
 def _seed_context(
@@ -131,7 +150,9 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
     if node is None:
         raise NotFoundError(f"no node with id {transform_id!r}")
     if not isinstance(node, Transform):
-        raise NotATransformError(f"{transform_id} is an {node.node_type}, not a transform")
+        raise NotATransformError(
+            f"{transform_id} is {with_article(node.node_type)}, not a transform"
+        )
     t = node
     report = ReplayReport(
         transform_id=t.id,
@@ -142,8 +163,10 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
     rec = _Recorded(store, t)
     report.recorded_outputs = rec.outputs_by_name()
     fn = _function(t, rec, report)
-    if fn is None:
+    if fn is None or rec.code is None:
         return report
+    code_diffs = _code_differences(fn, rec.code)
+    report.notes.extend(code_diffs)
     kwargs = _bind_inputs(t, rec, report)
     sig = inspect.signature(fn)
     if not _recorded_by_decorator(fn, sig, t, rec, report):
@@ -159,16 +182,61 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
         return report
 
     report.replayable = True
-    seed_ctx, report.seed = _seed_context(t.seed_state, report.notes)
+    seed_notes: list[str] = []
+    seed_ctx, report.seed = _seed_context(t.seed_state, seed_notes)
+    report.notes.extend(seed_notes)
     try:
         with seed_ctx:
             result = fn(**call_kwargs)
     except Exception as exc:  # the user's function may raise anything
         report.matched = False
         report.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return report
-    _compare_outputs(result, t, rec, report)
+    else:
+        _compare_outputs(result, t, rec, report)
+    if report.matched is False:
+        _explain(t, report, code_diffs, seed_notes)
     return report
+
+
+def _code_differences(fn: Any, code: CodeVersion) -> list[str]:
+    """The function's source and the recorded local source files, where they differ now."""
+    from provenance.capture import source_digest
+
+    out: list[str] = []
+    if code.source_digest and source_digest(fn) != code.source_digest:
+        out.append(f"{code.entrypoint}'s source changed since it was recorded")
+    files = changed_source_files(code.source_files or {}, code.repo_root or code.import_root)
+    for name, status in files:
+        what = "changed since it ran" if status == "changed" else "is gone"
+        out.append(f"code file {name} {what}")
+    return out
+
+
+def _explain(
+    t: Transform, report: ReplayReport, code_diffs: list[str], seed_notes: list[str]
+) -> None:
+    """Fill ``report.differences``: what differs from the recording (see the module docs);
+    the lines not in ``notes`` yet go there too."""
+    from provenance.analysis.verify import current_environment
+
+    env: list[str] = []
+    if t.environment is None:
+        env.append("environment: not recorded, so not compared")
+    else:
+        changes = compare_environments(t.environment, current_environment())
+        env += [f"environment: {line}" for line in changes.relevant]
+    diffs = [f"code: {line}" for line in code_diffs] + [f"seed: {line}" for line in seed_notes]
+    diffs += env
+    if not diffs:
+        diffs.append(
+            "nothing recorded differs (inputs re-checked, code files, seed state and the "
+            "packages the run imported are as recorded): the function depends on something "
+            "not recorded (the clock, the network, a file it reads by name, thread scheduling)"
+        )
+    report.differences = diffs
+    report.notes.extend(env)  # the code and seed lines are there already
+    if not (code_diffs or seed_notes or env):
+        report.notes.append(diffs[0])
 
 
 class _Recorded:
@@ -207,21 +275,21 @@ def _function(t: Transform, rec: _Recorded, report: ReplayReport) -> Any:
         report.reasons.append(f"the recorded run {t.status}; there are no outputs to compare")
         return None
     try:
-        target = resolve_entrypoint(entrypoint)
+        target = load_entrypoint(
+            entrypoint,
+            module_file=rec.code.module_file,
+            import_root=rec.code.import_root,
+            repo_root=rec.code.repo_root,
+        )
     except ProvenanceError as exc:
         report.reasons.append(f"not replayable: {exc}")
         return None
     fn = inspect.unwrap(target) if callable(target) else None
     if fn is None or not inspect.isfunction(fn):
         report.reasons.append(
-            f"not replayable: {entrypoint} is a {type(target).__name__}, not a function"
+            f"not replayable: {entrypoint} is {with_article(type(target).__name__)}, not a function"
         )
         return None
-    if rec.code.source_digest:
-        from provenance.capture import source_digest
-
-        if source_digest(fn) != rec.code.source_digest:
-            report.notes.append(f"{entrypoint}'s source changed since it was recorded")
     return fn
 
 

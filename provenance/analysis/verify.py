@@ -12,18 +12,28 @@ for every transform in it:
   logged from memory) is *not retrievable*; it is still fine when a transform in the ancestry
   produced it (it can be regenerated, and that transform is checked too). Only inputs that
   are neither retrievable nor regenerable, or whose content changed, block a reproduction.
-* **code**: the recorded source digest matches the entrypoint's current source, or the
-  recorded git commit is still in its repository (``git cat-file -e``) and the work tree was
-  clean. A module-level function entrypoint is imported to re-digest it; a ``with
-  tracker.run`` block in a nested function, at module level or in a script
-  (``scripts/train.py:main``) is found by compiling its file, without executing it, and
-  walking the nested code objects to the recorded qualname
-  (:func:`~provenance.capture.entrypoint.entrypoint_code`). A dirty work tree's uncommitted
-  diff is known only by its digest, so it counts only if the source digest still matches.
+* **code**: ``source`` when the recorded source digest matches the entrypoint's current
+  source *and* every recorded local source file (the function's module file and the local
+  modules it imports, :mod:`provenance.capture.modules`) still has its recorded content
+  digest; ``commit`` when the recorded git commit is still in its repository (``git cat-file
+  -e``), the work tree was clean, and every source file that changed since is tracked in
+  that commit (an untracked or ignored local module is not: a change to it is ``changed``).
+  Each changed or missing file is named (``changed_files``). The function is found by
+  compiling its recorded module file, without executing it, and walking the nested code
+  objects to the recorded qualname (:func:`~provenance.capture.entrypoint.entrypoint_code`);
+  a record without a module file (older ones) imports a module-level function's module
+  instead. A dirty work tree's uncommitted diff is known only by its digest, so it counts
+  only if the source digest and the source files still match. Records from before source
+  files were recorded are checked by the function's source digest alone.
 * **seed state**: a master seed or an RNG snapshot was recorded, or the transform declared
   itself deterministic.
-* **environment**: the recorded Python, platform, CUDA and package versions compared with
-  the ones installed now (only packages the run recorded are compared).
+* **environment**: the recorded Python version and implementation, platform and machine,
+  and the versions of the distributions the run imported, compared with this process's
+  (:func:`~provenance.capture.compare_environments`); CUDA, cuDNN and GPUs only when both the
+  run and this process recorded a CUDA version. Other recorded packages that differ now are
+  listed as *unrelated* (``environment_unrelated``): shown, not counted. A run recorded
+  before the imported distributions were (no ``imported`` list) has every recorded package
+  compared.
 
 Verdict of one transform: ``unreproducible`` when any of the above is missing (or the run
 failed); ``exact`` when it is deterministic and nothing differs; ``seeded`` otherwise (its
@@ -64,7 +74,9 @@ from pydantic import BaseModel, Field
 
 from provenance.analysis.artifacts import ArtifactCheck, check_artifact
 from provenance.analysis.order import transforms_in_order
-from provenance.capture.entrypoint import entrypoint_code, is_script
+from provenance.capture.entrypoint import entrypoint_code, is_script, parse_entrypoint
+from provenance.capture.environment import EnvironmentChanges, compare_environments
+from provenance.capture.modules import changed_source_files, source_file_path
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.model import (
     Artifact,
@@ -84,6 +96,7 @@ __all__ = [
     "Verdict",
     "VerifyReport",
     "check_code",
+    "current_environment",
     "environment_changes",
     "verify",
 ]
@@ -106,6 +119,9 @@ class CodeCheck(BaseModel):
     #: ``unknown``: nothing recorded can be re-checked; ``unrecorded``: no code version.
     status: CodeStatus
     detail: str
+    #: The recorded local source files whose content changed or that are gone, as
+    #: ``"name (changed)"`` / ``"name (missing)"``; their names are those recorded.
+    changed_files: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -126,7 +142,11 @@ class TransformCheck(BaseModel):
     seed_recorded: bool
     seed: str
     environment_recorded: bool
+    #: Differences that count: they cap the verdict at ``seeded``.
     environment_diff: list[str] = Field(default_factory=list)
+    #: Differences the run does not depend on (packages it did not import, fields not
+    #: compared): shown, not counted.
+    environment_unrelated: list[str] = Field(default_factory=list)
     verdict: Verdict
     reasons: list[str] = Field(default_factory=list)
 
@@ -180,13 +200,58 @@ def _script_file(code: CodeVersion) -> Path | None:
     return path
 
 
+def _tracked_at(root: str, commit: str, names: list[str]) -> set[str]:
+    """Which of ``names`` (relative to ``root``) commit ``commit`` holds (none when git cannot
+    tell)."""
+    git = shutil.which("git")
+    relative = [n for n in names if not Path(n).is_absolute()]
+    if git is None or not relative or not Path(root).is_dir():
+        return set()
+    try:
+        proc = subprocess.run(
+            [git, "-C", root, "ls-tree", "-r", "-z", "--name-only", commit, "--", *relative],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    if proc.returncode != 0:
+        return set()
+    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+
+
+def _files_text(changes: list[tuple[str, str]]) -> str:
+    return "; ".join(
+        f"source file {name} changed since it ran"
+        if status == "changed"
+        else f"source file {name} is gone"
+        for name, status in changes
+    )
+
+
+def _current_code(code: CodeVersion) -> Any:
+    """What to re-digest for the code version's entrypoint: found in its recorded module file
+    (compiled, not run) when there is one, else as :func:`entrypoint_code` finds it."""
+    assert code.entrypoint is not None
+    if code.module_file:
+        _, qual = parse_entrypoint(code.entrypoint)
+        try:
+            return entrypoint_code(f"{Path(code.module_file).as_posix()}:{qual}", None)
+        except ProvenanceError:
+            if code.module_file and not Path(code.module_file).is_file():
+                raise
+    return entrypoint_code(code.entrypoint, code.repo_root)
+
+
 def check_code(code: CodeVersion | None) -> CodeCheck:
     """Is the code a transform ran still reachable (source digest, or a clean commit)?
 
     A script (an entrypoint that names a ``.py`` file by its path, as a plain script outside
     git is recorded) is re-checked at that path: ``source`` when the file is there and its
     source still has the recorded digest, ``changed`` when it differs, ``missing`` when the
-    file is gone.
+    file is gone. Recorded local source files (the function's module and the local modules
+    it imports) must still have their recorded digests; each that does not is named.
 
     Example:
         >>> import json
@@ -200,47 +265,78 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
         return CodeCheck(status="unrecorded", detail="no code version recorded")
     from provenance.capture import source_digest
 
+    files = code.source_files or {}
+    file_changes = changed_source_files(files, code.repo_root or code.import_root)
     base: dict[str, Any] = dict(
-        code_version_id=code.id, entrypoint=code.entrypoint, git_commit=code.git_commit
+        code_version_id=code.id,
+        entrypoint=code.entrypoint,
+        git_commit=code.git_commit,
+        changed_files=[f"{name} ({status})" for name, status in file_changes],
     )
-    source_note = ""
-    changed = False  # the source was found and differs from what ran
+    files_ok = f"; its {len(files)} local source file{'s' * (len(files) != 1)} unchanged"
+    fn_note = ""
+    # something that ran was found and differs now (a gone file alone is "missing")
+    changed = any(status == "changed" for _, status in file_changes)
+    script: Path | None = None
     if code.source_digest and code.entrypoint:
         script = _script_file(code)
         try:
-            target = entrypoint_code(code.entrypoint, code.repo_root)
-            current = source_digest(target)
+            current = source_digest(_current_code(code))
         except ProvenanceError as exc:
-            source_note = str(exc)
+            fn_note = str(exc)
             if script is not None:  # say what happened to the file at the recorded path
-                changed = script.is_file()
-                source_note = (
+                changed = changed or script.is_file()
+                fn_note = (
                     f"script {script} changed since it ran: {exc}"
-                    if changed
+                    if script.is_file()
                     else f"script {script} is gone (no file at the recorded path)"
                 )
         else:
-            if current == code.source_digest:
+            if current == code.source_digest and not file_changes:
                 detail = f"{code.entrypoint}: current source matches the recorded digest"
                 if script is not None:
                     detail = (
                         f"script {script} is there and its source still has the recorded "
                         "digest: verifiable" + ("" if code.git_commit else " without git")
                     )
-                return CodeCheck(**base, status="source", detail=detail)
-            changed = True
-            source_note = (
-                f"{code.entrypoint}: source changed since it ran"
-                if script is None
-                else f"script {script} changed since it ran (its source digest differs from "
-                "the recorded one)"
-            )
+                return CodeCheck(**base, status="source", detail=detail + files_ok * bool(files))
+            if current == code.source_digest:
+                fn_note = f"{code.entrypoint} itself is unchanged, but"
+            else:
+                changed = True
+                fn_note = (
+                    f"{code.entrypoint}: source changed since it ran"
+                    if script is None
+                    else f"script {script} changed since it ran (its source digest differs from "
+                    "the recorded one)"
+                )
+    if script is not None and fn_note.startswith(f"script {script}"):
+        # the script's note already says what happened to its own file
+        root = code.repo_root or code.import_root
+        file_changes = [
+            (name, status)
+            for name, status in file_changes
+            if source_file_path(name, root).as_posix() != script.as_posix()
+        ]
+    files_note = _files_text(file_changes)
+    joiner = " " if fn_note.endswith(" but") else "; "
+    source_note = joiner.join(x for x in (fn_note, files_note) if x)
     if code.git_commit:
         short = code.git_commit[:12]
         exists = _commit_exists(code.repo_root, code.git_commit) if code.repo_root else None
         if exists and not code.git_dirty:
+            names = [name for name, _ in file_changes]
+            outside = sorted(set(names) - _tracked_at(code.repo_root or "", code.git_commit, names))
+            detail = f"commit {short} is in {code.repo_root}"
+            if not outside:
+                if file_changes:
+                    detail += f" and holds the code as it ran ({source_note})"
+                return CodeCheck(**base, status="commit", detail=detail)
             return CodeCheck(
-                **base, status="commit", detail=f"commit {short} is in {code.repo_root}"
+                **base,
+                status="changed",
+                detail=f"{detail}, but not all the code that ran: {source_note}; "
+                f"not in the commit: {', '.join(outside)}",
             )
         if exists:
             why = (
@@ -273,17 +369,23 @@ def check_code(code: CodeVersion | None) -> CodeCheck:
 
 # --- environment -------------------------------------------------------------------------------
 @cache
-def _current_environment() -> Environment:
+def current_environment() -> Environment:
+    """This process's environment, every installed package listed (captured once): what
+    verify and replay compare recorded environments with.
+
+    Example:
+        >>> current_environment().package_scope
+        'all'
+    """
     from provenance.capture import capture_environment
 
     return capture_environment("all")
 
 
 def environment_changes(recorded: Environment, current: Environment | None = None) -> list[str]:
-    """What differs between a recorded environment and the one installed now.
-
-    Only packages the run recorded are compared (a run records the packages it imported, so
-    packages installed since are not differences).
+    """What differs, of what the run depends on, between a recorded environment and
+    ``current`` (default: this process's, every installed package): the ``relevant`` part of
+    :func:`~provenance.capture.compare_environments` (its docs give the rules).
 
     Example:
         >>> from provenance.capture import capture_environment
@@ -291,16 +393,8 @@ def environment_changes(recorded: Environment, current: Environment | None = Non
         >>> environment_changes(env, env)
         []
     """
-    from provenance.capture import diff_environments
-
-    now = current if current is not None else _current_environment()
-    restricted = now.model_copy(
-        update={
-            "packages": {k: v for k, v in now.packages.items() if k in recorded.packages},
-            "package_scope": recorded.package_scope,
-        }
-    )
-    return diff_environments(recorded, restricted)
+    now = current if current is not None else current_environment()
+    return compare_environments(recorded, now).relevant
 
 
 # --- verify ------------------------------------------------------------------------------------
@@ -329,7 +423,9 @@ class _Ancestry:
     """The ancestry being checked: its nodes, each transform's edges, what a transform in it
     produced, and every artifact check made so far (each artifact is re-read once)."""
 
-    def __init__(self, graph: LineageGraph, current_env: Callable[[Environment], list[str]]):
+    def __init__(
+        self, graph: LineageGraph, current_env: Callable[[Environment], EnvironmentChanges]
+    ):
         self.nodes = {n.id: n for n in graph.nodes}
         self.edges: dict[str, list[Edge]] = defaultdict(list)
         for e in graph.edges:
@@ -337,6 +433,8 @@ class _Ancestry:
         self.produced = {e.target for e in graph.edges if e.type == "PRODUCED"}
         self.current_env = current_env
         self._checks: dict[str, ArtifactCheck] = {}
+        #: Code checks by code version id: transforms that ran one code version share it.
+        self.code_checks: dict[str, CodeCheck] = {}
 
     def checked(self, artifact: Artifact) -> ArtifactCheck:
         """The artifact's own :func:`check_artifact` (made once)."""
@@ -394,21 +492,29 @@ def _code_check(t: Transform, anc: _Ancestry) -> CodeCheck:
         code = next(
             (anc.nodes[e.target] for e in anc.targets(t, "RAN") if e.target in anc.nodes), None
         )
-    return check_code(code if isinstance(code, CodeVersion) else None)
+    if not isinstance(code, CodeVersion):
+        return check_code(None)
+    if code.id not in anc.code_checks:
+        anc.code_checks[code.id] = check_code(code)
+    return anc.code_checks[code.id]
 
 
 def _environment_check(
-    t: Transform, label: str, current_env: Callable[[Environment], list[str]]
-) -> tuple[list[str], str | None]:
+    t: Transform, label: str, current_env: Callable[[Environment], EnvironmentChanges]
+) -> tuple[EnvironmentChanges, str | None]:
     """What differs from the recorded environment, and the reason the verdict is capped at
-    ``seeded`` (None when the environment was recorded and nothing differs)."""
+    ``seeded`` (None when the environment was recorded and nothing it depends on differs)."""
     if t.environment is None:
-        return [], f"{label}: environment not recorded; identical results not guaranteed"
-    diff = current_env(t.environment)
+        return (
+            EnvironmentChanges(),
+            f"{label}: environment not recorded; identical results not guaranteed",
+        )
+    changes = current_env(t.environment)
+    diff = changes.relevant
     if not diff:
-        return [], None
-    shown = "; ".join(diff[:3]) + ("; …" if len(diff) > 3 else "")
-    return diff, f"{label}: environment differs from now ({len(diff)}): {shown}"
+        return changes, None
+    shown = "; ".join(diff[:3]) + (f"; and {len(diff) - 3} more" if len(diff) > 3 else "")
+    return changes, f"{label}: environment differs from now ({len(diff)}): {shown}"
 
 
 def _check_transform(t: Transform, anc: _Ancestry) -> TransformCheck:
@@ -434,7 +540,7 @@ def _check_transform(t: Transform, anc: _Ancestry) -> TransformCheck:
         blockers.append(f"{label}: {seed_text}")
     if t.status != "succeeded":
         blockers.append(f"{label}: the run {t.status}" + (f" ({t.error})" if t.error else ""))
-    env_diff, env_reason = _environment_check(t, label, anc.current_env)
+    env, env_reason = _environment_check(t, label, anc.current_env)
     if env_reason is not None and level == "exact":
         level = "seeded"
     reasons = [] if blockers else [f"{label}: {seed_text}"]
@@ -450,7 +556,8 @@ def _check_transform(t: Transform, anc: _Ancestry) -> TransformCheck:
         seed_recorded=seed_ok,
         seed=seed_text,
         environment_recorded=t.environment is not None,
-        environment_diff=env_diff,
+        environment_diff=env.relevant,
+        environment_unrelated=env.unrelated,
         verdict="unreproducible" if blockers else level,
         reasons=blockers + reasons,
     )
@@ -491,10 +598,11 @@ def verify(
         )
     graph = store.traverse(node_id, Direction.UP)
 
-    def env_diff(recorded: Environment) -> list[str]:
-        return environment_changes(recorded, environment)
+    def env_changes(recorded: Environment) -> EnvironmentChanges:
+        now = environment if environment is not None else current_environment()
+        return compare_environments(recorded, now)
 
-    anc = _Ancestry(graph, env_diff)
+    anc = _Ancestry(graph, env_changes)
     checks = [_check_transform(t, anc) for t in transforms_in_order(graph)]
     sources = [
         anc.checked(a)

@@ -1,4 +1,5 @@
-"""The code that ran: git commit, branch and dirty-diff digest, plus the function's source digest.
+"""The code that ran: git commit, branch and dirty-diff digest, the function's source digest
+and the digests of the project's own source files it depends on.
 
 :func:`capture_code_version` finds the git repository holding the function's source file (its
 directory, not the process's working directory) and records:
@@ -20,6 +21,17 @@ directory, not the process's working directory) and records:
   the digest of its code object: bytecode, constants (nested code objects recursively,
   frozensets sorted), names and the Python minor version (domain ``code-object``; bytecode
   differs between Python versions, so such a digest does too).
+* ``source_files``: ``{path: content digest}`` of the file of the function's module (a
+  script's own file) and of every local module it imports, transitively
+  (:func:`~provenance.capture.modules.local_source_files`: paths relative to the project
+  root, which is the repository's root when it holds the file, else the import root). So a
+  change outside the function (the model class beside it, a helper module, an untracked or
+  git-ignored module in a repository) is a new code version, and verify names the file. None
+  when the code has no module file of the project's own (a REPL, ``exec``'d code, a library
+  function).
+* ``module_file`` / ``import_root``: the file the function's module was loaded from and the
+  ``sys.path`` entry it was found under (:func:`~provenance.capture.modules.module_origin`),
+  so replay can load it again from there.
 * ``entrypoint``: ``module:qualname`` of the function, or of the calling frame when no function
   is given. A function of a ``__main__`` script is named by the script's path (relative to
   the repository root when in one, else absolute), e.g. ``scripts/train.py:main`` or
@@ -27,15 +39,17 @@ directory, not the process's working directory) and records:
   (:mod:`provenance.capture.entrypoint` writes it and reads it back). So a plain script
   outside git is recorded by its path and source digest, and verify re-checks both.
 
-The id (:meth:`CodeVersion.make_id`) is made of entrypoint, commit, diff digest and source
-digest: what ran, not where or when.
+The id (:meth:`CodeVersion.make_id`) is made of entrypoint, commit, diff digest, source
+digest and, when recorded, the source files: what ran, not where or when.
 
 Cost: one ``git status`` per call (``--no-optional-locks``: it never takes the index lock,
 so it is safe beside other git processes) and, only when tracked files changed, one
 ``git diff``; repository discovery is cached per directory and untracked files' digests per
-(path, size, mtime). Every git call has a timeout (:data:`GIT_TIMEOUT_S`); without a git
-binary, outside a repository, or when git fails, the capture falls back to the source digest
-alone (a :class:`RuntimeWarning` says so when a repository was found but could not be read).
+(path, size, mtime); the local source files are read and digested on every capture (no
+cache to go stale: about 10 ms for 100 files). Every git call has a timeout
+(:data:`GIT_TIMEOUT_S`); without a git binary, outside a repository, or when git fails, the
+capture falls back to the source digest and source files (a :class:`RuntimeWarning` says so
+when a repository was found but could not be read).
 
 Example:
     >>> def clean(df):
@@ -56,7 +70,7 @@ import sys
 import textwrap
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import (
     BuiltinFunctionType,
@@ -69,6 +83,7 @@ from types import (
 from typing import Any
 
 from provenance.capture.entrypoint import format_entrypoint, module_of, script_entrypoint
+from provenance.capture.modules import is_local_file, local_source_files, module_origin
 from provenance.errors import CaptureError, GitCommandError, ProvenanceError
 from provenance.hashing.core import digest_bytes, digest_json
 from provenance.hashing.files import digest_file
@@ -390,6 +405,15 @@ def source_digest(fn: Callable[..., Any] | CodeType) -> str | None:
     return digest_json({"python": version, "code": _code_form(code)}, domain="code-object")
 
 
+def _namespace(target: Any, module: str | None) -> Mapping[str, Any] | None:
+    """The globals of the module ``target`` was defined in (None when unknown)."""
+    space = getattr(target, "__globals__", None)
+    if isinstance(space, dict):
+        return space
+    loaded = sys.modules.get(module) if module else None
+    return vars(loaded) if loaded is not None else None
+
+
 def _source_file(target: Any) -> str | None:
     code = _code_of(target)
     if code is not None:
@@ -433,11 +457,16 @@ def capture_code_version(
         target: Any = frame.f_code
         module: str | None = frame.f_globals.get("__name__")
         main_file: str | None = frame.f_code.co_filename
+        namespace: Mapping[str, Any] | None = frame.f_globals
     else:
         target = _unwrap(fn)
         module = module_of(target)
         main_file = None
+        namespace = _namespace(target, module or (entrypoint or "").partition(":")[0])
     filename = _source_file(target)
+    origin = module_origin(namespace) if namespace is not None else None
+    if origin is not None and (origin.file != filename or not is_local_file(origin.file)):
+        origin = None  # code not from its module's file (exec), or not the project's own
     if cwd is not None:
         directory = os.path.realpath(os.fspath(cwd))
     elif filename is not None:
@@ -462,12 +491,17 @@ def capture_code_version(
     digest = source_digest(target)
     commit = state.commit if state is not None else None
     diff_digest = state.diff_digest if state is not None else None
+    files = None
+    if origin is not None:  # the project root: the repository's, if it holds the file
+        inside = root is not None and origin.file.startswith(os.path.join(root, ""))
+        files = local_source_files(origin, root if inside and root else origin.import_root)
     return CodeVersion(
         id=CodeVersion.make_id(
             entrypoint=entrypoint,
             git_commit=commit,
             diff_digest=diff_digest,
             source_digest=digest,
+            source_files=files,
         ),
         entrypoint=entrypoint,
         git_commit=commit,
@@ -476,4 +510,7 @@ def capture_code_version(
         diff_digest=diff_digest,
         source_digest=digest,
         repo_root=root,
+        source_files=files,
+        module_file=origin.file if origin is not None else None,
+        import_root=origin.import_root if origin is not None else None,
     )

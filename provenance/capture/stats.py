@@ -30,6 +30,13 @@ Integer columns also record ``cardinality``, and string columns ``text``: ``mean
 evenly spaced sample of at most :data:`TEXT_SAMPLE` values. From these and the column's name,
 :func:`column_role` tells identifiers and free text (``user_id``, ``email``, ``bio``) from
 features: a drift check leaves them out (their values differ by nature, not by drift).
+The ``text`` statistics are numbers only: no value, sampled or not, is kept.
+
+:func:`redact_identifying_values` strips what a value could be read from out of the
+identifier and free-text columns (the tracker applies it to every artifact flagged
+``contains_pii``): such a column keeps ``kind``, ``dtype``, ``count``, ``nulls``,
+``cardinality`` and ``text`` only, and gains ``role``, ``role_reason`` and
+``values_redacted: true``.
 
 ``row_fingerprints`` (top level) holds the table's row fingerprints, every row's up to
 :data:`~provenance.hashing.fingerprints.ROW_SAMPLE_SIZE` rows and a consistent sample above
@@ -67,12 +74,14 @@ from provenance.errors import CaptureError, ProvenanceError
 
 __all__ = [
     "QUANTILES",
+    "REDACTED_KEEPS",
     "STATS_VERSION",
     "TEXT_SAMPLE",
     "ColumnRole",
     "column_role",
     "feature_stats",
     "rebin_histogram",
+    "redact_identifying_values",
 ]
 
 #: Version of the layout :func:`feature_stats` writes.
@@ -346,6 +355,9 @@ def column_role(name: str, col: dict[str, Any]) -> tuple[ColumnRole, str] | None
     half of them with a space, half of them distinct), or named like it (``bio``,
     ``description``) with a mean length of 15 or more. Floats, booleans and dates never are.
 
+    A role recorded with the column (``role``, ``role_reason``: statistics redacted by
+    :func:`redact_identifying_values`) is returned as recorded.
+
     Example:
         >>> import pandas as pd
         >>> s = feature_stats(pd.DataFrame({"user_id": [1, 2, 2], "age": [30, 31, 30]}))
@@ -354,6 +366,9 @@ def column_role(name: str, col: dict[str, Any]) -> tuple[ColumnRole, str] | None
         >>> column_role("age", s["columns"]["age"]) is None
         True
     """
+    recorded = col.get("role")
+    if recorded in ("identifier", "free_text"):  # statistics redacted with their role kept
+        return recorded, str(col.get("role_reason") or "recorded with the statistics")
     kind = col.get("kind")
     integer = kind == "numeric" and "int" in str(col.get("dtype", "")).lower()
     if not integer and kind not in ("string", "categorical"):
@@ -388,6 +403,44 @@ def column_role(name: str, col: dict[str, Any]) -> tuple[ColumnRole, str] | None
     if distinct is not None and distinct >= 0.95 and count >= 20:
         return "identifier", f"{distinct:.0%} of values distinct"
     return None
+
+
+#: What an identifier or free-text column keeps once :func:`redact_identifying_values` ran.
+REDACTED_KEEPS = ("kind", "dtype", "count", "nulls", "cardinality", "text")
+
+
+def redact_identifying_values(stats: dict[str, Any]) -> dict[str, Any]:
+    """``stats`` (a :func:`feature_stats` result) without the values of its identifier and
+    free-text columns (:func:`column_role`).
+
+    Such a column keeps :data:`REDACTED_KEEPS` (``kind``, ``dtype``, ``count``, ``nulls``,
+    ``cardinality``, and ``text``: lengths and the shares of values with spaces or shaped
+    like e-mail addresses, numbers only) and gains ``role``, ``role_reason`` and
+    ``values_redacted: true``; its ``top_values``, ``min``, ``max``, ``mean``, ``std``,
+    ``quantiles`` and ``histogram`` are gone. Other columns, and the row fingerprints (hashes
+    of whole rows), are kept as they are. A new dict is returned; ``stats`` is not changed.
+    Applying it twice changes nothing more.
+
+    Example:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"email": ["ann@x.org", "bob@y.org"], "age": [31, 42]})
+        >>> s = redact_identifying_values(feature_stats(df))
+        >>> email = s["columns"]["email"]
+        >>> email["role"], email["cardinality"], "top_values" in email
+        ('identifier', 2, False)
+        >>> s["columns"]["age"]["max"]
+        42
+    """
+    columns: dict[str, Any] = {}
+    for name, col in (stats.get("columns") or {}).items():
+        found = column_role(name, col) if isinstance(col, dict) else None
+        if found is None:
+            columns[name] = col
+            continue
+        role, why = found
+        kept = {k: col[k] for k in REDACTED_KEEPS if k in col}
+        columns[name] = {**kept, "role": role, "role_reason": why, "values_redacted": True}
+    return {**stats, "columns": columns}
 
 
 def rebin_histogram(

@@ -45,6 +45,7 @@ app = group(
         ("ancestry", lineage.ancestry),
         ("descendants", lineage.descendants),
         ("show", lineage.show),
+        ("list", lineage.list_cmd),
         ("columns", openlineage.columns_cmd),
         ("export", data.export),
         ("hash", data.hash_cmd),
@@ -70,6 +71,10 @@ app = group(
     ],
     name="provenance",
 )
+# `provenance --version`: "provenance <version>", from the installed package's metadata.
+app = click.version_option(
+    package_name="provenance", prog_name="provenance", message="%(prog)s %(version)s"
+)(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,8 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     says so (exit 3). ``PROVENANCE_DEBUG=1`` shows the traceback instead.
 
     Example:
-        >>> main(["--version"])
-        2
+        >>> main(["--version"])  # doctest: +ELLIPSIS
+        provenance 0...
+        0
     """
     debug = os.environ.get("PROVENANCE_DEBUG") == "1"
 

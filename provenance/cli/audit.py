@@ -31,6 +31,7 @@ from provenance.cli.common import (
     print_json,
     store_option,
 )
+from provenance.cli.gates import LoopsGate, exit_if, loops_gate
 from provenance.errors import AnalysisError
 
 __all__ = ["audit_cmd", "erase_cmd", "impact_cmd", "loops_cmd"]
@@ -117,24 +118,40 @@ def impact_cmd(
 
 @id_argument
 @option("--reason", "reason", required=True, help="Why (recorded with the erasure).")
+@option(
+    "--cascade",
+    "cascade",
+    is_flag=True,
+    help="Also erase every artifact derived from it (the must-delete set of `impact`).",
+)
 @store_option
 @json_option
-def erase_cmd(node_id: str, reason: str, store: str | None = None, as_json: bool = False) -> None:
-    """Record that an artifact's content was erased.
+def erase_cmd(
+    node_id: str,
+    reason: str,
+    cascade: bool = False,
+    store: str | None = None,
+    as_json: bool = False,
+) -> None:
+    """Erase an artifact's values, keeping its skeleton.
 
-    A PROV wasInvalidatedBy an Erasure. The artifact is marked erased and its uri cleared; its
-    digest and every edge stay, so audits still show that it existed, what it fed, and when and
-    why it was erased. Deletes no file.
+    A PROV wasInvalidatedBy an Erasure. The artifact is marked erased, its uri cleared and
+    every value of its content (top values, min/max, quantiles, histograms, text statistics,
+    row fingerprints) removed from the store, its files and its spool; its digest, counts and
+    every edge stay, so audits still show that it existed, what it fed, and when and why it
+    was erased. --cascade erases what derives from it too, in the same write. Deletes no file
+    the uri named.
     """
     from provenance.analysis.erasure import erase
     from provenance.render.erasure import render_erasure
-    from provenance.store import open_store
+    from provenance.spool import spooled
 
     with opened_store(store) as reader:  # fails cleanly when there is no store
         full = reader.resolve(node_id)
-    writable = open_store(store, create=True)
+    # through the spool, as a tracker writes: runs still spooled land (and are erased) first
+    writable = spooled(store, strict=True)
     try:
-        record = erase(writable, full, reason=reason)
+        record = erase(writable, full, reason=reason, cascade=cascade)
     finally:
         writable.close()
     emit(record, as_json, render_erasure)
@@ -142,11 +159,21 @@ def erase_cmd(node_id: str, reason: str, store: str | None = None, as_json: bool
 
 @store_option
 @json_option
-def loops_cmd(store: str | None = None, as_json: bool = False) -> None:
+@option(
+    "--fail-on",
+    "fail_on",
+    choices=LoopsGate,
+    help="Exit 1 when met: any (a loop found), model (a loop among model versions), dataset "
+    "(a data set feeding its own later versions).",
+)
+def loops_cmd(
+    store: str | None = None, as_json: bool = False, fail_on: LoopsGate | None = None
+) -> None:
     """Feedback loops: model outputs fed back into training.
 
     Model outputs that flow back into training of the same model line, and datasets that
-    feed their own later versions.
+    feed their own later versions. Exit 0 whatever is found, unless --fail-on names a
+    condition it meets (then 1, after printing the loops).
     """
     from provenance.analysis.loops import loops
     from provenance.render.loops import render_loops
@@ -154,3 +181,5 @@ def loops_cmd(store: str | None = None, as_json: bool = False) -> None:
     with opened_store(store) as reader:
         report = loops(reader.store)
     emit(report, as_json, render_loops)
+    if fail_on is not None:
+        exit_if(loops_gate(report, fail_on), fail_on)

@@ -30,8 +30,12 @@ from provenance.cli.common import (
     print_json,
     store_option,
 )
+from provenance.errors import ProvenanceError
 
-__all__ = ["GraphFormat", "ancestry", "descendants", "show"]
+__all__ = ["DEFAULT_LIST_LIMIT", "GraphFormat", "ancestry", "descendants", "list_cmd", "show"]
+
+#: How many nodes ``provenance list`` shows without ``--limit`` or ``--all``.
+DEFAULT_LIST_LIMIT = 20
 
 
 class GraphFormat(StrEnum):
@@ -139,8 +143,74 @@ def descendants(
 @json_option
 def show(node_id: str, store: str | None = None, as_json: bool = False) -> None:
     """Every recorded field of one node."""
-    from provenance.render.graph import node_table
+    from provenance.render.graph import render_node
 
     with opened_store(store) as reader:
         node = reader.get(node_id)
-    emit(node, as_json, node_table)
+    emit(node, as_json, render_node)
+
+
+@option(
+    "--kind",
+    "-k",
+    "kind",
+    help="A node type (Artifact, Model, Transform, CodeVersion; Artifact includes models) "
+    "or an artifact kind (dataset, model, predictions, ...).",
+)
+@option(
+    "--name",
+    "-n",
+    "name",
+    help="Names holding this text, or matching it as a glob (* and ?); case-sensitive.",
+)
+@option("--operation", "operation", help="Transforms of this operation (exact).")
+@option(
+    "--limit",
+    "limit",
+    type=int,
+    min=1,
+    help=f"At most this many, the most recent (default: {DEFAULT_LIST_LIMIT}).",
+)
+@option("--all", "show_all", is_flag=True, help="Every node that matches, not only the recent.")
+@store_option
+@json_option
+def list_cmd(
+    kind: str | None = None,
+    name: str | None = None,
+    operation: str | None = None,
+    limit: int | None = None,
+    show_all: bool = False,
+    store: str | None = None,
+    as_json: bool = False,
+) -> None:
+    """Recorded nodes, newest first: the 20 most recent, or filtered.
+
+    Artifacts and code versions by when they were recorded, transforms by when they started;
+    each with its type (an artifact's kind), name (a transform's operation) and short id.
+    --json gives each node's id, type, name, kind, operation, uri and time (show ID for
+    every field), and whether the list was cut by the limit.
+    """
+    from provenance.analysis.refs import ref
+    from provenance.store.base import NODE_TYPES_LISTED
+
+    if show_all and limit is not None:
+        raise ProvenanceError("give --all or --limit N, not both")
+    cap = None if show_all else (limit or DEFAULT_LIST_LIMIT)
+    node_type = kind if kind in NODE_TYPES_LISTED else None
+    with opened_store(store) as reader:
+        found = reader.store.recent_nodes(
+            node_type=node_type,
+            kind=None if node_type is not None else kind,
+            name=name,
+            operation=operation,
+            limit=None if cap is None else cap + 1,  # one more: was the list cut?
+        )
+    truncated = cap is not None and len(found) > cap
+    refs = [ref(n) for n in found[:cap]]
+    if as_json:
+        print_json({"nodes": [r.model_dump(mode="json") for r in refs], "truncated": truncated})
+        return
+    from provenance.render.listing import render_node_list
+
+    more = f"the {cap} most recent shown; --limit N or --all for more" if truncated else None
+    out_console().print(render_node_list(refs, more=more))

@@ -39,6 +39,7 @@ from provenance.cli.common import (
     print_json,
     store_option,
 )
+from provenance.cli.gates import LogGate, log_gate
 
 if TYPE_CHECKING:
     from provenance.analysis.integrity import Progress as Callback
@@ -89,10 +90,23 @@ def _progress(store: LineageStore) -> Iterator[Callback | None]:
     "still be in the chain. Repeatable.",
 )
 @json_option
+@option(
+    "--fail-on",
+    "fail_on",
+    choices=LogGate,
+    default=LogGate.any,
+    help="Exit 1 when met: any (a problem found), never (report only).",
+)
 def verify_cmd(
-    store: str | None = None, pin: Sequence[str] | None = None, as_json: bool = False
+    store: str | None = None,
+    pin: Sequence[str] | None = None,
+    as_json: bool = False,
+    fail_on: LogGate = LogGate.any,
 ) -> None:
-    """Check the log against the stored graph: exit 1 naming the first tampered entry."""
+    """Check the log against the stored graph: exit 1 naming the first tampered entry.
+
+    With --fail-on never, the same report and exit 0 whatever is found.
+    """
     from provenance.analysis.integrity import verify_log
     from provenance.store import open_store
 
@@ -108,7 +122,7 @@ def verify_cmd(
         out_console(soft_wrap=True).print(verdict.message, markup=False)
     else:
         err_console(soft_wrap=True).print(f"error: {verdict.message}", markup=False)
-    if not verdict.ok:
+    if log_gate(verdict, fail_on) is not None:  # the line above said why
         raise click.exceptions.Exit(1)
 
 

@@ -29,6 +29,15 @@ from provenance.cli.common import (
     option,
     store_option,
 )
+from provenance.cli.gates import (
+    ContaminationGate,
+    DriftGate,
+    VerifyGate,
+    contamination_gate,
+    drift_gate,
+    exit_if,
+    verify_gate,
+)
 from provenance.errors import ProvenanceError
 
 __all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_cmd"]
@@ -37,12 +46,26 @@ __all__ = ["contamination_cmd", "cost_cmd", "drift_cmd", "replay_cmd", "verify_c
 @id_argument
 @store_option
 @json_option
-def verify_cmd(node_id: str, store: str | None = None, as_json: bool = False) -> None:
+@option(
+    "--fail-on",
+    "fail_on",
+    choices=VerifyGate,
+    help="Exit 1 when met: unreproducible (the verdict), seeded (seeded or worse), any "
+    "(also: an artifact not at its uri now, only regenerable).",
+)
+def verify_cmd(
+    node_id: str,
+    store: str | None = None,
+    as_json: bool = False,
+    fail_on: VerifyGate | None = None,
+) -> None:
     """Can this be reproduced? Exact, seeded or unreproducible.
 
     Checks the whole ancestry: inputs and model weights still where their uri points (digest
-    re-checked), code reachable (source digest or commit), seed state recorded, environment
-    differences from now. Exits 0 whatever the verdict.
+    re-checked), code reachable (the function's source and its local source files by digest,
+    or a clean commit; a changed file is named), seed state recorded, environment differences
+    from now (Python, platform, the packages the run imported). Exits 0 whatever the
+    verdict, unless --fail-on names one it meets (then 1, after printing it).
     """
     from provenance.analysis.verify import verify
     from provenance.render.verify import render_verify
@@ -50,6 +73,8 @@ def verify_cmd(node_id: str, store: str | None = None, as_json: bool = False) ->
     with opened_store(store) as reader:
         report = verify(reader.store, reader.resolve(node_id))
     emit(report, as_json, render_verify)
+    if fail_on is not None:
+        exit_if(verify_gate(report, fail_on), fail_on)
 
 
 @argument("transform_id", metavar="TRANSFORM_ID", help="Transform id or unique prefix.")
@@ -58,8 +83,10 @@ def verify_cmd(node_id: str, store: str | None = None, as_json: bool = False) ->
 def replay_cmd(transform_id: str, store: str | None = None, as_json: bool = False) -> None:
     """Re-run a recorded Python transform; compare its outputs.
 
-    Uses the recorded inputs, hyperparameters and seed state. Exits 0 on a match, 1 otherwise
-    (including when the transform cannot be replayed; the output says why).
+    Uses the recorded inputs, hyperparameters and seed state; loads the function from where
+    it was recorded (a script's from its file), from any directory. Exits 0 on a match, 1
+    otherwise (including when the transform cannot be replayed; the output says why, and
+    what differs from the recording when the outputs do).
     """
     from provenance.analysis.replay import replay
     from provenance.render.replay import render_replay
@@ -76,18 +103,28 @@ def replay_cmd(transform_id: str, store: str | None = None, as_json: bool = Fals
 @option("--examples", "examples", type=int, min=0, default=5, help="Examples to list.")
 @store_option
 @json_option
+@option(
+    "--fail-on",
+    "fail_on",
+    choices=ContaminationGate,
+    help="Exit 1 when met: leakage (the verdict), unknown (leakage, or rows not compared), "
+    "any (also: a name with different versions on both sides).",
+)
 def contamination_cmd(
     train_id: str,
     test_id: str,
     examples: int = 5,
     store: str | None = None,
     as_json: bool = False,
+    fail_on: ContaminationGate | None = None,
 ) -> None:
     """Leakage between a training and a test artifact.
 
     Not their shared origin: test rows whose row fingerprint is a training row's, one side
-    derived from the other, and derived data (fitted on all rows) fed to both; the common raw
-    source is listed as expected. Exit 0 either way; the verdict is leakage, clean or unknown.
+    derived from the other, derived data (fitted on all rows) fed to both, and preprocessing
+    fitted before the split (the fitting run, its estimators, the test rows it saw); the
+    common raw source is listed as expected. The verdict is leakage, clean or unknown; exit 0
+    whatever it is, unless --fail-on names a condition it meets (then 1, after printing it).
     """
     from provenance.analysis.contamination import contamination
     from provenance.render.contamination import render_contamination
@@ -97,6 +134,8 @@ def contamination_cmd(
             reader.store, reader.resolve(train_id), reader.resolve(test_id), examples=examples
         )
     emit(report, as_json, render_contamination)
+    if fail_on is not None:
+        exit_if(contamination_gate(report, fail_on), fail_on)
 
 
 @argument("a_id", metavar="A_ID", required=False, help="Reference artifact.")
@@ -104,12 +143,20 @@ def contamination_cmd(
 @option("--name", "-n", "name", help="Instead of two ids: every version of this data set.")
 @store_option
 @json_option
+@option(
+    "--fail-on",
+    "fail_on",
+    choices=DriftGate,
+    help="Exit 1 when met: major (a major flag), minor (a minor or major flag), any (also: a "
+    "feature added or removed); with --name, over every step.",
+)
 def drift_cmd(
     a_id: str | None = None,
     b_id: str | None = None,
     name: str | None = None,
     store: str | None = None,
     as_json: bool = False,
+    fail_on: DriftGate | None = None,
 ) -> None:
     """Per-feature drift of B against A, flagged.
 
@@ -118,7 +165,8 @@ def drift_cmd(
     Thresholds (minor/major): PSI 0.1/0.2, KS 0.1/0.2, |mean shift| 0.5/1.0 std, std ratio
     1.5/2.0. The metrics recorded for A and B (by the runs that produced them and, for
     models, that ran with them) are compared too: each value in both and the change; two
-    model versions without feature statistics are compared by their metrics alone.
+    models (no feature statistics) are compared by their metrics alone, as the output says. Exit 0
+    whatever drifted, unless --fail-on names a condition met (then 1, after printing it).
     """
     from provenance.analysis.drift import drift, drift_over_versions
     from provenance.render.drift import render_drift, render_version_drift
@@ -129,12 +177,16 @@ def drift_cmd(
         with opened_store(store) as reader:
             versions = drift_over_versions(reader.store, name)
         emit(versions, as_json, render_version_drift)
+        if fail_on is not None:
+            exit_if(drift_gate(versions, fail_on), fail_on)
         return
     if a_id is None or b_id is None:
         raise ProvenanceError("drift needs two artifact ids (A_ID B_ID) or --name NAME")
     with opened_store(store) as reader:
         report = drift(reader.store, reader.resolve(a_id), reader.resolve(b_id))
     emit(report, as_json, render_drift)
+    if fail_on is not None:
+        exit_if(drift_gate(report, fail_on), fail_on)
 
 
 class CostByChoice(StrEnum):

@@ -22,11 +22,9 @@ from provenance.cli.common import group, json_option, option, out_console, print
 from provenance.errors import StoreError
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from provenance.spool import FlushReport, SpoolStatus
 
-__all__ = ["flush", "spool_app", "status"]
+__all__ = ["flush", "spool_app", "status", "status_lines"]
 
 timeout_option = option(
     "--timeout",
@@ -50,23 +48,28 @@ def _store_uri(store: str | None) -> str | None:
     return store or os.environ.get(STORE_ENV) or None
 
 
-def _status_table(statuses: list[SpoolStatus]) -> Table:
-    from rich.table import Table
+def status_lines(status: SpoolStatus) -> list[str]:
+    """What one store's spool holds, as lines that read at 80 columns (a long uri or
+    directory aside): the store, then what is pending, what was rejected, who writes, where.
 
-    table = Table(box=None, pad_edge=False)
-    for column in ("store", "pending runs", "records", "oldest", "rejected", "writers", "spool"):
-        table.add_column(column, no_wrap=column != "spool")
-    for s in statuses:
-        table.add_row(
-            s.store,
-            str(s.pending_runs),
-            str(s.pending_records),
-            s.oldest_pending.isoformat(timespec="seconds") if s.oldest_pending else "-",
-            str(s.rejected),
-            ", ".join(str(p) for p in s.writers) or "-",
-            s.directory,
-        )
-    return table
+    Example:
+        >>> from provenance.spool import SpoolStatus
+        >>> for line in status_lines(SpoolStatus(store="sqlite:///l.sqlite", directory="/s")):
+        ...     print(line)
+        sqlite:///l.sqlite
+          pending runs: 0, records: 0, oldest: -
+          rejected: 0, writers: -
+          spool: /s
+    """
+    oldest = status.oldest_pending.isoformat(timespec="seconds") if status.oldest_pending else "-"
+    writers = ", ".join(str(p) for p in status.writers) or "-"
+    return [
+        status.store,
+        f"  pending runs: {status.pending_runs}, records: {status.pending_records}, "
+        f"oldest: {oldest}",
+        f"  rejected: {status.rejected}, writers: {writers}",
+        f"  spool: {status.directory}",
+    ]
 
 
 @store_option
@@ -88,7 +91,11 @@ def status(store: str | None = None, as_json: bool = False) -> None:
     if not statuses:
         out.print("nothing is spooled", markup=False)
         return
-    out.print(_status_table(statuses))
+    for i, s in enumerate(statuses):
+        if i:
+            out.print()
+        for line in status_lines(s):
+            out.print(line, markup=False)
 
 
 def _report_line(report: FlushReport) -> str:

@@ -3,4 +3,4 @@
 :param limit => 16
 MATCH (l:LogEntry) WHERE l.seq > $after
 WITH l ORDER BY l.seq LIMIT $limit
-RETURN l {.seq, .digest, .prev, .at, .nodes, .edges, .body} AS entry
+RETURN l {.seq, .digest, .prev, .at, .nodes, .edges, .body, .version} AS entry

@@ -3,4 +3,4 @@
 // chains to with its lock, lock_log.cypher.)
 MATCH (l:LogEntry) WHERE l.seq IS NOT NULL
 WITH l ORDER BY l.seq DESC LIMIT 1
-RETURN l {.seq, .digest, .prev, .at, .nodes, .edges, .body} AS entry
+RETURN l {.seq, .digest, .prev, .at, .nodes, .edges, .body, .version} AS entry

@@ -44,6 +44,7 @@ from provenance.hashing.weights import (
     is_state_dict,
     state_dict_signature,
 )
+from provenance.wording import with_article
 
 __all__ = ["ContentInfo", "ContentKind", "digest_object"]
 
@@ -195,7 +196,8 @@ def digest_object(
     if isinstance(obj, Mapping | list | tuple):
         return _json_info(obj, algo)
     raise UnsupportedTypeError(
-        f"cannot digest a {type(obj).__module__}.{type(obj).__qualname__}: {SUPPORTED}"
+        f"cannot digest {with_article(f'{type(obj).__module__}.{type(obj).__qualname__}')}: "
+        f"{SUPPORTED}"
     )
 
 

@@ -110,6 +110,7 @@ from provenance.hashing.weights import (
     is_module,
     state_dict_signature,
 )
+from provenance.wording import with_article
 
 __all__ = [
     "EXTRAS",
@@ -408,12 +409,14 @@ class _Canon:
         state = _state(value)
         if state is None:
             raise UnsupportedTypeError(
-                f"{where}: a {model_class(value)} has no canonical form (no __getstate__ "
-                "or __reduce__ state to hash)"
+                f"{where}: {with_article(model_class(value))} has no canonical form (no "
+                "__getstate__ or __reduce__ state to hash)"
             )
         key = id(value)
         if key in self.active:
-            raise UnsupportedTypeError(f"{where}: a {model_class(value)} that contains itself")
+            raise UnsupportedTypeError(
+                f"{where}: {with_article(model_class(value))} that contains itself"
+            )
         self.active.add(key)
         try:
             return {"$object": model_class(value), "state": self(state, where, depth + 1)}
@@ -577,7 +580,9 @@ def _keras(obj: Any, algo: str, canon: _Canon) -> ModelDigest:
 def _digest(obj: Any, algo: str, canon: _Canon) -> ModelDigest:
     framework = model_framework(obj)
     if framework is None:
-        raise UnsupportedTypeError(f"a {model_class(obj)} is not a model of a known framework")
+        raise UnsupportedTypeError(
+            f"{with_article(model_class(obj))} is not a model of a known framework"
+        )
     if framework in ("xgboost", "lightgbm") and not is_estimator(obj):
         return _xgboost(obj, algo) if framework == "xgboost" else _lightgbm(obj, algo)
     if framework in ("sklearn", "xgboost", "lightgbm"):

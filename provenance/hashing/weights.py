@@ -36,6 +36,7 @@ from provenance.hashing.arrays import (
     is_array,
 )
 from provenance.hashing.core import DEFAULT_ALGORITHM, check_algorithm, digest_json
+from provenance.wording import with_article
 
 __all__ = [
     "architecture_hash",
@@ -90,7 +91,8 @@ def state_dict_signature(sd: Mapping[str, Any]) -> dict[str, ArraySignature]:
         value = sd[name]
         if not is_array(value):
             raise UnsupportedTypeError(
-                f"state dict entry {name!r} is a {type(value).__name__}, not an array or tensor"
+                f"state dict entry {name!r} is {with_article(type(value).__name__)}, not an "
+                "array or tensor"
             )
         out[name] = array_signature(value)
     return out

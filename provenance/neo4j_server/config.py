@@ -201,7 +201,12 @@ def _conf_lines(home: Path, state: dict[str, Any]) -> list[str]:
         f"server.directories.lib={home / 'lib'}",
         f"server.directories.plugins={home / 'plugins'}",
         f"server.directories.import={home / 'import'}",
-        "db.tx_log.rotation.retention_policy=512M size",
+        # Erasure (README.md): a replaced value stays in the transaction log files until they
+        # are pruned. Keep only the newest file, rotate every 4 MiB (an erasure writes that
+        # much filler to rotate past itself) and checkpoint (which prunes) every 15 s.
+        "db.tx_log.rotation.retention_policy=keep_none",
+        "db.tx_log.rotation.size=4M",
+        "db.checkpoint.interval.time=15s",
         "dbms.usage_report.enabled=false",
         *(f"server.jvm.additional={opt}" for opt in _JVM_ADDITIONAL),
     ]

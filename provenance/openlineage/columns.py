@@ -51,6 +51,7 @@ from provenance.openlineage.lookup import latest_dataset_version
 from provenance.openlineage.naming import dataset_uri
 from provenance.reader import resolve_id
 from provenance.store.base import PRODUCED, USED, Direction, LineageStore
+from provenance.wording import with_article
 
 __all__ = ["ColumnLineage", "ColumnRef", "ColumnSource", "column_lineage"]
 
@@ -198,8 +199,8 @@ def column_lineage(
     root_id = resolve_id(store, node_id)
     root = store.get(root_id)
     if not isinstance(root, Artifact):
-        kind = root.node_type if root is not None else "nothing"
-        raise AnalysisError(f"column lineage starts from a dataset version; {node_id} is a {kind}")
+        kind = with_article(root.node_type) if root is not None else "nothing"
+        raise AnalysisError(f"column lineage starts from a dataset version; {node_id} is {kind}")
     known = _columns(root)
     if not _entries(root, column) and known is not None and column not in known:
         raise NotFoundError(

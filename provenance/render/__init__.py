@@ -3,7 +3,8 @@ these), the audit as one HTML file, and diagrams (Mermaid, SVG). Nothing here co
 answer; the analyses in :mod:`provenance.analysis` do, and these functions show them.
 
 Modules, each named for what it renders: :mod:`~provenance.render.graph` (a lineage graph's
-tree and tables, node labels), :mod:`~provenance.render.diagram` (Mermaid and SVG),
+tree and tables, node labels, one node's fields), :mod:`~provenance.render.listing` (the
+recent nodes ``provenance list`` prints), :mod:`~provenance.render.diagram` (Mermaid and SVG),
 :mod:`~provenance.render.report_html` (the audit as HTML), and one module per analysis report
 (``audit``, ``impact``, ``erasure``, ``loops``, ``verify``, ``replay``, ``contamination``,
 ``drift``, ``cost``).
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
         lineage_tree,
         node_label,
         node_table,
+        render_node,
     )
     from provenance.render.impact import impact_summary, render_impact
+    from provenance.render.listing import render_node_list
     from provenance.render.loops import loop_path, loops_summary, render_loops
     from provenance.render.replay import render_replay
     from provenance.render.report_html import audit_html, write_audit_html
@@ -54,8 +57,15 @@ else:
             "provenance.render.diagram": ("layers", "to_mermaid", "to_svg"),
             "provenance.render.drift": ("render_drift", "render_version_drift"),
             "provenance.render.erasure": ("render_erasure",),
-            "provenance.render.graph": ("audit_tables", "lineage_tree", "node_label", "node_table"),
+            "provenance.render.graph": (
+                "audit_tables",
+                "lineage_tree",
+                "node_label",
+                "node_table",
+                "render_node",
+            ),
             "provenance.render.impact": ("impact_summary", "render_impact"),
+            "provenance.render.listing": ("render_node_list",),
             "provenance.render.loops": ("loop_path", "loops_summary", "render_loops"),
             "provenance.render.replay": ("render_replay",),
             "provenance.render.report_html": ("audit_html", "write_audit_html"),
@@ -80,6 +90,8 @@ __all__ = [
     "render_erasure",
     "render_impact",
     "render_loops",
+    "render_node",
+    "render_node_list",
     "render_replay",
     "render_verify",
     "render_version_drift",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 
 from provenance.render.graph import audit_tables
@@ -21,6 +22,9 @@ __all__ = ["render_audit"]
 def render_audit(report: AuditReport) -> Group:
     """The audit as rich tables: sources, transforms in order, models, then the verdict.
 
+    A node derived from erased data starts with its summary ("trained on erased data: must
+    retrain ...") and the erased artifacts, before anything else.
+
     Example:
         >>> from provenance.analysis.audit import AuditReport, Reproducibility
         >>> from provenance.analysis.refs import ref
@@ -31,8 +35,16 @@ def render_audit(report: AuditReport) -> Group:
         >>> render_audit(r).renderables[-1]
         '[bold]Reproducibility:[/] [bold green]exact[/] [dim](checked by seed_state)[/]'
     """
-    parts: list[RenderableType] = [
-        f"[bold]Audit of[/] {report.root.label} [dim]{report.root.id}[/]",
+    parts: list[RenderableType] = []
+    if report.erased_training_data:
+        parts.append(f"[bold red]{escape(report.summary)}[/]")
+        parts.extend(
+            f"  • {escape(r.artifact.label)} [dim]{r.artifact.id}[/] erased "
+            f"{r.erased_at.isoformat(timespec='seconds')}: {escape(r.reason)}"
+            for r in report.erased_training_data
+        )
+    parts += [
+        f"[bold]Audit of[/] {escape(report.root.label)} [dim]{report.root.id}[/]",
         audit_tables(report.graph),
     ]
     if report.erasures:
@@ -49,5 +61,5 @@ def render_audit(report: AuditReport) -> Group:
         f"[bold]Reproducibility:[/] [{VERDICT_STYLE[v.verdict]}]{v.verdict}[/] "
         f"[dim](checked by {v.checked_by})[/]"
     )
-    parts.extend(f"  • {reason}" for reason in v.reasons)
+    parts.extend(f"  • {escape(reason)}" for reason in v.reasons)
     return Group(*parts)

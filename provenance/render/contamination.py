@@ -35,6 +35,18 @@ def render_contamination(report: ContaminationReport) -> Group:
         >>> Console(width=100).print(render_contamination(r))  # doctest: +ELLIPSIS
         Contamination train -> test: unknown
         ...
+        >>> from provenance.analysis.contamination import Finding, FittedRun
+        >>> fit = FittedRun(transform_id="t1", operation="scale", estimators=["StandardScaler"],
+        ...     fitted_on=["a1"], reaches_train=["a2"], test_rows_seen=50, test_rows=50,
+        ...     basis="lineage")
+        >>> leak = Finding(kind="fitted_before_split", message="fitted before the split", fit=fit)
+        >>> r = r.model_copy(update={"verdict": "leakage", "findings": [leak]})
+        >>> Console(width=100).print(render_contamination(r))  # doctest: +ELLIPSIS
+        Contamination train -> test: leakage
+          leakage: fitted before the split
+        ...
+        │ scale │ StandardScaler │ a1        │ 50 of 50 (lineage) │ t1           │
+        ...
     """
     style = {"clean": "bold green", "unknown": "bold yellow", "leakage": "bold red"}
     parts: list[RenderableType] = [
@@ -44,6 +56,24 @@ def render_contamination(report: ContaminationReport) -> Group:
         )
     ]
     parts += [Text(f"  leakage: {f.message}", "red") for f in report.findings]
+    fits = [f.fit for f in report.findings if f.fit is not None]
+    if fits:
+        table = Table(title="Fitted before the split")
+        for col in ("run", "estimators", "fitted on", "test rows seen", "transform id"):
+            table.add_column(col, overflow="fold")
+        for fit in fits:
+            if fit.test_rows_seen is None:
+                seen = "unknown"
+            else:
+                seen = f"{fit.test_rows_seen} of {fit.test_rows} ({fit.basis})"
+            table.add_row(
+                fit.operation,
+                ", ".join(fit.estimators) or "(declared)",
+                "\n".join(fit.fitted_on),
+                seen,
+                fit.transform_id,
+            )
+        parts.append(table)
     parts += [Text(f"  expected: {line}", "green") for line in report.expected]
     parts.append(
         Text(f"  shared ancestors: {report.shared_count} ({report.shared_source_count} sources)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -24,8 +25,49 @@ def _fmt(x: float | None, spec: str = ".3f") -> str:
     return "-" if x is None else format(x, spec)
 
 
+#: The statistic each flag is about (:attr:`FeatureDrift.flags` start with these words).
+_FLAG_COLUMNS = (("psi", "PSI"), ("ks", "KS"), ("mean", "shift"), ("std ratio", "ratio"))
+
+
+def _cell(value: str, flagged: bool, severity: str) -> Text:
+    """A statistic's cell: ``*`` after it and the severity's colour when it is flagged."""
+    return Text(value + "*", _SEV[severity]) if flagged else Text(value + " ")
+
+
+def _features_table(report: DriftReport) -> Table:
+    """One line per feature: kind, the four statistics (flagged ones starred), severity."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("feature", overflow="fold")
+    table.add_column("kind", no_wrap=True)
+    for _, header in _FLAG_COLUMNS:
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    for f in report.features:
+        flagged = {
+            header: any(flag.startswith(word) for flag in f.flags) for word, header in _FLAG_COLUMNS
+        }
+        values = (
+            _fmt(f.psi),
+            _fmt(f.ks),
+            _fmt(f.mean_shift, "+.2f"),
+            _fmt(f.std_ratio, ".2f"),
+        )
+        table.add_row(
+            f.feature,
+            f.kind,
+            *(
+                _cell(v, flagged[h], f.severity)
+                for v, (_, h) in zip(values, _FLAG_COLUMNS, strict=True)
+            ),
+            Text(f.severity, _SEV[f.severity]),
+        )
+    return table
+
+
 def render_drift(report: DriftReport) -> Group:
-    """A rich table of a :class:`DriftReport`, one row per feature.
+    """A :class:`DriftReport`: one line per feature (reads at 80 columns), flagged statistics
+    starred, then added / removed / not compared features and the metrics of A and B. A
+    report of metrics alone (two models) says so.
 
     Example:
         >>> from rich.console import Console
@@ -34,49 +76,49 @@ def render_drift(report: DriftReport) -> Group:
         >>> Console(width=100).print(render_drift(r))  # doctest: +ELLIPSIS
         Drift v1 -> v2: no feature flagged...
     """
+    if not report.features_compared:
+        parts: list[RenderableType] = [
+            Text.assemble(
+                f"Drift {report.a_name} -> {report.b_name}: ",
+                (
+                    "compared by their recorded metrics" if report.metrics else "nothing compared",
+                    "bold",
+                ),
+            ),
+            Text(f"  {report.features_note or 'no feature statistics'}", "dim"),
+        ]
+        if report.metrics:
+            from provenance.render.metrics import metrics_change_table
+
+            parts.append(metrics_change_table(report.metrics))
+        return Group(*parts)
     summary = (
         f"{len(report.drifted)} of {len(report.features)} features flagged"
         if report.drifted
         else "no feature flagged"
     )
     th = report.thresholds
-    parts: list[RenderableType] = [
+    parts = [
         Text.assemble(
             f"Drift {report.a_name} -> {report.b_name}: ",
             (summary, "bold red" if report.drifted else "bold green"),
         ),
         Text(
-            f"  thresholds: PSI >{th.psi_minor}/{th.psi_major}, KS >{th.ks_minor}/{th.ks_major}, "
-            f"|mean shift| >{th.mean_shift_minor}/{th.mean_shift_major} std, std ratio "
-            f">{th.std_ratio_minor}/{th.std_ratio_major} (minor/major)",
+            "  shift: mean shift in std of A; ratio: std B / std A; * above a threshold",
+            "dim",
+        ),
+        Text(
+            f"  minor/major above: PSI {th.psi_minor}/{th.psi_major}, KS {th.ks_minor}/"
+            f"{th.ks_major}, |shift| {th.mean_shift_minor}/{th.mean_shift_major}, ratio "
+            f"{th.std_ratio_minor}/{th.std_ratio_major}",
             "dim",
         ),
     ]
     if report.features:
-        table = Table()
-        for col in (
-            "feature",
-            "kind",
-            "PSI",
-            "KS",
-            "mean shift (std)",
-            "std ratio",
-            "severity",
-            "flags",
-        ):
-            table.add_column(col, overflow="fold")
-        for f in report.features:
-            table.add_row(
-                f.feature,
-                f.kind,
-                _fmt(f.psi),
-                _fmt(f.ks),
-                _fmt(f.mean_shift, "+.2f"),
-                _fmt(f.std_ratio, ".2f"),
-                Text(f.severity, _SEV[f.severity]),
-                ", ".join(f.flags) or (f.note or ""),
-            )
-        parts.append(table)
+        parts.append(_features_table(report))
+    notes = [f"{f.feature}: {f.note}" for f in report.features if f.note]
+    if notes:
+        parts.append(Text(f"  notes: {'; '.join(notes)}", "yellow"))
     if report.added:
         parts.append(Text(f"  added features: {', '.join(report.added)}", "yellow"))
     if report.removed:
@@ -99,14 +141,23 @@ def render_version_drift(report: VersionDrift) -> Group:
         >>> from provenance.analysis.drift import VersionDrift
         >>> Console(width=100).print(render_version_drift(VersionDrift(name="d")))
         Drift along the versions of d: 0 versions with statistics
+          nothing compared: no two versions with feature statistics, no metrics recorded
     """
+    count = len(report.versions)
     parts: list[RenderableType] = [
         Text(
             f"Drift along the versions of {report.name}: "
-            f"{len(report.versions)} versions with statistics"
+            f"{count} version{'' if count == 1 else 's'} with statistics"
             + (f", {len(report.skipped)} without (skipped)" if report.skipped else "")
         )
     ]
+    if not report.steps and not report.metric_steps:
+        parts.append(
+            Text(
+                "  nothing compared: no two versions with feature statistics, no metrics recorded",
+                "dim",
+            )
+        )
     for i, step in enumerate(report.steps, 1):
         parts.append(Text(f"\nstep {i}: {short_id(step.a_id)} -> {short_id(step.b_id)}", "bold"))
         parts.append(render_drift(step))

@@ -210,18 +210,21 @@ def _short(value: Any, n: int = 24) -> str:
 
 
 def node_table(node: AnyNode) -> Table:
-    """Every recorded field of a node, as a two-column table.
+    """Every recorded field of a node but its id and type, as a two-column table whose
+    values wrap rather than being cut (:func:`render_node` puts the id above it).
 
     Example:
         >>> from provenance.model import Artifact
-        >>> node_table(Artifact(id="blake3:" + "a" * 64, name="raw")).title.split()[0]
-        'Artifact'
+        >>> node_table(Artifact(id="blake3:" + "a" * 64, name="raw")).columns[1].overflow
+        'fold'
     """
-    table = Table(show_header=False, title=f"{node.node_type} {node.id}", title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    from rich import box
+
+    table = Table(show_header=False, box=box.SQUARE)
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
     for key, value in node.model_dump(mode="json").items():
-        if value in (None, {}, []):
+        if value in (None, {}, []) or key in ("id", "node_type"):
             continue
         if isinstance(value, dict | list):
             import json
@@ -233,3 +236,28 @@ def node_table(node: AnyNode) -> Table:
         else:
             table.add_row(key, str(value))
     return table
+
+
+def render_node(node: AnyNode) -> Group:
+    """``provenance show``: the node's type and name, its full id on a line of its own (71
+    characters: whole at 80 columns), then every other field (:func:`node_table`).
+
+    Example:
+        >>> from rich.console import Console
+        >>> from provenance.model import Transform
+        >>> t = Transform(id="blake3:" + "1" * 64, operation="clean")
+        >>> Console(width=80).print(render_node(t))  # doctest: +ELLIPSIS
+        Transform clean
+        blake3:1111111111111111111111111111111111111111111111111111111111111111
+        ┌───────────...
+    """
+    from rich.text import Text
+
+    label = getattr(node, "name", None) or getattr(node, "operation", None)
+    if isinstance(node, CodeVersion):
+        label = node.entrypoint
+    return Group(
+        Text.assemble((node.node_type, "bold"), f" {label}" if label else ""),
+        Text(node.id),
+        node_table(node),
+    )

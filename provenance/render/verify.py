@@ -14,6 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -21,7 +22,7 @@ from provenance.model import short_id
 
 if TYPE_CHECKING:
     from provenance.analysis.artifacts import ArtifactCheck
-    from provenance.analysis.verify import VerifyReport
+    from provenance.analysis.verify import TransformCheck, VerifyReport
 
 __all__ = ["ARTIFACT_STYLE", "VERDICT_STYLE", "render_verify", "verify_summary"]
 
@@ -39,10 +40,53 @@ ARTIFACT_STYLE = {
 
 def _art_line(c: ArtifactCheck) -> Text:
     return Text.assemble(
-        (f"{c.status:<15}", ARTIFACT_STYLE.get(c.status, "")),
+        (c.status.replace("_", " "), ARTIFACT_STYLE.get(c.status, "")),
         f" {c.name} ",
         (short_id(c.id), "dim"),
     )
+
+
+def _indented(text: Text | str, indent: int) -> Padding:
+    """``text`` wrapped at word boundaries, every line indented by ``indent`` columns."""
+    return Padding(text if isinstance(text, Text) else Text(text), (0, 0, 0, indent), expand=False)
+
+
+def _field(label: str, value: Text | str, indent: int = 4) -> Padding:
+    line = Text.assemble((f"{label}: ", "bold"))
+    line.append_text(value if isinstance(value, Text) else Text(value))
+    return _indented(line, indent)
+
+
+def _transform_block(c: TransformCheck) -> list[RenderableType]:
+    """One transform's checks, a line per check, long ones wrapped under it."""
+    parts: list[RenderableType] = [
+        Text.assemble(
+            (c.name or c.operation, "bold"),
+            "  ",
+            (short_id(c.transform_id), "dim"),
+            "  ",
+            (c.verdict, VERDICT_STYLE[c.verdict]),
+        )
+    ]
+    arts = [_art_line(i) for i in c.inputs]
+    if c.model is not None:
+        arts.append(Text("model ") + _art_line(c.model))
+    if not arts:
+        parts.append(_field("inputs", Text("(none)", "dim")))
+    for art in arts:
+        parts.append(_field("input", art))
+    parts.append(_field("code", Text(c.code.status, "green" if c.code.ok else "red")))
+    parts.append(_indented(Text(c.code.detail, "dim"), 6))
+    parts.append(_field("seed", Text(c.seed, "green" if c.seed_recorded else "red")))
+    if c.environment_diff:
+        parts.append(_field("environment", Text("differs", "yellow")))
+        parts.extend(_indented(Text(line, "yellow"), 6) for line in c.environment_diff)
+    else:
+        parts.append(_field("environment", "same" if c.environment_recorded else "not recorded"))
+    if c.environment_unrelated:
+        parts.append(_field("unrelated to the run", Text("shown, not in the verdict", "dim")))
+        parts.extend(_indented(Text(line, "dim"), 6) for line in c.environment_unrelated)
+    return parts
 
 
 def verify_summary(report: VerifyReport) -> str:
@@ -68,7 +112,11 @@ def verify_summary(report: VerifyReport) -> str:
 
 
 def render_verify(report: VerifyReport) -> Group:
-    """A rich rendering of a :class:`VerifyReport`: verdict, reasons, one row per transform.
+    """A rich rendering of a :class:`VerifyReport`: verdict, reasons, a block per transform.
+
+    Lines wrap at word boundaries, so ids (shortened inside the blocks, whole in the
+    heading) and words are never cut at 80 columns; a single token wider than the terminal
+    (a very long path) is the only thing folded.
 
     Example:
         >>> from rich.console import Console
@@ -86,36 +134,24 @@ def render_verify(report: VerifyReport) -> Group:
     )
     parts: list[RenderableType] = [head]
     for reason in report.reasons:
-        parts.append(Text(f"  • {reason}"))
+        bullet = Table.grid(padding=(0, 1))
+        bullet.add_column(no_wrap=True)
+        bullet.add_column(overflow="fold")
+        bullet.add_row("  •", Text(reason))
+        parts.append(bullet)
     if report.transforms:
-        table = Table(title="Transforms", show_lines=True, expand=False)
-        for col in ("transform", "verdict", "inputs / model", "code", "seed", "environment"):
-            table.add_column(col, overflow="fold")
+        parts.append(Text("\nTransforms", "bold underline"))
         for c in report.transforms:
-            arts = [_art_line(i) for i in c.inputs]
-            if c.model is not None:
-                arts.append(Text("model ") + _art_line(c.model))
-            table.add_row(
-                Text.assemble(c.name or c.operation, "\n", (short_id(c.transform_id), "dim")),
-                Text(c.verdict, VERDICT_STYLE[c.verdict]),
-                Text("\n").join(arts) if arts else Text("(no inputs)", "dim"),
-                Text.assemble(
-                    (c.code.status, "green" if c.code.ok else "red"), "\n", (c.code.detail, "dim")
-                ),
-                Text(c.seed, "green" if c.seed_recorded else "red"),
-                Text(
-                    "\n".join(c.environment_diff)
-                    or ("same" if c.environment_recorded else "not recorded"),
-                    "yellow" if c.environment_diff else "",
-                ),
-            )
-        parts.append(table)
+            parts.extend(_transform_block(c))
     if report.sources:
-        st = Table(title="Sources")
-        st.add_column("status")
-        st.add_column("name")
-        st.add_column("detail", overflow="fold")
+        parts.append(Text("\nSources", "bold underline"))
         for s in report.sources:
-            st.add_row(Text(s.status, ARTIFACT_STYLE.get(s.status, "")), s.name, s.detail)
-        parts.append(st)
+            parts.append(
+                Text.assemble(
+                    (s.status.replace("_", " "), ARTIFACT_STYLE.get(s.status, "")),
+                    f" {s.name} ",
+                    (short_id(s.id), "dim"),
+                )
+            )
+            parts.append(_indented(Text(s.detail, "dim"), 4))
     return Group(*parts)

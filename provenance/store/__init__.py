@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from provenance.store.base import AnyNode, Direction, LineageStore
+from provenance.store.base import AnyNode, Direction, LineageStore, Purgeable, PurgeReport
 from provenance.store.sqlite import SQLiteStore
 from provenance.store.uri import (
     DEFAULT_STORE,
@@ -42,6 +42,8 @@ __all__ = [
     "AnyNode",
     "Direction",
     "LineageStore",
+    "PurgeReport",
+    "Purgeable",
     "SQLiteStore",
     "StoreURI",
     "open_store",

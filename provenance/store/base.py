@@ -38,6 +38,9 @@ import enum
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Final, Protocol, Self, get_args, runtime_checkable
 
+from pydantic import BaseModel, Field
+
+from provenance.errors import TrackingError
 from provenance.model import (
     Artifact,
     CodeVersion,
@@ -126,11 +129,15 @@ class LineageStore(NodeReads, Protocol):
     def close(self) -> None:
         """Release connections and files."""
 
-    def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
+    def write(
+        self, nodes: Sequence[AnyNode], edges: Sequence[Edge], *, replace: bool = False
+    ) -> None:
         """Merge nodes and edges in one transaction: all or nothing.
 
         Artifacts are immutable: a second write of the same id only fills fields that were
         empty. A transform's status may move from failed/running to succeeded, never back.
+        ``replace=True``: each node replaces the stored one whole (its type kept), recorded
+        in the log like a merge (:mod:`provenance.store.plan`); how an erasure scrubs values.
         """
 
     def resolve(self, prefix: str, limit: int = 10) -> list[str]:
@@ -145,6 +152,20 @@ class LineageStore(NodeReads, Protocol):
         self, *, operation: str | None = None, name: str | None = None
     ) -> list[Transform]:
         """Transforms matching every given field, newest first (:func:`newest_first`)."""
+
+    def recent_nodes(
+        self,
+        *,
+        node_type: str | None = None,
+        kind: str | None = None,
+        name: str | None = None,
+        operation: str | None = None,
+        limit: int | None = None,
+    ) -> list[AnyNode]:
+        """Nodes newest first (:func:`recent_first`), at most ``limit``, filtered by every
+        given field: ``node_type`` (:data:`NODE_TYPES_LISTED`; ``Artifact`` includes models),
+        artifact ``kind``, ``name`` (a substring, or a glob with ``*`` and ``?``:
+        :func:`name_glob`; case-sensitive) and ``operation`` (exact)."""
 
     def iter_nodes(self, batch_size: int = 1000) -> Iterator[list[AnyNode]]:
         """Every node, in batches, ordered by id."""
@@ -171,6 +192,28 @@ class LineageStore(NodeReads, Protocol):
         """Every node and edge as stored, valued as the log records them (any order), read
         raw: an element changed outside the library into something the model rejects is
         still listed."""
+
+
+class PurgeReport(BaseModel):
+    """What :meth:`Purgeable.purge` did to keep the values a write replaced from surviving in
+    the store's files, and whether the backend can vouch that none does."""
+
+    backend: str
+    #: What was done, in order, one line each.
+    steps: list[str] = Field(default_factory=list)
+    #: True when no file of the store can still hold a replaced value (as the files read).
+    complete: bool = False
+    #: What is not guaranteed, and what would make it so; None when complete.
+    note: str | None = None
+
+
+@runtime_checkable
+class Purgeable(Protocol):
+    """A store that can clear what writes replaced from its files (after an erasure)."""
+
+    def purge(self) -> PurgeReport:
+        """Make the values earlier writes replaced unrecoverable from the store's files, as
+        far as the backend allows (each says how); what was done."""
 
 
 class StoreBase:
@@ -208,6 +251,87 @@ def in_order(node_ids: Sequence[str], nodes: Iterable[AnyNode]) -> list[AnyNode]
     """
     found = {n.id: n for n in nodes}
     return [found[i] for i in node_ids if i in found]
+
+
+#: The node types :meth:`LineageStore.recent_nodes` filters by; ``Artifact`` includes models
+#: (a model is an artifact: both labels).
+NODE_TYPES_LISTED: Final[tuple[str, ...]] = ("Artifact", "Model", "Transform", "CodeVersion")
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+def listed_types(node_type: str | None, limit: int | None = None) -> tuple[str, ...]:
+    """The stored node types :meth:`LineageStore.recent_nodes` answers for ``node_type``
+    (None: every one). Raises :class:`~provenance.errors.TrackingError` for another value,
+    or for a negative ``limit``.
+
+    Example:
+        >>> listed_types("Artifact"), listed_types("Model")
+        (('Artifact', 'Model'), ('Model',))
+    """
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise TrackingError(f"limit must be a non-negative integer, got {limit!r}")
+    if node_type is None:
+        return NODE_TYPES_LISTED
+    if node_type not in NODE_TYPES_LISTED:
+        raise TrackingError(
+            f"unknown node type {node_type!r}: one of {', '.join(NODE_TYPES_LISTED)}"
+        )
+    return ("Artifact", "Model") if node_type == "Artifact" else (node_type,)
+
+
+def name_glob(pattern: str) -> bool:
+    """Whether a ``name`` filter is a glob (it holds ``*`` or ``?``) rather than a substring.
+
+    In a glob, ``*`` matches any run of characters and ``?`` one character; every other
+    character, ``[`` included, matches itself, and the pattern matches the whole name.
+
+    Example:
+        >>> name_glob("users*.csv"), name_glob("users")
+        (True, False)
+    """
+    return "*" in pattern or "?" in pattern
+
+
+def node_time(node: AnyNode) -> _dt.datetime | None:
+    """When a node happened, as listings order it: a transform's ``started_at``, any other
+    node's ``created_at``.
+
+    Example:
+        >>> node_time(Transform(id="blake3:" + "1" * 64, operation="x")) is None
+        True
+    """
+    return node.started_at if isinstance(node, Transform) else node.created_at
+
+
+def recency_key(when: _dt.datetime | str | None, node_id: str) -> tuple[bool, int, str]:
+    """The sort key of :func:`recent_first`: latest first to the microsecond (a time
+    without a zone taken as UTC; an ISO text parsed), no time last, then by id.
+
+    Example:
+        >>> recency_key("2026-01-01T00:00:00+01:00", "b") < recency_key("2026-01-01", "a")
+        False
+    """
+    if isinstance(when, str):
+        when = _dt.datetime.fromisoformat(when) if when else None
+    if when is None:
+        return (True, 0, node_id)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.UTC)
+    return (False, -((when - _EPOCH) // _dt.timedelta(microseconds=1)), node_id)
+
+
+def recent_first(nodes: Iterable[AnyNode]) -> list[AnyNode]:
+    """Nodes newest first by :func:`node_time` (:func:`recency_key`): the order
+    :meth:`LineageStore.recent_nodes` returns on every backend.
+
+    Example:
+        >>> import datetime as dt
+        >>> a, b = (Artifact(id="blake3:" + c * 64, name=c, created_at=dt.datetime(2026, 1, d))
+        ...         for c, d in (("a", 1), ("b", 2)))
+        >>> [n.name for n in recent_first([a, b])]
+        ['b', 'a']
+    """
+    return sorted(nodes, key=lambda n: recency_key(node_time(n), n.id))
 
 
 def newest_first(transforms: Iterable[Transform]) -> list[Transform]:

@@ -7,7 +7,7 @@ the element as the store now holds it:
 
 * a node: its id and the SHA-256 of its stored record (:func:`element_digest`; the SQLite
   store hashes the node's JSON as stored, the Neo4j store its labels and properties), and,
-  when the write merged into a node that existed, the digest it replaced;
+  when the write merged into (or replaced) a node that existed, the digest it replaced;
 * an edge: its key ``(source, type, target)`` and its role (JSON), its only other content.
 
 The entry's digest covers its sequence number, the previous entry's digest, its time, and
@@ -24,12 +24,29 @@ nodes a write merged into after those it created: :mod:`provenance.store.plan`):
 Bodies hold ids and digests only, never content: an erased artifact's uri is not in the log.
 :func:`provenance.analysis.integrity.verify_log` re-derives the chain from the stored graph.
 
+Log formats (:data:`LOG_FORMAT_VERSION`, in the domain tags of both digests). Version 1
+digested a node's record alone: ``SHA-256("provenance:log-element:v1\n" + record)``. Such a
+digest outlives the record (an erasure replaces the record, the old entry keeps its digest),
+and whoever can guess the erased values (the rest of the record is still known) can confirm
+the guess against it. Version 2 salts it: every node version gets a random salt
+(:func:`new_salts`, :data:`SALT_BYTES` bytes, hex) that the store keeps beside the node and
+replaces on every change, and its digest is ``SHA-256("provenance:log-element:v2\n" + salt +
+"\n" + record)``. Once the node changes, its old salt is gone, so the old digest can no longer
+be confirmed against any guess; the current one still proves the current record. A node
+stored without a salt (last written by a version 1 writer) is digested the version 1 way, in
+any entry. Entries record their version (:attr:`LogEntry.version`; an entry that records none
+is version 1, digested with ``provenance:log-entry:v1``); version 2 entries use
+``provenance:log-entry:v2`` with the same header and body layout. So a chain begun by version
+1 writers keeps verifying, and the entries after it are version 2.
+
 Where entries live: the SQLite store's ``log`` table (``seq`` the primary key, ``digest``
-unique); the Neo4j store's ``(:LogEntry {seq, digest, prev, at, nodes, edges, body})`` nodes
-(unique ``seq`` and ``digest``), which no lineage query matches. Both keep the body
-zlib-compressed (:func:`pack_body`: a third of the text), compressed and digested on an
-:class:`EntryWorker` thread while the store writes the graph (bench/README.md); either reads a
-text body too (entries written before compression). Each store
+unique, ``version`` NULL for version 1); the Neo4j store's ``(:LogEntry {seq, digest, prev,
+at, nodes, edges, body, version})`` nodes (unique ``seq`` and ``digest``), which no lineage
+query matches. Salts: the SQLite ``nodes.salt`` column, the Neo4j ``log_salt`` property
+(:data:`SALT_PROPERTY`), neither part of a node's record or of what reads return. Both keep
+the body zlib-compressed (:func:`pack_body`: a third of the text), compressed and digested on
+an :class:`EntryWorker` thread while the store writes the graph (bench/README.md); either
+reads a text body too (entries written before compression). Each store
 reads the head and appends inside the write's transaction: SQLite's ``BEGIN IMMEDIATE``
 already makes writers take turns; Neo4j writers first lock one ``(:LogLock)`` node
 (``lock_log.cypher``), and the ``seq`` constraint refuses a second entry with the same
@@ -38,12 +55,14 @@ genesis entries (:func:`genesis_entries`) covering the graph as found.
 
 Example:
     >>> a = "blake3:" + "a" * 64
-    >>> first = next_entry(None, [node_line(a, element_digest("{}"))], nodes=1, edges=0)
-    >>> first.seq, first.prev, first.digest == entry_digest(
-    ...     first.seq, first.prev, first.at, first.nodes, first.edges, first.body)
-    (1, None, True)
-    >>> second = next_entry(first, [node_line(a, element_digest("{1}"), element_digest("{}"))],
-    ...                     nodes=1, edges=0)
+    >>> s1, s2 = new_salts(2)
+    >>> first = next_entry(None, [node_line(a, element_digest("{}", s1))], nodes=1, edges=0)
+    >>> first.seq, first.prev, first.version, first.digest == entry_digest(
+    ...     first.seq, first.prev, first.at, first.nodes, first.edges, first.body, first.version)
+    (1, None, 2, True)
+    >>> second = next_entry(
+    ...     first, [node_line(a, element_digest("{1}", s2), element_digest("{}", s1))],
+    ...     nodes=1, edges=0)
     >>> second.seq, second.prev == first.digest
     (2, True)
 """
@@ -76,15 +95,22 @@ ElementKey = str | EdgeKey
 #: An entry named by its sequence number and digest (what the next entry chains to).
 HeadRef = tuple[int, str]
 
-#: The version of the log's digest recipe (element and entry digests, the entry header), in
-#: its domain tags: ``provenance:log-entry:v1``. It is the log's own, not
-#: :data:`~provenance.hashing.core.HASH_VERSION`: a new content-id recipe must not stop every
-#: stored chain from verifying. Entries do not record it, so changing it also means teaching
-#: :func:`~provenance.analysis.integrity.verify_log` to re-derive older entries with theirs.
-LOG_FORMAT_VERSION: Final = 1
+#: The version of the log's digest recipe (element and entry digests, the entry header) that
+#: new entries are written with, in its domain tags: ``provenance:log-entry:v2``. It is the
+#: log's own, not :data:`~provenance.hashing.core.HASH_VERSION`: a new content-id recipe must
+#: not stop every stored chain from verifying. Entries record theirs (:attr:`LogEntry.version`)
+#: and :func:`~provenance.analysis.integrity.verify_log` re-derives each with its own.
+LOG_FORMAT_VERSION: Final = 2
+#: Every log format this code verifies (1: unsalted element digests; 2: salted).
+LOG_FORMAT_VERSIONS: Final = (1, 2)
+#: Random bytes of a node version's salt (written as hex): what keeps a replaced record's
+#: digest from confirming a guess of its values.
+SALT_BYTES: Final = 16
+#: The Neo4j property that holds a node's salt (the SQLite store: its ``salt`` column).
+SALT_PROPERTY: Final = "log_salt"
 
-_ELEMENT_HASHER = hashlib.sha256(domain_prefix("log-element", LOG_FORMAT_VERSION))
-_ENTRY_PREFIX = domain_prefix("log-entry", LOG_FORMAT_VERSION)
+_ELEMENT_HASHERS = {v: hashlib.sha256(domain_prefix("log-element", v)) for v in (1, 2)}
+_ENTRY_PREFIXES = {v: domain_prefix("log-entry", v) for v in LOG_FORMAT_VERSIONS}
 _ROLE_JSON: dict[str | None, str] = {None: "null"}
 #: zlib level of stored log bodies (:func:`pack_body`).
 BODY_LEVEL: Final = 1
@@ -96,8 +122,8 @@ class LogEntry(BaseModel):
 
     Example:
         >>> e = next_entry(None, [], nodes=0, edges=0)
-        >>> sorted(e.summary())
-        ['at', 'digest', 'edges', 'nodes', 'prev', 'seq']
+        >>> sorted(e.summary()), e.version
+        (['at', 'digest', 'edges', 'nodes', 'prev', 'seq', 'version'], 2)
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -112,6 +138,9 @@ class LogEntry(BaseModel):
     nodes: int = 0
     edges: int = 0
     body: str = Field(default="", repr=False)
+    #: The log format the entry was written with (:data:`LOG_FORMAT_VERSION`); entries that
+    #: record none are version 1.
+    version: int = Field(default=1, ge=1)
 
     @property
     def ref(self) -> HeadRef:
@@ -133,16 +162,44 @@ class Stored(NamedTuple):
     note: str | None = None
 
 
-def element_digest(record: str) -> str:
-    """The hex SHA-256 of one stored element record (domain ``log-element``).
+def element_digest(record: str, salt: str | None = None) -> str:
+    """The hex SHA-256 of one stored element record: salted with the node version's ``salt``
+    (log format 2, domain ``log-element:v2``), or without one (format 1: a node stored with
+    no salt, last written before format 2).
 
     Example:
         >>> len(element_digest('{"id": 1}')), element_digest("x") == element_digest("x")
         (64, True)
+        >>> element_digest("x", "00" * 16) != element_digest("x", "01" * 16) != element_digest("x")
+        True
     """
-    h = _ELEMENT_HASHER.copy()
-    h.update(record.encode())
+    if salt is None:
+        h = _ELEMENT_HASHERS[1].copy()
+        h.update(record.encode())
+    else:
+        h = _ELEMENT_HASHERS[2].copy()
+        h.update(f"{salt}\n{record}".encode())
     return h.hexdigest()
+
+
+#: Where salts come from: ``salt_source(n)`` returns ``n`` random bytes. Only tests replace it
+#: (with a deterministic source, to pin the chain a known sequence of writes gives).
+salt_source: Callable[[int], bytes] = os.urandom
+
+
+def new_salts(n: int) -> list[str]:
+    """``n`` fresh salts (:data:`SALT_BYTES` random bytes each, as hex), drawn in one call.
+
+    Example:
+        >>> salts = new_salts(2)
+        >>> len(salts), len(salts[0]), salts[0] != salts[1]
+        (2, 32, True)
+    """
+    if n <= 0:
+        return []
+    raw = salt_source(SALT_BYTES * n).hex()
+    step = 2 * SALT_BYTES
+    return [raw[i : i + step] for i in range(0, step * n, step)]
 
 
 def role_value(role: str | None) -> str:
@@ -266,9 +323,17 @@ def iter_body(body: str) -> Iterator[BodyLine]:
 
 
 def entry_digest(
-    seq: int, prev: str | None, at: _dt.datetime, nodes: int, edges: int, body: str
+    seq: int,
+    prev: str | None,
+    at: _dt.datetime,
+    nodes: int,
+    edges: int,
+    body: str,
+    version: int = LOG_FORMAT_VERSION,
 ) -> str:
-    """``sha256:<hex>`` over the entry's header (seq, prev, time, line counts) and body.
+    """``sha256:<hex>`` over the entry's header (seq, prev, time, line counts) and body, with
+    the domain tag of its log format ``version``; ``ValueError`` for a version this code does
+    not know.
 
     Example:
         >>> at = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
@@ -276,9 +341,15 @@ def entry_digest(
         'sha256:'
         >>> entry_digest(1, None, at, 0, 0, "") != entry_digest(2, None, at, 0, 0, "")
         True
+        >>> entry_digest(1, None, at, 0, 0, "", 1) != entry_digest(1, None, at, 0, 0, "", 2)
+        True
     """
+    prefix = _ENTRY_PREFIXES.get(version)
+    if prefix is None:
+        known = ", ".join(str(v) for v in LOG_FORMAT_VERSIONS)
+        raise ValueError(f"log format {version} is not one this provenance knows ({known})")
     header = f"seq {seq}\nprev {prev or '-'}\nat {at.isoformat()}\nnodes {nodes}\nedges {edges}\n\n"
-    h = hashlib.sha256(_ENTRY_PREFIX)
+    h = hashlib.sha256(prefix)
     h.update(header.encode())
     h.update(body.encode())
     return f"{LOG_ALGORITHM}:{h.hexdigest()}"
@@ -308,12 +379,13 @@ def next_entry(
     body = "\n".join(lines)
     return LogEntry(
         seq=seq,
-        digest=entry_digest(seq, prev, when, nodes, edges, body),
+        digest=entry_digest(seq, prev, when, nodes, edges, body, LOG_FORMAT_VERSION),
         prev=prev,
         at=when,
         nodes=nodes,
         edges=edges,
         body=body,
+        version=LOG_FORMAT_VERSION,
     )
 
 

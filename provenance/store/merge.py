@@ -2,8 +2,10 @@
 
 * Artifacts are immutable: a second write fills only fields that were empty (``None`` or
   empty dict); ``created_at`` and content identity never change. An artifact seen later as
-  model weights gains the ``Model`` label. An erasure (``erased_at`` set) clears the uri and
-  is never undone.
+  model weights gains the ``Model`` label. An erasure (``erased_at`` set) is never undone:
+  an erased artifact, or one a write erases, is stored scrubbed
+  (:func:`~provenance.store.scrub.scrub_artifact`: uri cleared, no value of its content in
+  its statistics or metadata), so a re-recorded run cannot bring the values back.
 * A transform's status moves from running/failed to succeeded, never back; two failed
   attempts keep the latest.
 * A transform's ``metrics`` (:func:`merge_metrics`) accumulate: a later write of a succeeded
@@ -58,6 +60,8 @@ from provenance.store.base import (
     USED_MODEL,
     AnyNode,
 )
+from provenance.store.scrub import scrub_artifact
+from provenance.wording import with_article
 
 _KEEP_FIRST = frozenset({"id", "node_type", "created_at"})
 
@@ -202,15 +206,14 @@ def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
         merged = _fill_empty(old.model_dump(), new.model_dump())
         if isinstance(old, Model) or isinstance(new, Model):
             merged["node_type"] = "Model"
-        if old.erased_at is not None:
-            merged["uri"] = None
-            merged["erased_at"] = old.erased_at
-            merged["erasure_reason"] = old.erasure_reason
-        elif new.erased_at is not None:
-            merged["uri"] = None
-            merged["erased_at"] = new.erased_at
-            merged["erasure_reason"] = new.erasure_reason
-        return node_from_dict(merged)
+        erased = old if old.erased_at is not None else new
+        if erased.erased_at is None:
+            return node_from_dict(merged)
+        merged["erased_at"] = erased.erased_at
+        merged["erasure_reason"] = erased.erasure_reason
+        result = node_from_dict(merged)
+        assert isinstance(result, Artifact)
+        return scrub_artifact(result)
     if isinstance(old, Transform) and isinstance(new, Transform):
         if openlineage_kind(old) is not None and openlineage_kind(new) is not None:
             return fold_openlineage(old, new)
@@ -222,7 +225,8 @@ def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
     if isinstance(old, CodeVersion) and isinstance(new, CodeVersion):
         return node_from_dict(_fill_empty(old.model_dump(), new.model_dump()))
     raise IntegrityError(
-        f"id {new.id} is already a {old.node_type}; refusing to record it as a {new.node_type}"
+        f"id {new.id} is already {with_article(old.node_type)}; refusing to record it as "
+        f"{with_article(new.node_type)}"
     )
 
 

@@ -52,11 +52,15 @@ from provenance.store.base import (
     USED_MODEL,
     AnyNode,
     Direction,
+    PurgeReport,
     StoreBase,
     in_order,
+    listed_types,
+    name_glob,
     newest_first,
 )
 from provenance.store.chain import (
+    SALT_PROPERTY,
     EntryWorker,
     HeadRef,
     LogEntry,
@@ -108,6 +112,18 @@ KEY_CHARS = 1000
 #: The derived lookup-key properties (``schema.cypher``): set by the upsert queries, dropped
 #: on read and left out of the log's node records.
 KEY_PROPS = frozenset({"name_key", "kind_key", "uri_key", "operation_key"})
+#: What a node's record leaves out: the lookup keys and the salt (:data:`SALT_PROPERTY`).
+_DERIVED_PROPS = KEY_PROPS | {SALT_PROPERTY}
+#: The most filler :meth:`Neo4jStore.purge` writes to rotate the transaction log (a larger
+#: ``db.tx_log.rotation.size`` is left alone: the log then rotates on the server's schedule).
+PURGE_FILL_MAX = 64 << 20
+_PURGE_SETTINGS = (
+    "db.tx_log.rotation.size",
+    "db.tx_log.rotation.retention_policy",
+    "db.checkpoint.interval.time",
+)
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
+          "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}  # fmt: skip
 #: Cypher LIMIT takes no null: "no limit" is this many rows.
 _NO_LIMIT = 2**62
 #: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
@@ -119,9 +135,47 @@ _STEPS = {
 }
 
 
+def _setting_bytes(value: str | None) -> int | None:
+    """A size setting as Neo4j shows it (``256.00MiB``, ``128K``) in bytes; None if unreadable.
+
+    Example:
+        >>> _setting_bytes("4.00MiB"), _setting_bytes("128K"), _setting_bytes("lots")
+        (4194304, 131072, None)
+    """
+    found = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", value or "")
+    if found is None or found.group(2).lower() not in _UNITS:
+        return None
+    try:
+        return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
+    except ValueError:
+        return None
+
+
 def _same_ids(keys: Sequence[str]) -> dict[str, str]:
     """The walk's key-to-id map where keys are ids."""
     return {k: k for k in keys}
+
+
+def glob_regex(pattern: str) -> str:
+    r"""The Cypher (Java) regex matching what the glob ``pattern`` matches, as
+    :func:`~provenance.store.base.name_glob` defines it: ``*`` any run of characters, ``?``
+    one, every other character itself (ASCII punctuation escaped), the whole name.
+
+    Example:
+        >>> glob_regex("users_*.csv")
+        '(?s)users\\_.*\\.csv'
+    """
+    out = ["(?s)"]
+    for c in pattern:
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c.isascii() and not c.isalnum():
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def to_props(node: AnyNode) -> dict[str, Any]:
@@ -147,6 +201,7 @@ def from_props(labels: Sequence[str], props: dict[str, Any]) -> AnyNode:
     """Rebuild a node from its labels and properties."""
     data = {k: v for k, v in props.items() if k not in KEY_PROPS}
     data.pop("short_id", None)
+    data.pop(SALT_PROPERTY, None)
     for key in JSON_FIELDS & data.keys():
         if isinstance(data[key], str):
             data[key] = json.loads(data[key])
@@ -198,14 +253,16 @@ def node_record(labels: Sequence[str], props: dict[str, Any]) -> str:
 
     The lookup keys (:data:`KEY_PROPS`) are left out: they are derived from the values the
     record holds, and a graph written before them gains them on upgrade without its log
-    changing.
+    changing. So is the node's salt (``log_salt``), which the digest takes apart
+    (:func:`~provenance.store.chain.element_digest`).
 
     Example:
-        >>> node_record(["Model", "Artifact"], {"name": "m", "id": "x", "name_key": "m"})
+        >>> node_record(["Model", "Artifact"], {"name": "m", "id": "x", "name_key": "m",
+        ...                                     "log_salt": "00"})
         '[["Artifact","Model"],{"id":"x","name":"m"}]'
     """
-    if not KEY_PROPS.isdisjoint(props):
-        props = {k: v for k, v in props.items() if k not in KEY_PROPS}
+    if not _DERIVED_PROPS.isdisjoint(props):
+        props = {k: v for k, v in props.items() if k not in _DERIVED_PROPS}
     return _encode_record([sorted(labels), props])
 
 
@@ -231,10 +288,16 @@ def _encode(node: AnyNode) -> _Raw:
     return _labels(node), to_props(node)
 
 
+def _raw_salt(raw: _Raw) -> str | None:
+    """The salt a node was stored with (None: by a log format 1 writer)."""
+    salt = raw[1].get(SALT_PROPERTY)
+    return salt if isinstance(salt, str) else None
+
+
 #: How this store writes nodes and what of them the log digests
 #: (:func:`~provenance.store.plan.plan_write`).
 _CODEC: NodeCodec[_Raw, _Raw] = NodeCodec(
-    encode=_encode, record=_raw_record, stored_record=_raw_record
+    encode=_encode, record=_raw_record, stored_record=_raw_record, stored_salt=_raw_salt
 )
 
 
@@ -444,9 +507,78 @@ class Neo4jStore(StoreBase):
         self._worker.close()
         self._driver.close()
 
+    def purge(self) -> PurgeReport:
+        """Keep the values writes replaced (an erasure's) from outliving them in the server's
+        files, as far as the server allows (README.md, Erasure, says what is guaranteed).
+
+        Neo4j keeps a replaced value in two places: its transaction logs (a transaction
+        records the records it changes before and after) until they are pruned, and its
+        store files, in the records the new value freed, until they are reused. So this
+        writes one filler node as long as a log file (``db.tx_log.rotation.size``, up to
+        :data:`PURGE_FILL_MAX` bytes) and deletes it, which rotates the log past the erasure,
+        then writes once more; with ``db.tx_log.rotation.retention_policy=keep_none`` (as
+        :mod:`provenance.neo4j_server` configures its servers) the next checkpoint prunes
+        every log file holding the values. On Enterprise Edition it asks for that checkpoint
+        (``db.checkpoint()``); Community checkpoints on its own schedule
+        (``db.checkpoint.interval.time``). Freed store records are not guaranteed to be
+        overwritten: ``complete`` is always False here, and ``note`` says what remains.
+        """
+        steps: list[str] = []
+        try:
+            settings = {
+                r["name"]: str(r["value"])
+                for r in self._auto([load_query("purge_settings")], names=list(_PURGE_SETTINGS))
+            }
+        except StoreError:
+            settings = {}
+        rotation = _setting_bytes(settings.get("db.tx_log.rotation.size"))
+        retention = settings.get("db.tx_log.rotation.retention_policy", "")
+        if rotation is not None and rotation <= PURGE_FILL_MAX:
+            chunk = "0" * min(rotation + 1024, 1 << 20)
+            count = -(-(rotation + 1024) // len(chunk))
+            fill = {f"f{i}": chunk for i in range(count)}
+            # the filler, then a small write in the log file after it: pruning keeps the file
+            # of the last transaction a checkpoint covers, and prunes the ones before
+            for props in (fill, {"f0": "0"}):
+                self._tx(partial(self._rows, "purge_fill", fill=props), write=True)
+                self._tx(partial(self._rows, "purge_unfill"), write=True)
+            steps.append(
+                "rotated the transaction log past the erasure "
+                f"({len(chunk) * count:,} bytes of filler written and deleted)"
+            )
+        else:
+            steps.append(
+                "did not rotate the transaction log: db.tx_log.rotation.size is "
+                f"{settings.get('db.tx_log.rotation.size', 'unknown')} (filler up to "
+                f"{PURGE_FILL_MAX >> 20} MiB)"
+            )
+        try:
+            self._auto([load_query("purge_checkpoint")])
+            steps.append("checkpointed (db.checkpoint)")
+        except StoreError:
+            interval = settings.get("db.checkpoint.interval.time", "its interval")
+            steps.append(f"left the checkpoint to the server's schedule (every {interval})")
+        pruning = retention.strip().lower() in ("keep_none", "false")
+        note = (
+            "the server prunes the transaction log files holding the erased values at that "
+            "checkpoint (retention keep_none); its store files may keep erased bytes in the "
+            "records the erasure freed until Neo4j reuses them (the filler may; nothing "
+            "guarantees it: README.md, Erasure)"
+            if pruning
+            else f"the server keeps transaction logs by db.tx_log.rotation.retention_policy="
+            f"{retention or 'unknown'}: the erased values stay in them until pruned; set it to "
+            "keep_none (README.md, Erasure); its store files may keep erased bytes in freed "
+            "records until Neo4j reuses them"
+        )
+        return PurgeReport(backend="neo4j", steps=steps, complete=False, note=note)
+
     # --- writes --------------------------------------------------------------------------
-    def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
-        """Merge nodes and edges in one transaction: all or nothing."""
+    def write(
+        self, nodes: Sequence[AnyNode], edges: Sequence[Edge], *, replace: bool = False
+    ) -> None:
+        """Merge nodes and edges in one transaction: all or nothing (``replace``: each node
+        replaces the stored one, :mod:`provenance.store.plan`; the upsert queries set every
+        property anew either way)."""
         by_id = merge_batch(nodes)
         edge_rows: dict[EdgeType, list[dict[str, Any]]] = {}
         for e in edges:
@@ -471,11 +603,12 @@ class Neo4jStore(StoreBase):
             stored: set[tuple[str, str, str]] | None = None
             if log:
                 stored = self._stored_edges(tx, edges, by_id.keys() - found.keys())
-            plan = plan_write(by_id, found, edges, _CODEC, stored, _edge_key)
+            plan = plan_write(by_id, found, edges, _CODEC, stored, _edge_key, replace=replace)
             groups: dict[str, list[dict[str, Any]]] = {}
             for w in plan.nodes:
+                props = {**w.row[1], SALT_PROPERTY: w.salt}
                 groups.setdefault(_UPSERTS[w.node.node_type], []).append(
-                    {"id": w.node.id, "is_model": isinstance(w.node, Model), "props": w.row[1]}
+                    {"id": w.node.id, "is_model": isinstance(w.node, Model), "props": props}
                 )
             entry: Future[dict[str, Any] | None] | None = None
             if log:
@@ -555,7 +688,9 @@ class Neo4jStore(StoreBase):
 
     @staticmethod
     def _entry(data: dict[str, Any]) -> LogEntry:
-        return LogEntry.model_validate({**data, "body": unpack_body(data.get("body"))})
+        # an entry without a version (format 1) projects it as null
+        fields = {k: v for k, v in data.items() if v is not None or k == "prev"}
+        return LogEntry.model_validate({**fields, "body": unpack_body(data.get("body"))})
 
     def log_head(self) -> LogEntry | None:
         """The newest log entry, or None when nothing was written yet."""
@@ -591,7 +726,11 @@ class Neo4jStore(StoreBase):
             for r in rows:
                 props = r["props"]
                 node_id = props.get("id")
-                out.append(Stored(node_id, element_digest(node_record(r["labels"], props))))
+                salt = props.get(SALT_PROPERTY)
+                digest = element_digest(
+                    node_record(r["labels"], props), salt if isinstance(salt, str) else None
+                )
+                out.append(Stored(node_id, digest))
                 for x in r["out"]:
                     key = (node_id, x["type"], x["target"] or "")
                     out.append(Stored(key, edge_props_value(x["props"])))
@@ -652,6 +791,31 @@ class Neo4jStore(StoreBase):
         )
         found = (from_props(r["labels"], r["props"]) for r in rows)
         return newest_first(t for t in found if isinstance(t, Transform))
+
+    def recent_nodes(
+        self,
+        *,
+        node_type: str | None = None,
+        kind: str | None = None,
+        name: str | None = None,
+        operation: str | None = None,
+        limit: int | None = None,
+    ) -> list[AnyNode]:
+        """Nodes newest first, filtered (:meth:`.base.LineageStore.recent_nodes`): one run of
+        ``recent_nodes.cypher``, every value a parameter (a glob as a regex,
+        :func:`glob_regex`)."""
+        types = listed_types(node_type, limit)
+        glob = name is not None and name_glob(name)
+        params: dict[str, Any] = {
+            "node_types": list(types),
+            "kind": kind,
+            "operation": operation,
+            "name": None if glob else name,
+            "name_regex": glob_regex(name) if name is not None and glob else None,
+            "limit": _NO_LIMIT if limit is None else limit,
+        }
+        rows = self._tx(lambda tx: self._rows("recent_nodes", tx, **params))
+        return [from_props(r["labels"], r["props"]) for r in rows]
 
     def _next_level(
         self, tx: Any, nodes: Sequence[str], transforms: Sequence[str], direction: Direction

@@ -6,8 +6,8 @@ stored state, asks :func:`plan_write` what to do, and does only the I/O::
     by_id = merge_batch(nodes)                       # the write's nodes, repeats merged
     found = <the stored nodes among by_id>           # {id: Found(node, raw record)}
     stored = <keys of the write's edges already stored, or None: none is>
-    plan = plan_write(by_id, found, edges, codec, stored, edge_key)
-    <insert plan.created, update plan.merged, insert every edge (keeping stored ones)>
+    plan = plan_write(by_id, found, edges, codec, stored, edge_key)   # replace=True: see below
+    <insert plan.created, update plan.merged (each with its new salt), insert every edge>
     lines, n_nodes = plan.lines()                    # on the store's EntryWorker, or here
     <append packed_entry(head, lines, n_nodes)>      # when there are lines
 
@@ -22,6 +22,16 @@ The log lines (:mod:`provenance.store.chain`): one per node the write creates or
 Node lines are in write order; the SQLite store's entries have always listed merged nodes
 after created ones (``NodeCodec.merges_last``), and its entries keep that order.
 
+Every node the write creates or changes gets a new salt (:func:`~.chain.new_salts`), which
+the store keeps beside it: its digest is salted (log format 2), and the replaced digest is the
+stored node's, with the salt it was stored with (none for a node a format 1 writer stored).
+
+Replacing (``replace=True``): each node of the write replaces the stored one whole instead of
+merging into it (:func:`~.merge.merge_node` keeps what is stored; a replacement drops what
+the new node leaves out). It is how an erasure scrubs values
+(:mod:`provenance.analysis.erasure`); the entry records the new state and the digest it
+replaced, as for a merge, so the log still vouches for the node.
+
 Example:
     >>> from provenance.model import Artifact
     >>> codec = NodeCodec(encode=lambda n: n.model_dump_json(), record=str, stored_record=str)
@@ -30,7 +40,8 @@ Example:
     >>> [w.node.name for w in plan.created], plan.merged
     (['raw'], [])
     >>> lines, n_nodes = plan.lines()
-    >>> lines == [node_line(a.id, element_digest(a.model_dump_json()))], n_nodes
+    >>> salt = plan.created[0].salt
+    >>> lines == [node_line(a.id, element_digest(a.model_dump_json(), salt))], n_nodes
     (True, 1)
     >>> packed_entry(None, lines, n_nodes)[0].seq
     1
@@ -43,6 +54,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Generic, NamedTuple, TypeVar
 
+from provenance.errors import IntegrityError
 from provenance.model import Edge
 from provenance.store.base import AnyNode
 from provenance.store.chain import (
@@ -50,6 +62,7 @@ from provenance.store.chain import (
     LogEntry,
     element_digest,
     new_edge_lines,
+    new_salts,
     next_entry,
     node_line,
     pack_body,
@@ -80,8 +93,8 @@ class NodeCodec(Generic[R, S]):
     Example:
         >>> codec = NodeCodec(encode=lambda n: n.model_dump_json(), record=str,
         ...                   stored_record=str, merges_last=True)
-        >>> codec.merges_last
-        True
+        >>> codec.merges_last, codec.stored_salt("{}")
+        (True, None)
     """
 
     #: The node as the backend writes it (computed for every node the write changes).
@@ -92,6 +105,8 @@ class NodeCodec(Generic[R, S]):
     stored_record: Callable[[S], str]
     #: Node lines: merged nodes after created ones (SQLite's entries), else in write order.
     merges_last: bool = False
+    #: A stored node's salt, as read (None: stored without one, by a log format 1 writer).
+    stored_salt: Callable[[S], str | None] = lambda _raw: None
 
 
 class Found(NamedTuple, Generic[S]):
@@ -115,15 +130,17 @@ class NodeWrite(NamedTuple, Generic[R, S]):
     Example:
         >>> from provenance.model import Artifact
         >>> a = Artifact(id="blake3:" + "a" * 64, name="raw")
-        >>> NodeWrite(a, "row", None).created
+        >>> NodeWrite(a, "row", None, "00" * 16).created
         True
     """
 
-    #: The node to store (merged into what was stored).
+    #: The node to store (merged into what was stored, or replacing it).
     node: AnyNode
     #: ``node`` encoded by :attr:`NodeCodec.encode`.
     row: R
     before: Found[S] | None
+    #: The salt of this version of the node (new on every change), stored beside it.
+    salt: str
 
     @property
     def created(self) -> bool:
@@ -159,14 +176,18 @@ class WritePlan(Generic[R, S, K]):
     def node_lines(self) -> list[str]:
         """The log lines of the nodes (:func:`~provenance.store.chain.node_line`)."""
         codec = self.codec
-        record, stored_record = codec.record, codec.stored_record
+        record, stored_record, stored_salt = codec.record, codec.stored_record, codec.stored_salt
         digest, line = element_digest, node_line
         if not self.merged:  # the common case, a hot loop: only created nodes
-            return [line(node.id, digest(record(row))) for node, row, _ in self.created]
+            return [line(node.id, digest(record(row), salt)) for node, row, _, salt in self.created]
         order = chain(self.created, self.merged) if codec.merges_last else self.nodes
         return [
-            line(node.id, digest(record(row)), None if b is None else digest(stored_record(b.raw)))
-            for node, row, b in order
+            line(
+                node.id,
+                digest(record(row), salt),
+                None if b is None else digest(stored_record(b.raw), stored_salt(b.raw)),
+            )
+            for node, row, b, salt in order
         ]
 
     def edge_lines(self) -> list[str]:
@@ -203,43 +224,57 @@ def plan_write(
     codec: NodeCodec[R, S],
     stored_edges: Collection[K] | None = None,
     edge_key: Callable[[Edge], K] | None = None,
+    *,
+    replace: bool = False,
 ) -> WritePlan[R, S, K]:
     """What writing ``nodes`` (by id, repeats merged: :func:`~.merge.merge_batch`) and
     ``edges`` does to a store where ``found`` are the stored ones among those nodes and
     ``stored_edges`` the keys (``edge_key``) of the stored ones among those edges.
 
-    A node not found is created; a found one is merged into (:func:`~.merge.merge_node`) and
-    left out when that changes nothing. ``stored_edges`` None means that no edge of the write
-    is stored and none repeats: every edge gets a log line.
+    A node not found is created; a found one is merged into (:func:`~.merge.merge_node`), or
+    with ``replace`` replaced by it whole, and left out when that changes nothing. A
+    replacement keeps the node's type (else :class:`~provenance.errors.IntegrityError`).
+    ``stored_edges`` None means that no edge of the write is stored and none repeats: every
+    edge gets a log line. Each node written gets a new salt (:func:`~.chain.new_salts`).
 
     Example:
         >>> from provenance.model import Artifact
         >>> codec = NodeCodec(encode=lambda n: n.model_dump_json(), record=str,
         ...                   stored_record=str)
-        >>> a = Artifact(id="blake3:" + "a" * 64, name="raw")
-        >>> filled = a.model_copy(update={"uri": "file:///raw"})
+        >>> a = Artifact(id="blake3:" + "a" * 64, name="raw", uri="file:///raw")
         >>> stored = {a.id: Found(a, a.model_dump_json())}
         >>> plan_write({a.id: a}, stored, [], codec).nodes  # nothing new
         []
-        >>> [w.node.uri for w in plan_write({a.id: filled}, stored, [], codec).merged]
-        ['file:///raw']
+        >>> cleared = a.model_copy(update={"uri": None})
+        >>> [w.node.uri for w in plan_write({a.id: cleared}, stored, [], codec).merged]
+        []
+        >>> [w.node.uri for w in plan_write({a.id: cleared}, stored, [], codec,
+        ...                                 replace=True).merged]
+        [None]
     """
     encode, get = codec.encode, found.get
+    pending: list[tuple[AnyNode, Found[S] | None]] = []
+    for node_id, node in nodes.items():
+        before = get(node_id)
+        if before is not None:
+            if replace:
+                if node.node_type != before.node.node_type:
+                    raise IntegrityError(
+                        f"id {node_id} is a {before.node.node_type}; refusing to replace it "
+                        f"with a {node.node_type}; nothing was written"
+                    )
+            else:
+                node = merge_node(before.node, node)
+            if node == before.node:
+                continue
+        pending.append((node, before))  # created: stored as written (merge_node(None, n) is n)
     writes: list[NodeWrite[R, S]] = []
     created: list[NodeWrite[R, S]] = []
     merged: list[NodeWrite[R, S]] = []
     new = tuple.__new__  # a NamedTuple without its Python-level constructor (hot loop)
-    for node_id, node in nodes.items():
-        before = get(node_id)
-        if before is None:  # created: stored as written (merge_node(None, node) is node)
-            w: NodeWrite[R, S] = new(NodeWrite, (node, encode(node), None))
-            created.append(w)
-        else:
-            node = merge_node(before.node, node)
-            if node == before.node:
-                continue
-            w = new(NodeWrite, (node, encode(node), before))
-            merged.append(w)
+    for (node, before), salt in zip(pending, new_salts(len(pending)), strict=True):
+        w: NodeWrite[R, S] = new(NodeWrite, (node, encode(node), before, salt))
+        (created if before is None else merged).append(w)
         writes.append(w)
     return WritePlan(codec, writes, created, merged, edges, stored_edges, edge_key)
 

@@ -1,5 +1,11 @@
 """The embedded store: one SQLite file (WAL, transactions, indexes), no server.
 
+Erased values do not linger in the file: writable connections run with
+``PRAGMA secure_delete=ON`` (SQLite overwrites deleted content with zeros), and
+:meth:`SQLiteStore.purge`, which an erasure calls, checkpoints the WAL, rewrites the database
+(``VACUUM``: no free page or free space inside a page keeps old bytes) and truncates the WAL,
+so no file of the store (the database, ``-wal``, ``-shm``) holds what the erasure replaced.
+
 Example:
     >>> import tempfile, os
     >>> from provenance.model import Artifact
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import heapq
 import json
 import os
 import random
@@ -43,9 +50,13 @@ from provenance.store.base import (
     REACH_EDGES,
     AnyNode,
     Direction,
+    PurgeReport,
     StoreBase,
     in_order,
+    listed_types,
+    name_glob,
     newest_first,
+    recency_key,
 )
 from provenance.store.chain import (
     EntryWorker,
@@ -64,7 +75,7 @@ from provenance.store.walk import StepEdge, walk
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 # Indexes on columns most nodes leave empty are partial (a lookup `col = ?` still uses them).
@@ -84,7 +95,8 @@ CREATE TABLE IF NOT EXISTS nodes (
     uri TEXT,
     status TEXT,
     created_at TEXT,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    salt TEXT
 );
 CREATE INDEX IF NOT EXISTS nodes_name ON nodes(name);
 CREATE INDEX IF NOT EXISTS nodes_kind ON nodes(kind) WHERE kind IS NOT NULL;
@@ -106,7 +118,8 @@ CREATE TABLE IF NOT EXISTS log (
     at TEXT NOT NULL,
     nodes INTEGER NOT NULL,
     edges INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    version INTEGER
 );
 """
 _STATEMENTS = [s.strip() for s in _SCHEMA.split(";") if s.strip()]
@@ -140,11 +153,14 @@ _UPGRADE_FROM_1 = [
 # Schema 3 adds the tamper-evident log (provenance.store.chain). A store from before it is
 # upgraded in place, in one transaction: the table, then genesis entries covering the graph
 # as found (so `provenance log verify` vouches for everything from the upgrade on).
-_LOG_COLUMNS = "seq, digest, prev, at, nodes, edges, body"
+# Schema 4 (log format 2) adds each node's salt (nodes.salt) and each entry's format
+# (log.version, NULL for format 1): columns added in place; what was stored is unchanged.
+_LOG_COLUMNS = "seq, digest, prev, at, nodes, edges, body, version"
+_ADDED_COLUMNS = (("nodes", "salt", "TEXT"), ("log", "version", "INTEGER"))
 # A page of stored nodes, and whether their index columns agree with their JSON (SQLite's
 # JSON functions check that at C speed; julianday() compares the two spellings of a time).
 _STORED_NODES_PLAIN = (
-    "SELECT pk, id, node_type, name, kind, operation, uri, status, created_at, data, 0 "
+    "SELECT pk, id, node_type, name, kind, operation, uri, status, created_at, data, salt, 0 "
     "FROM nodes WHERE pk > ? ORDER BY pk LIMIT ?"
 )
 _STORED_NODES = _STORED_NODES_PLAIN.replace(
@@ -297,15 +313,28 @@ def _row_record(row: tuple[Any, ...]) -> str:
     return str(row[-1])
 
 
-def _stored_record(data: str) -> str:
+#: A node as stored: its JSON and its salt (None: stored by a log format 1 writer).
+_Stored = tuple[str, str | None]
+
+
+def _stored_record(stored: _Stored) -> str:
     """The record the log digests of a node as stored: its JSON, as is."""
-    return data
+    return stored[0]
+
+
+def _stored_salt(stored: _Stored) -> str | None:
+    """The salt a node was stored with."""
+    return stored[1]
 
 
 #: How this store writes nodes and what of them the log digests
 #: (:func:`~provenance.store.plan.plan_write`); its entries list merged nodes last.
-_CODEC: NodeCodec[tuple[Any, ...], str] = NodeCodec(
-    encode=_node_row, record=_row_record, stored_record=_stored_record, merges_last=True
+_CODEC: NodeCodec[tuple[Any, ...], _Stored] = NodeCodec(
+    encode=_node_row,
+    record=_row_record,
+    stored_record=_stored_record,
+    merges_last=True,
+    stored_salt=_stored_salt,
 )
 
 
@@ -411,7 +440,16 @@ class SQLiteStore(StoreBase):
         self._lock = threading.RLock()
         self._worker = EntryWorker()  # builds log entries while SQLite inserts
         self._immutable = False
-        exists = _is_store_file(self.path)
+        try:
+            exists = _is_store_file(self.path)
+        except StorePermissionError as exc:
+            if not create:
+                raise
+            # Opening to record: the store may not exist yet, so "cannot read" would mislead.
+            raise StorePermissionError(
+                f"permission denied: {_denied(self.path)} cannot be searched, so the provenance "
+                f"store at {self.path} can be neither opened nor created"
+            ) from exc
         unwritable = _read_only_reason(self.path) if exists else None
         if not exists and not create:
             raise StoreNotFoundError(
@@ -490,6 +528,18 @@ class SQLiteStore(StoreBase):
     def _open_error(self, exc: sqlite3.Error, unwritable: str | None) -> StoreError:
         """The one-line error for a failure to open the store."""
         code = _sqlite_code(exc)
+        if (
+            code in (sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_CANTOPEN)
+            and not self.read_only
+            and not os.path.lexists(self.path)
+        ):  # creating a new store: say so, and why it failed (not "cannot read")
+            parent = self.path.parent
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return StorePermissionError(
+                    f"permission denied: cannot create the provenance store at {self.path}: "
+                    f"its directory {parent} is not writable"
+                )
+            return StoreError(f"cannot create the provenance store at {self.path}: {exc}")
         if code in (sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH) or (
             code == sqlite3.SQLITE_CANTOPEN and not os.access(self.path, os.R_OK)
         ):
@@ -534,6 +584,8 @@ class SQLiteStore(StoreBase):
             if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+            # Deleted and overwritten content is zeroed, not left in free space (erasure).
+            db.execute("PRAGMA secure_delete = ON")
             # Checkpoints are where WAL mode syncs to disk: one per ~256 MiB of log, not per
             # ~32 MiB, doubles bulk ingest at a million nodes. The log is trimmed back to
             # 256 MiB after a checkpoint and removed when the store closes.
@@ -568,11 +620,18 @@ class SQLiteStore(StoreBase):
             for stmt in _UPGRADE_FROM_1:
                 db.execute(stmt)
             row = ("2",)
-        if row is not None and row[0] == "2":
+        if row is not None and row[0] in ("2", "3"):
             for stmt in _STATEMENTS:
                 db.execute(stmt)
-            self._start_log()
-            db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+            for table, column, kind in _ADDED_COLUMNS:
+                have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if row[0] == "2":
+                self._start_log()
+            db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+            )
             return
         for stmt in _STATEMENTS:
             db.execute(stmt)
@@ -587,9 +646,71 @@ class SQLiteStore(StoreBase):
             self._worker.close()
             self._db.close()
 
+    def purge(self, timeout: float = BUSY_RETRY_S) -> PurgeReport:
+        """Leave nothing a write replaced or deleted in the store's files: checkpoint the WAL
+        into the database, rewrite the database (``VACUUM``: every page written anew, so no
+        free page or free space inside a page keeps old bytes, whatever connection freed
+        them), then checkpoint again and truncate the WAL to nothing. ``complete`` is False
+        when another connection kept a checkpoint from finishing for ``timeout`` seconds (a
+        long read in another process): the WAL may then still hold old pages until the next
+        checkpoint.
+
+        Example:
+            >>> import tempfile
+            >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+            >>> s.write([Transform(id="blake3:" + "1" * 64, operation="clean")], [])
+            >>> s.purge().complete, os.path.getsize(f"{s.path}-wal")
+            (True, 0)
+        """
+        if self.read_only:
+            raise StoreReadOnlyError(
+                f"cannot purge the store at {self.path}: it is read-only ({self.read_only_reason})"
+            )
+        db = self._db
+        deadline = time.monotonic() + timeout
+
+        def checkpoint() -> bool:
+            while True:
+                busy, _, _ = retry_busy(
+                    lambda: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(), timeout
+                )
+                if not busy:
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.05)
+
+        with self._lock:
+            steps = [
+                "checkpointed the WAL into the database"
+                if checkpoint()
+                else "could not checkpoint the WAL fully (another connection reads)"
+            ]
+            retry_busy(lambda: db.execute("VACUUM"), timeout)
+            steps.append("rewrote the database (VACUUM): no free space keeps old bytes")
+            done = checkpoint()
+            steps.append(
+                "checkpointed and truncated the WAL (-wal is empty)"
+                if done
+                else "could not truncate the WAL (another connection reads): it keeps old "
+                "pages until the next checkpoint"
+            )
+        return PurgeReport(
+            backend="sqlite",
+            steps=steps,
+            complete=done,
+            note=None
+            if done
+            else "another connection kept the WAL from being truncated: run the erasure's "
+            "purge again once it is closed (`provenance erase` does, when erasing again)",
+        )
+
     # --- writes --------------------------------------------------------------------------
-    def write(self, nodes: Sequence[AnyNode], edges: Sequence[Edge]) -> None:
-        """Merge nodes and edges in one transaction (see :mod:`provenance.store.merge`)."""
+    def write(
+        self, nodes: Sequence[AnyNode], edges: Sequence[Edge], *, replace: bool = False
+    ) -> None:
+        """Merge nodes and edges in one transaction (see :mod:`provenance.store.merge`);
+        ``replace``: each node replaces the stored one (:mod:`provenance.store.plan`)."""
         if self.read_only:
             raise StoreReadOnlyError(
                 f"cannot write to the store at {self.path}: it is read-only "
@@ -600,7 +721,7 @@ class SQLiteStore(StoreBase):
             # Another process holding the write lock past the busy timeout: the whole
             # transaction (rolled back) is tried again, so nothing is lost or doubled.
             try:
-                retry_busy(lambda: self._write_tx(by_id, edges))
+                retry_busy(lambda: self._write_tx(by_id, edges, replace))
             except sqlite3.OperationalError as exc:
                 if _sqlite_code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
                     raise
@@ -609,7 +730,9 @@ class SQLiteStore(StoreBase):
                     f"cannot write to the store at {self.path}: it is read-only ({why})"
                 ) from exc
 
-    def _write_tx(self, by_id: dict[str, AnyNode], edges: Sequence[Edge]) -> None:
+    def _write_tx(
+        self, by_id: dict[str, AnyNode], edges: Sequence[Edge], replace: bool = False
+    ) -> None:
         """One attempt at :meth:`write`: BEGIN IMMEDIATE (the write lock first, so two
         writers never deadlock on a lock upgrade) … COMMIT, rolled back on any error.
 
@@ -639,12 +762,20 @@ class SQLiteStore(StoreBase):
                 return (keys[e.source], e.type, keys[e.target])
 
             plan = plan_write(
-                by_id, {i: f for i, (_, f) in found.items()}, edges, _CODEC, stored, key
+                by_id,
+                {i: f for i, (_, f) in found.items()},
+                edges,
+                _CODEC,
+                stored,
+                key,
+                replace=replace,
             )
             (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
-            inserts = [(pk, *row) for pk, (_, row, _) in enumerate(plan.created, top + 1)]
+            inserts = [
+                (pk, *row, salt) for pk, (_, row, _, salt) in enumerate(plan.created, top + 1)
+            ]
             keys.update((r[1], r[0]) for r in inserts)  # the created nodes' keys (r[1]: id)
-            updates = [(*row[1:], found[node.id][0]) for node, row, _ in plan.merged]
+            updates = [(*row[1:], salt, found[node.id][0]) for node, row, _, salt in plan.merged]
             entry: Future[tuple[LogEntry, bytes]] | None = None
             lines: list[str] = []
             n_nodes = 0
@@ -657,12 +788,12 @@ class SQLiteStore(StoreBase):
                     entry = self._worker.submit(packed_entry, self._head_ref(), lines, n_nodes)
             db.executemany(
                 "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
-                "created_at, data) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "created_at, data, salt) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 inserts,
             )
             db.executemany(
                 "UPDATE nodes SET node_type=?, name=?, kind=?, operation=?, uri=?, status=?, "
-                "created_at=?, data=? WHERE pk=?",
+                "created_at=?, data=?, salt=? WHERE pk=?",
                 updates,
             )
             added = db.total_changes
@@ -685,16 +816,17 @@ class SQLiteStore(StoreBase):
             raise
 
     # --- the log (provenance.store.chain) ---------------------------------------------------
-    def _found(self, ids: Sequence[str]) -> dict[str, tuple[int, Found[str]]]:
+    def _found(self, ids: Sequence[str]) -> dict[str, tuple[int, Found[_Stored]]]:
         """The stored nodes among ``ids``: integer key, and the node read and as stored."""
-        out: dict[str, tuple[int, Found[str]]] = {}
+        out: dict[str, tuple[int, Found[_Stored]]] = {}
         for chunk in _chunks(ids):
             cur = self._db.execute(
-                f"SELECT pk, data FROM nodes WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
+                f"SELECT pk, data, salt FROM nodes WHERE id IN ({_marks(len(chunk))})",
+                tuple(chunk),
             )
-            for pk, data in cur:
+            for pk, data, salt in cur:
                 node = node_from_dict(json.loads(data))
-                out[node.id] = (pk, Found(node, data))
+                out[node.id] = (pk, Found(node, (data, salt)))
         return out
 
     def _stored_edge_keys(
@@ -716,7 +848,7 @@ class SQLiteStore(StoreBase):
     def _append_log(self, entry: LogEntry, body: bytes) -> None:
         """Insert ``entry`` with its body as stored (:func:`pack_body` of ``entry.body``)."""
         self._db.execute(
-            f"INSERT INTO log({_LOG_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+            f"INSERT INTO log({_LOG_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
             (
                 entry.seq,
                 entry.digest,
@@ -725,6 +857,7 @@ class SQLiteStore(StoreBase):
                 entry.nodes,
                 entry.edges,
                 body,
+                entry.version,
             ),
         )
 
@@ -737,7 +870,7 @@ class SQLiteStore(StoreBase):
 
     @staticmethod
     def _entry(row: Sequence[Any]) -> LogEntry:
-        seq, digest, prev, at, nodes, edges, body = row
+        seq, digest, prev, at, nodes, edges, body, version = row
         return LogEntry(
             seq=seq,
             digest=digest,
@@ -746,6 +879,7 @@ class SQLiteStore(StoreBase):
             nodes=nodes,
             edges=edges,
             body=unpack_body(body),
+            version=1 if version is None else version,
         )
 
     def log_head(self) -> LogEntry | None:
@@ -808,7 +942,10 @@ class SQLiteStore(StoreBase):
                 break
             new = tuple.__new__  # Stored without its Python-level constructor (hot loop)
             yield [
-                new(Stored, (r[1], element_digest(r[9]), None if r[10] else _column_note(r)))
+                new(
+                    Stored,
+                    (r[1], element_digest(r[9], r[10]), None if r[11] else _column_note(r)),
+                )
                 for r in rows
             ]
             last = rows[-1][0]
@@ -928,6 +1065,52 @@ class SQLiteStore(StoreBase):
             rows = self._db.execute(sql, params).fetchall()
         found = (node_from_dict(json.loads(r[0])) for r in rows)
         return newest_first(t for t in found if isinstance(t, Transform))
+
+    def recent_nodes(
+        self,
+        *,
+        node_type: str | None = None,
+        kind: str | None = None,
+        name: str | None = None,
+        operation: str | None = None,
+        limit: int | None = None,
+    ) -> list[AnyNode]:
+        """Nodes newest first, filtered (:meth:`.base.LineageStore.recent_nodes`).
+
+        The filters are query parameters; the order is taken here, to the microsecond, from
+        the stored times (:func:`~provenance.store.base.recency_key`), keeping only ``limit``
+        candidates at a time.
+
+        Example:
+            >>> import tempfile
+            >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+            >>> s.write([Transform(id="blake3:" + "1" * 64, operation="clean"),
+            ...          Artifact(id="blake3:" + "2" * 64, name="users.csv")], [])
+            >>> [n.node_type for n in s.recent_nodes()], s.recent_nodes(name="*.csv")[0].name
+            (['Artifact', 'Transform'], 'users.csv')
+        """
+        types = listed_types(node_type, limit)
+        clauses = [f"node_type IN ({_marks(len(types))})"]
+        params: list[str] = list(types)
+        for column, value in (("kind", kind), ("operation", operation)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if name is not None and name_glob(name):
+            clauses.append("name GLOB ?")  # [ is GLOB's only other special character
+            params.append(name.replace("[", "[[]"))
+        elif name is not None:
+            clauses.append("instr(name, ?) > 0")
+            params.append(name)
+        sql = (
+            "SELECT id, CASE WHEN node_type = 'Transform' THEN json_extract(data, '$.started_at') "
+            f"ELSE created_at END FROM nodes WHERE {' AND '.join(clauses)}"
+        )
+        with self._lock:
+            keyed = ((recency_key(when, i), i) for i, when in self._db.execute(sql, params))
+            top = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+            ids = [i for _, i in top]
+            return in_order(ids, self._fetch(ids))
 
     def _next_level(
         self, nodes: Sequence[int], transforms: Sequence[int], direction: Direction
