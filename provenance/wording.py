@@ -7,7 +7,7 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["article", "with_article"]
+__all__ = ["article", "plural", "with_article"]
 
 #: Words spelled with a first vowel but said with a consonant sound ("a user", "a uint8").
 _CONSONANT_SOUNDS = ("uint", "uni", "usa", "use", "usu", "one", "eu")
@@ -39,3 +39,14 @@ def with_article(word: str) -> str:
         ('a CodeVersion', 'an object')
     """
     return f"{article(word)} {word}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: ``one`` for 1, else ``many`` (default
+    ``one + "s"``); thousands separated.
+
+    Example:
+        >>> plural(1, "finding"), plural(2, "finding"), plural(1200, "entry", "entries")
+        ('1 finding', '2 findings', '1,200 entries')
+    """
+    return f"{n:,} {one if n == 1 else many or one + 's'}"

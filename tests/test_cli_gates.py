@@ -198,7 +198,7 @@ def test_loops_gates_with_loops_of_both_kinds(
         assert len(json.loads(out)["loops"]) == 4
         assert err.startswith(f"fail-on {value}: ")
     assert (
-        "3 feedback loop(s) found (ranker/ranker-ft)"
+        "3 feedback loops found (ranker/ranker-ft)"
         in gate(capsys, "loops", "--store", uri, "--fail-on", "model")[2]
     )
 

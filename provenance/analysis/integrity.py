@@ -65,6 +65,7 @@ from provenance.store.chain import (
     entry_digest,
     iter_body,
 )
+from provenance.wording import plural
 
 ProblemKind = Literal[
     "pinned-missing",
@@ -144,18 +145,14 @@ class LogVerdict(BaseModel):
         if first is None:
             head = f"; head {self.head_seq} {short_digest(self.head)}" if self.head else ""
             return (
-                f"ok: {_plural(self.entries, 'entry', 'entries')}, "
-                f"{_plural(self.elements, 'element')} match the chain{head}"
+                f"ok: {plural(self.entries, 'entry', 'entries')}, "
+                f"{plural(self.elements, 'element')} match the chain{head}"
             )
         more = self.problem_count - 1
         tail = f" (+{more:,} more problem{'s' if more > 1 else ''})" if more else ""
         if self.concurrent_writes:
             tail += " (the store was being written during the check: run it again)"
         return first.line + tail
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def short_digest(digest: str | None, n: int = 16) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provenance.cli.common import err_console, option, out_console, print_json, store_option
+from provenance.wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -129,10 +130,6 @@ def _print_full(
     c.rule()
 
 
-def _plural(n: int, what: str) -> str:
-    return f"{n} {what}{'s' * (n != 1)}"
-
-
 def _print_summary(
     c: Console,
     result: DemoResult,
@@ -153,8 +150,8 @@ def _print_summary(
     nodes = sum(v for k, v in counts.items() if k in NODE_TYPES)
     edges = sum(v for k, v in counts.items() if k not in NODE_TYPES)
     c.print(
-        f"Recorded the demo pipeline in {elapsed:.2f} s: {_plural(nodes, 'node')}, "
-        f"{_plural(edges, 'edge')} ({_counts_text(counts)})."
+        f"Recorded the demo pipeline in {elapsed:.2f} s: {plural(nodes, 'node')}, "
+        f"{plural(edges, 'edge')} ({_counts_text(counts)})."
     )
     c.print(f"Store: [bold]{uri}[/]", overflow="fold")
     sources = sorted(a.name for a in up.sources())
@@ -164,9 +161,9 @@ def _print_summary(
         (
             f"Which data, code and seeds trained churn_model v2 ({v2})?",
             [
-                f"{_plural(len(sources), 'source')} ({', '.join(sources)}), "
-                f"{_plural(len(up.transforms), 'transform')} ({seeded} seeded), "
-                f"{_plural(len(up.models), 'model')} (v1 through its predictions)"
+                f"{plural(len(sources), 'source')} ({', '.join(sources)}), "
+                f"{plural(len(up.transforms), 'transform')} ({seeded} seeded), "
+                f"{plural(len(up.models), 'model')} (v1 through its predictions)"
             ],
         ),
         (
@@ -217,5 +214,5 @@ def _counts_text(counts: dict[str, Any]) -> str:
 
     names = {"CodeVersion": "code version"}
     return ", ".join(
-        _plural(counts[k], names.get(k, k.lower())) for k in NODE_TYPES if counts.get(k)
+        plural(counts[k], names.get(k, k.lower())) for k in NODE_TYPES if counts.get(k)
     )

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import click
 
 from provenance.cli.common import err_console
+from provenance.wording import plural
 
 if TYPE_CHECKING:
     from provenance.analysis.contamination import ContaminationReport
@@ -138,7 +139,7 @@ def contamination_gate(report: ContaminationReport, gate: ContaminationGate) -> 
         'the verdict is unknown: no row fingerprints'
     """
     if report.verdict == "leakage":
-        return f"the verdict is leakage ({len(report.findings)} finding(s))"
+        return f"the verdict is leakage ({plural(len(report.findings), 'finding')})"
     if report.verdict == "unknown" and gate is not ContaminationGate.leakage:
         return f"the verdict is unknown: {report.rows.reason or 'rows not compared'}"
     if gate is ContaminationGate.any and report.name_matches:
@@ -187,7 +188,7 @@ def loops_gate(report: LoopReport, gate: LoopsGate) -> str | None:
     if not found:
         return None
     lines = ", ".join(sorted({x.line for x in found}))
-    return f"{len(found)} feedback loop(s) found ({lines})"
+    return f"{plural(len(found), 'feedback loop')} found ({lines})"
 
 
 def log_gate(verdict: LogVerdict, gate: LogGate) -> str | None:

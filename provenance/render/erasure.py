@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from provenance.model import short_id
+from provenance.wording import plural
 
 if TYPE_CHECKING:
     from provenance.analysis.erasure import ErasureRecord
@@ -75,10 +76,12 @@ def render_erasure(record: ErasureRecord) -> Text:
             if purge.note:
                 out.append(f"\n{purge.note}", "yellow" if not purge.complete else "dim")
         if record.spool_rewritten:
-            out.append(f"\nspool: {record.spool_rewritten} spooled record(s) scrubbed", "dim")
+            out.append(
+                f"\nspool: {plural(record.spool_rewritten, 'spooled record')} scrubbed", "dim"
+            )
         if record.spool_held:
             out.append(
-                f"\nspool: {record.spool_held} spooled record(s) in segments of running "
+                f"\nspool: {plural(record.spool_held, 'spooled record')} in segments of running "
                 "processes still hold the values until they are sent",
                 "yellow",
             )
