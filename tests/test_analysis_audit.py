@@ -206,3 +206,37 @@ def test_erased_data_that_did_not_train_the_model(store: LineageStore) -> None:
     model = audit(store, g["churn"].id, check_reproducibility=False)
     assert model.erased_training_data == [] and model.summary == "reproducibility: unreproducible"
     assert str(render_audit(model).renderables[0]).startswith("[bold]Audit of[/] churn")
+
+
+def test_models_show_the_metrics_of_runs_after_them(store: LineageStore) -> None:
+    # An evaluation runs with the model after it was trained: outside the model's ancestry,
+    # yet its metrics are the model's. A failed run and a run of another model are not.
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from provenance import Tracker
+
+    tracker = Tracker(store=store)
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    data = tracker.log_artifact(X, name="features")
+    models = []
+    for C in (1.0, 0.5):
+        with tracker.run("train", inputs=[data], params={"C": C}) as run:
+            models.append(run.output(LogisticRegression(C=C).fit(X, y), name=f"clf-{C}"))
+            run.log_metric("train_accuracy", 0.75)
+    model, other = models
+    with tracker.run("evaluate", inputs=[data], model=model, metrics={"auc": 0.8125}):
+        pass
+    with tracker.run("evaluate", inputs=[data], model=other, metrics={"auc": 0.4375}):
+        pass
+    with pytest.raises(RuntimeError), tracker.run(
+        "evaluate", inputs=[data], model=model, metrics={"auc": 0.0625}
+    ):
+        raise RuntimeError("evaluation crashed")
+    report = audit(store, model.id, check_reproducibility=False)
+    [runs] = report.model_runs.values()
+    assert list(report.model_runs) == [model.id]
+    assert [(t.operation, t.metrics) for t in runs] == [("evaluate", {"auc": 0.8125})]
+    page = audit_html(report)
+    assert "train_accuracy" in page and "0.8125" in page
+    assert "0.4375" not in page and "0.0625" not in page

@@ -46,7 +46,7 @@ from provenance.model import (
     short_id,
     utcnow,
 )
-from provenance.store.base import Direction, LineageStore
+from provenance.store.base import USED_MODEL, Direction, LineageStore
 
 #: The verdict of a model trained on erased data (directly, or through a model it used).
 TRAINED_ON_ERASED = "trained on erased data: must retrain"
@@ -113,6 +113,9 @@ class AuditReport(BaseModel):
     #: The one-line verdict: :data:`TRAINED_ON_ERASED` or :data:`DERIVED_FROM_ERASED` (with
     #: what to retrain and what was erased) first, else the reproducibility verdict.
     summary: str = ""
+    #: Per model of the ancestry (by id): the runs outside the ancestry that ran with it
+    #: (``USED_MODEL``: an evaluation after training) and recorded metrics, by start time.
+    model_runs: dict[str, list[Transform]] = Field(default_factory=dict)
     reproducibility: Reproducibility
     #: The whole ancestry subgraph the report was built from.
     graph: LineageGraph
@@ -303,6 +306,25 @@ def audit(store: LineageStore, node_id: str, *, check_reproducibility: bool = Tr
         erasures=erasures,
         erased_training_data=trained_on,
         summary=summary,
+        model_runs=_model_runs(store, graph),
         reproducibility=verdict,
         graph=graph,
     )
+
+
+def _model_runs(store: LineageStore, graph: LineageGraph) -> dict[str, list[Transform]]:
+    """Per model of ``graph``: the succeeded runs with metrics that ran with it
+    (``USED_MODEL``) but are not in ``graph``, ordered by start time and id."""
+    inside = {t.id for t in graph.transforms}
+    found: dict[str, list[Transform]] = {}
+    for m in sorted(graph.models, key=lambda m: m.id):
+        down = store.traverse(m.id, Direction.DOWN, depth=1)
+        users = {e.source for e in down.edges if e.target == m.id and e.type == USED_MODEL}
+        runs = [
+            t
+            for t in down.transforms
+            if t.id in users and t.id not in inside and t.status == "succeeded" and t.metrics
+        ]
+        if runs:
+            found[m.id] = sorted(runs, key=lambda t: (str(t.started_at), t.id))
+    return found

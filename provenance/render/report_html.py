@@ -341,8 +341,9 @@ def _steps_table(report: AuditReport) -> str:
 
 
 def _model_metrics(report: AuditReport, model_id: str) -> list[tuple[str, str, str, str]]:
-    """(run, short id, metric, value) recorded by the runs of the ancestry that produced the
-    model or ran with it (``USED_MODEL``), in execution order."""
+    """(run, short id, metric, value) recorded by the runs that produced the model or ran
+    with it (``USED_MODEL``): those of the ancestry in execution order, then the later ones
+    (:attr:`AuditReport.model_runs`)."""
     from provenance.analysis.order import transforms_in_order
     from provenance.render.metrics import metrics_rows
 
@@ -351,11 +352,13 @@ def _model_metrics(report: AuditReport, model_id: str) -> list[tuple[str, str, s
         for e in report.graph.edges
         if e.target == model_id and e.type in ("PRODUCED", "USED_MODEL")
     }
-    return metrics_rows(
+    inside = [
         t
         for t in transforms_in_order(report.graph)
         if t.id in runs and t.status == "succeeded" and t.metrics
-    )
+    ]
+    later = report.model_runs.get(model_id, [])  # ran with the model after it: evaluations
+    return metrics_rows([*inside, *later])
 
 
 def _framework_cell(node: Any) -> str:
