@@ -229,8 +229,9 @@ def test_models_show_the_metrics_of_runs_after_them(store: LineageStore) -> None
         pass
     with tracker.run("evaluate", inputs=[data], model=other, metrics={"auc": 0.4375}):
         pass
-    with pytest.raises(RuntimeError), tracker.run(
-        "evaluate", inputs=[data], model=model, metrics={"auc": 0.0625}
+    with (
+        pytest.raises(RuntimeError),
+        tracker.run("evaluate", inputs=[data], model=model, metrics={"auc": 0.0625}),
     ):
         raise RuntimeError("evaluation crashed")
     report = audit(store, model.id, check_reproducibility=False)

@@ -130,3 +130,56 @@ def test_torch_tensors_and_modules() -> None:
     other = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
     other.load_state_dict(sd)
     assert architecture_hash(model) != architecture_hash(other)
+
+
+def test_refused_arrays_say_what_to_do_instead() -> None:
+    """Mutation testing (issue 21; tests/README.md): the exact messages."""
+    with pytest.raises(UnsupportedTypeError) as info:
+        digest_array(np.ma.masked_array([1, 2], mask=[False, True]))
+    assert str(info.value) == (
+        "masked arrays have no canonical digest; fill them (a.filled(...)) or use a DataFrame"
+    )
+    with pytest.raises(UnsupportedTypeError) as info:
+        digest_array(np.array([1, "a"], dtype=object))
+    assert str(info.value) == (
+        "object arrays have no canonical digest; convert to a numeric, bool, datetime or "
+        "fixed-width string dtype"
+    )
+
+
+def test_sparse_and_quantized_tensors_are_refused_with_what_to_log_instead() -> None:
+    # CSR tensors are not `is_sparse` (only COO is): they must be refused all the same, not
+    # fail somewhere inside the byte view.
+    torch = pytest.importorskip("torch")
+    from provenance.errors import UnsupportedTypeError
+    from provenance.hashing import digest_array
+
+    dense = torch.tensor([[0.0, 1.5], [2.0, 0.0]])
+    for tensor, layout in [
+        (dense.to_sparse(), "torch.sparse_coo"),
+        (dense.to_sparse_csr(), "torch.sparse_csr"),
+        (dense.to_sparse_csc(), "torch.sparse_csc"),
+    ]:
+        with pytest.raises(UnsupportedTypeError) as err:
+            digest_array(tensor)
+        assert str(err.value) == (
+            f"a tensor with layout {layout} has no canonical digest; log t.to_dense()"
+        )
+    q = torch.quantize_per_tensor(dense, scale=0.5, zero_point=0, dtype=torch.qint8)
+    with pytest.raises(UnsupportedTypeError) as err:
+        digest_array(q)
+    assert str(err.value) == (
+        "a quantized tensor has no canonical digest; log t.dequantize() or t.int_repr()"
+    )
+    assert digest_array(q.dequantize()) == digest_array(dense)  # 0, 1.5, 2 are exact at 0.5
+
+
+def test_lazily_conjugated_and_negated_views_hash_their_values() -> None:
+    torch = pytest.importorskip("torch")
+    from provenance.hashing import digest_array
+
+    z = torch.tensor([1 + 2j, -3 - 4j], dtype=torch.complex64)
+    assert z.conj().is_conj()  # a view with the conjugate bit: the values are not in memory
+    expected = np.array([1 - 2j, -3 + 4j], dtype=np.complex64)
+    assert digest_array(z.conj()) == digest_array(expected)
+    assert digest_array(z.conj().imag) == digest_array(np.array([-2, 4], np.float32))

@@ -167,3 +167,140 @@ def test_a_tests_digest_cache_is_its_own(tmp_path_factory: pytest.TempPathFactor
     with DigestCache() as cache:
         assert cache.path.is_relative_to(base)
         assert not cache.path.is_relative_to(Path.home() / ".cache")
+
+
+# --------------------------------------------------------------------------------------------
+# Mutation testing (issue 21; tests/README.md)
+# --------------------------------------------------------------------------------------------
+_MAPPED_STEPS = [16 << 20, BIG - (16 << 20)]  # memory-mapped: 16 MiB slices
+_READ_STEPS = [4 << 20] * 5 + [BIG - 5 * (4 << 20)]  # read(): 4 MiB reads
+
+
+@pytest.mark.parametrize(
+    ("setting", "steps"),
+    [
+        (None, _MAPPED_STEPS),
+        ("", _MAPPED_STEPS),
+        ("0", _MAPPED_STEPS),
+        (" False ", _MAPPED_STEPS),
+        ("NO", _MAPPED_STEPS),
+        ("1", _READ_STEPS),
+        ("yes", _READ_STEPS),
+        ("TRUE", _READ_STEPS),
+    ],
+)
+def test_provenance_no_mmap_chooses_how_a_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, steps: list[int]
+) -> None:
+    """``PROVENANCE_NO_MMAP`` (documented in the module) switches a large file from memory
+    maps (progress every 16 MiB slice) to ``read`` (progress every 4 MiB read); the digest is
+    the same either way."""
+    if setting is None:
+        monkeypatch.delenv("PROVENANCE_NO_MMAP", raising=False)
+    else:
+        monkeypatch.setenv("PROVENANCE_NO_MMAP", setting)
+    p = tmp_path / "f.bin"
+    data = _payload(BIG)
+    p.write_bytes(data)
+    seen: list[int] = []
+    expected = "blake3:" + blake3.blake3(b"provenance:blob:v1\n" + data).hexdigest()
+    assert digest_file(p, progress=seen.append) == expected
+    assert seen == steps
+
+
+def _blob(data: bytes) -> str:
+    return "blake3:" + blake3.blake3(b"provenance:blob:v1\n" + data).hexdigest()
+
+
+def test_a_file_larger_than_one_window_is_mapped_window_by_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files above one mapping window (256 MiB; here shrunk to 1 MiB so that the test stays
+    small) are mapped one window after the other, each hashed once."""
+    import provenance.hashing.files as files
+
+    monkeypatch.delenv("PROVENANCE_NO_MMAP", raising=False)
+    monkeypatch.setattr(files, "_WINDOW", 1 << 20)
+    size = (5 << 19) + 123  # 2.5 MiB and a bit: three windows, the last one partial
+    data = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
+    p = tmp_path / "f.bin"
+    p.write_bytes(data)
+    seen: list[int] = []
+
+    def progress(n: int) -> None:
+        seen.append(n)
+        if sum(seen) > size:
+            raise AssertionError(f"more bytes hashed than the file holds: {seen}")
+
+    assert digest_file(p, progress=progress) == _blob(data)
+    assert seen == [1 << 20, 1 << 20, size - (2 << 20)]
+
+
+def test_a_file_that_cannot_be_mapped_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filesystem without mmap (some FUSE or network mounts): the file is read instead;
+    a mapping that fails after the first window is an error naming the file."""
+    import mmap
+
+    import provenance.hashing.files as files
+
+    monkeypatch.delenv("PROVENANCE_NO_MMAP", raising=False)
+    real_mmap = mmap.mmap
+
+    def no_mmap(*args: object, **kwargs: object) -> mmap.mmap:
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(mmap, "mmap", no_mmap)
+    p = tmp_path / "f.bin"
+    data = _payload(BIG)
+    p.write_bytes(data)
+    seen: list[int] = []
+    assert digest_file(p, progress=seen.append) == _blob(data)
+    assert seen == _READ_STEPS
+
+    def fails_after_the_first_window(*args: object, **kwargs: object) -> mmap.mmap:
+        if kwargs.get("offset", 0):
+            raise OSError(19, "No such device")
+        return real_mmap(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mmap, "mmap", fails_after_the_first_window)
+    monkeypatch.setattr(files, "_WINDOW", 1 << 20)
+    with pytest.raises(UnreadableInputError) as info:
+        digest_file(p)
+    assert str(info.value) == f"cannot read {p}: No such device"
+
+
+def test_a_file_deleted_while_hashed_says_it_disappeared(tmp_path: Path) -> None:
+    p = tmp_path / "gone.bin"
+    p.write_bytes(_payload(4096))
+
+    def delete(_: int) -> None:
+        if p.exists():
+            p.unlink()
+
+    with pytest.raises(ContentChangedError) as info:
+        digest_file(p, progress=delete)
+    assert str(info.value) == (
+        f"{p} disappeared while it was being hashed (No such file or directory)"
+    )
+
+
+def test_a_file_changed_while_hashed_says_how(tmp_path: Path) -> None:
+    p = tmp_path / "growing.log"
+    p.write_bytes(_payload(4096))
+    os.utime(p, ns=(1_000_000_000, 1_000_000_000))
+    before = p.stat()
+
+    def append(_: int) -> None:
+        with open(p, "ab") as f:
+            f.write(b"more")
+        os.utime(p, ns=(2_000_000_007, 2_000_000_007))
+
+    with pytest.raises(ContentChangedError) as info:
+        digest_file(p, progress=append)
+    assert before.st_size == 4096
+    assert str(info.value) == (
+        f"{p} changed while it was being hashed (size 4096 -> 4100, "
+        "mtime_ns 1000000000 -> 2000000007); hash it again once it is no longer being written"
+    )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import struct
+
+import blake3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from provenance.hashing import row_fingerprints
 from provenance.hashing.columns import ROWS_PER_CHUNK
+from provenance.hashing.fingerprints import decode_row_sample, row_sample, shared_rows
 
 
 def test_shape_dtype_and_column_order() -> None:
@@ -126,3 +132,191 @@ def test_polars_and_arrow_agree_with_pandas() -> None:
     import polars as pl  # the dev extra installs it
 
     assert np.array_equal(fp, row_fingerprints(pl.from_pandas(df)))
+
+
+# --------------------------------------------------------------------------------------------
+# Mutation testing (issue 21; tests/README.md): the powers table, row samples and shared rows.
+# Expected values are written out by hand or computed with Python integers / base64 directly.
+# --------------------------------------------------------------------------------------------
+_K = 0x9E3779B97F4A7C15  # the string polynomial's multiplier, from the module's definition
+
+
+def _b64(values: list[int]) -> str:
+    """Little-endian uint64 values, base64-encoded (the documented sample encoding)."""
+    return base64.b64encode(struct.pack(f"<{len(values)}Q", *values)).decode("ascii")
+
+
+def test_the_powers_table_is_k_to_the_p_modulo_2_64() -> None:
+    from provenance.hashing.fingerprints import _Powers, _powers
+
+    p = [0, 1, 2, 4095, 4096, 4097, 8191, 65535, 65536, 65537, 200_003, (1 << 20) + 7]
+    expected = [pow(_K, x, 1 << 64) for x in p]
+    fresh = _Powers()  # grows its high table on demand (65536 and above)
+    got = fresh(np.array(p, dtype=np.int64))
+    assert got.dtype == np.uint64 and got.tolist() == expected
+    assert fresh(np.array([3], dtype=np.int64)).tolist() == [pow(_K, 3, 1 << 64)]
+    assert _powers(np.array(p, dtype=np.int64)).tolist() == expected
+    assert fresh(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_row_sample_keeps_every_row_up_to_its_size() -> None:
+    a = pd.DataFrame({"x": [1, 2, 3]})
+    fps = row_fingerprints(a).tolist()
+    for size in (3, 10):
+        assert row_sample(a, size=size) == {
+            "version": 1,
+            "rows": 3,
+            "threshold": None,
+            "fingerprints": _b64(fps),
+            "positions": None,
+        }
+    one = row_sample(pd.DataFrame({"x": [7]}), size=1)
+    assert one["threshold"] is None and one["rows"] == 1
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match=rf"^size must be positive, got {bad}$"):
+            row_sample(a, size=bad)
+
+
+def test_row_sample_above_its_size_keeps_the_rows_below_the_threshold() -> None:
+    df = pd.DataFrame({"x": range(40)})
+    fps = row_fingerprints(df).tolist()
+    s = row_sample(df, size=10)
+    threshold = (1 << 64) * 10 // 40  # an exact integer, 2**62
+    assert type(s["threshold"]) is int and s["threshold"] == threshold == 1 << 62
+    kept = [i for i, f in enumerate(fps) if f < threshold]
+    assert 0 < len(kept) < 40
+    assert s == {
+        "version": 1,
+        "rows": 40,
+        "threshold": threshold,
+        "fingerprints": _b64([fps[i] for i in kept]),
+        "positions": _b64(kept),
+    }
+    d = decode_row_sample(s)
+    assert d.sampled and d.rows == 40 and d.threshold == threshold
+    assert d.fingerprints.dtype == np.uint64 and d.positions.dtype == np.int64
+    assert d.fingerprints.tolist() == [fps[i] for i in kept] and d.positions.tolist() == kept
+
+
+def test_decoded_samples_keep_every_bit_and_their_types() -> None:
+    big = [1, (1 << 64) - 1, 1 << 63, (1 << 63) + 1]
+    d = decode_row_sample(big)
+    assert d.fingerprints.dtype == np.uint64 and d.fingerprints.tolist() == big
+    assert d.positions.dtype == np.int64 and d.positions.tolist() == [0, 1, 2, 3]
+    assert (d.rows, d.threshold, d.sampled) == (4, None, False)
+    full = decode_row_sample(
+        {"version": 1, "rows": 4, "threshold": None, "fingerprints": _b64(big), "positions": None}
+    )
+    assert full.fingerprints.dtype == np.uint64 and full.fingerprints.tolist() == big
+    assert full.positions.dtype == np.int64 and full.positions.tolist() == [0, 1, 2, 3]
+    assert not full.sampled
+
+
+def test_malformed_row_samples_say_what_is_wrong() -> None:
+    base = {"version": 1, "rows": 9, "threshold": 1 << 60, "fingerprints": _b64([5, 6])}
+    with pytest.raises(ValueError, match=r"^malformed row sample: a sampled row sample lists "):
+        decode_row_sample(base)
+    with pytest.raises(ValueError) as info:
+        decode_row_sample({**base, "positions": _b64([0])})
+    assert str(info.value) == "malformed row sample: positions and fingerprints differ in length"
+    with pytest.raises(ValueError) as info:
+        decode_row_sample({**base, "positions": 3})
+    assert str(info.value) == "malformed row sample: a sampled row sample lists its positions"
+
+
+def test_shared_rows_counts_and_examples_when_not_sampled() -> None:
+    a = decode_row_sample([10, 20, 30, 10])
+    b = decode_row_sample([30, 30, 10, 99, 30, 30, 20, 30])
+    r = shared_rows(a, b)
+    assert (r.a_rows, r.b_rows, r.b_rows_in_a, r.distinct_shared) == (4, 8, 7, 3)
+    assert r.sampled is False and r.rate == 1.0
+    # (row of b, first row of a with that fingerprint); five by default
+    assert r.examples == [(0, 2), (1, 2), (2, 0), (4, 2), (5, 2)]
+    assert shared_rows(a, b, examples=2).examples == [(0, 2), (1, 2)]
+
+
+def test_shared_rows_of_samples_cut_to_the_smaller_threshold() -> None:
+    cut = 1 << 62  # a rate of 1/4
+    a = decode_row_sample(
+        {
+            "version": 1,
+            "rows": 100,
+            "threshold": 1 << 63,
+            "fingerprints": _b64([5, 7, (1 << 62) + 1, 9]),
+            "positions": _b64([3, 4, 5, 6]),
+        }
+    )
+    b = decode_row_sample(
+        {
+            "version": 1,
+            "rows": 50,
+            "threshold": cut,
+            "fingerprints": _b64([7, 9, 11, (1 << 62) + 1]),
+            "positions": _b64([0, 1, 2, 3]),
+        }
+    )
+    r = shared_rows(a, b)
+    assert r.sampled is True and r.rate == 0.25
+    assert (r.b_rows_in_a, r.distinct_shared) == (8, 2)  # 2 hits scaled by 4
+    assert r.examples == [(0, 4), (1, 6)]
+    # the estimate never exceeds b's rows
+    small_b = decode_row_sample(
+        {
+            "version": 1,
+            "rows": 6,
+            "threshold": cut,
+            "fingerprints": _b64([7, 9]),
+            "positions": _b64([0, 1]),
+        }
+    )
+    assert shared_rows(a, small_b).b_rows_in_a == 6
+
+
+def test_shared_rows_refuses_samples_whose_positions_do_not_match() -> None:
+    from provenance.hashing.fingerprints import RowSample
+
+    good = decode_row_sample([1, 2])
+    bad = RowSample(2, None, np.array([1, 2], dtype=np.uint64), np.array([0], dtype=np.int64))
+    for a, b in ((bad, good), (good, bad)):
+        with pytest.raises(ValueError):
+            shared_rows(a, b)
+
+
+def test_an_empty_string_has_one_fingerprint_wherever_it_is() -> None:
+    alone = row_fingerprints(pd.DataFrame({"s": [""]}))[0]
+    fp = row_fingerprints(pd.DataFrame({"s": ["", "ab", "", "c", ""]}))
+    assert fp[0] == fp[2] == fp[4] == alone
+    assert len({int(fp[0]), int(fp[1]), int(fp[3])}) == 3
+
+
+_M64 = (1 << 64) - 1
+
+
+def _ref_mix(x: int) -> int:
+    """splitmix64's finaliser, on Python integers."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _M64
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _ref_salt(json_text: str) -> int:
+    payload = b"provenance:fingerprint:v1\n" + json_text.encode()
+    return int.from_bytes(blake3.blake3(payload).digest()[:8], "little")
+
+
+def test_fingerprints_of_instants_and_integers_follow_the_recipe() -> None:
+    """One row of a timestamp column (seconds, nanoseconds) and an int column, recomputed from
+    the definition (splitmix64 finaliser, BLAKE3 salts) with Python integers."""
+    when = pd.Timestamp("2024-01-02 03:04:05.123456789")
+    df = pd.DataFrame({"t": [when], "i": np.array([-5], dtype=np.int16)})
+    seconds, nanos = when.value // 10**9, when.value % 10**9
+    assert nanos == 123_456_789
+    pair = _ref_salt('["pair"]')
+    h_t = _ref_mix((_ref_mix(seconds ^ pair) + nanos) & _M64)
+    h_i = -5 & _M64  # the int64 bits of -5
+    acc = _ref_mix(h_t ^ _ref_salt('["column","\\"t\\"","timestamp"]'))
+    acc = (acc + _ref_mix(h_i ^ _ref_salt('["column","\\"i\\"","int"]'))) & _M64
+    expected = _ref_mix(acc ^ _ref_salt('["columns",2]'))
+    assert row_fingerprints(df).tolist() == [expected]

@@ -19,7 +19,14 @@ import pydantic
 import pytest
 
 from provenance.errors import UnsupportedTypeError
-from provenance.hashing.core import canonical_json, digest_json, domain_prefix, parse_digest
+from provenance.hashing.core import (
+    canonical_json,
+    digest_blob,
+    digest_json,
+    domain_prefix,
+    is_digest,
+    parse_digest,
+)
 
 
 def b3(domain: str, payload: bytes) -> str:
@@ -655,3 +662,147 @@ def test_a_directory_read_error_names_path_and_reason(
     with pytest.raises(UnreadableInputError) as info:
         digest_directory(root)
     assert str(info.value) == f"cannot read {target}: Input/output error"
+
+
+# --------------------------------------------------------------------------------------------
+# core: algorithm names, the algo:hex form, buffers of every shape, canonical JSON corners
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_unknown_algorithm_is_named_with_the_choices() -> None:
+    from provenance.errors import UnknownAlgorithmError
+    from provenance.hashing.core import check_algorithm, format_digest
+
+    assert [check_algorithm("blake3"), check_algorithm("sha256")] == ["blake3", "sha256"]
+    message = r"^unknown digest algorithm 'md5'; choose one of blake3, sha256$"
+    with pytest.raises(UnknownAlgorithmError, match=message):
+        check_algorithm("md5")
+    # Names are exact: no case folding.
+    with pytest.raises(UnknownAlgorithmError, match=r"^unknown digest algorithm 'SHA256'; "):
+        format_digest("SHA256", "0" * 64)
+
+
+def test_only_full_lowercase_digests_of_known_algorithms_parse() -> None:
+    from provenance.hashing.core import is_digest
+
+    hex64 = "0123456789abcdef" * 4
+    assert parse_digest("sha256:" + hex64) == ("sha256", hex64)
+    assert parse_digest("blake3:" + "f" * 64) == ("blake3", "f" * 64)
+    assert is_digest("sha256:" + hex64) is True
+    assert is_digest("blake3:" + "f" * 64) is True
+    bad = [
+        "blake3:" + hex64.upper(),  # uppercase hex
+        "blake3:" + "0" * 63,
+        "blake3:" + "0" * 65,
+        "md5:" + "0" * 64,  # an algorithm this package does not make
+        "BLAKE3:" + "0" * 64,
+        "blake3" + "0" * 64,  # no colon
+        " blake3:" + "0" * 64,
+        "blake3:" + "0" * 63 + "g",
+        "",
+    ]
+    for value in bad:
+        assert is_digest(value) is False, value
+        with pytest.raises(ValueError, match=r"^not a full digest of the form algo:hex: "):
+            parse_digest(value)
+
+
+def test_digest_blob_hashes_the_raw_bytes_of_any_buffer() -> None:
+    import array
+    import hashlib
+    import struct
+
+    from provenance.hashing.core import digest_blob
+
+    ints = memoryview(array.array("i", [1, -2, 3]))  # a 1-D buffer of C ints, not bytes
+    raw = struct.pack("=3i", 1, -2, 3)
+    assert digest_blob(ints) == b3("blob", raw)
+    expected = hashlib.sha256(b"provenance:blob:v1\n" + raw).hexdigest()
+    assert digest_blob(ints, "sha256") == "sha256:" + expected
+    # A 0-d buffer (one numpy scalar's bytes) and 2-D ones, of bytes and of int16.
+    assert digest_blob(np.array(7, dtype=np.uint8).data) == b3("blob", b"\x07")
+    square = np.arange(6, dtype=np.uint8).reshape(2, 3).data
+    assert digest_blob(square) == b3("blob", bytes(range(6)))
+    shorts = np.arange(6, dtype="<i2").reshape(3, 2).data
+    assert digest_blob(shorts) == b3("blob", struct.pack("<6h", 0, 1, 2, 3, 4, 5))
+    # Signed bytes and every third byte of a buffer (not contiguous) are still their bytes.
+    assert digest_blob(memoryview(array.array("b", [-1, 2]))) == b3("blob", b"\xff\x02")
+    assert digest_blob(memoryview(bytes(range(10)))[1::3]) == b3("blob", bytes([1, 4, 7]))
+
+
+def test_digests_at_the_multithreading_threshold_are_plain_digests() -> None:
+    import hashlib
+
+    from provenance.hashing.core import MULTITHREAD_MIN_BYTES, digest_blob, digest_bytes
+
+    for n in (MULTITHREAD_MIN_BYTES - 1, MULTITHREAD_MIN_BYTES):
+        data = bytes(n)
+        assert digest_bytes(data) == "blake3:" + blake3.blake3(data).hexdigest()
+        assert digest_bytes(data, "sha256") == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert digest_blob(data) == b3("blob", data)
+
+
+def test_long_double_and_object_array_scalars_are_numbers() -> None:
+    # np.longdouble(...).item() is a longdouble again, not a float: it takes the float path.
+    assert canonical_json(np.longdouble(0.5)) == "0.5"
+    assert canonical_json({"lr": np.longdouble(3.0)}) == '{"lr":3}'
+    # An object array keeps numpy scalars as they are: each gets its canonical form.
+    mixed = np.array([np.float32(1.5), np.int64(2), np.bool_(True), np.float64(4.0)], dtype=object)
+    assert canonical_json(mixed) == "[1.5,2,true,4]"
+    assert digest_json(mixed) == b3("json", b"[1.5,2,true,4]")
+
+
+class _HashableDict(dict[str, int]):
+    """A hashable mapping (as frozendict-like types are), so that sets can hold it."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return 0
+
+
+def test_sets_of_mappings_sort_by_their_key_sorted_text() -> None:
+    # {"b": 0, "a": 0} sorts by '{"a": 0, "b": 0}' (before '{"a": 1}'), whatever the order
+    # its keys were inserted in: equal sets have one canonical form.
+    inserted_b_first = _HashableDict(b=0, a=0)
+    inserted_a_first = _HashableDict(a=0, b=0)
+    one = _HashableDict(a=1)
+    text = '[{"a":0,"b":0},{"a":1}]'
+    assert canonical_json({inserted_b_first, one}) == text
+    assert canonical_json({inserted_a_first, one}) == text
+    assert canonical_json(frozenset({one, inserted_b_first})) == text
+
+
+def test_canonical_json_keeps_booleans_apart_and_stringifies_keys() -> None:
+    value = {1: True, 2: 1, "t": (False, 0, None, (1.0, -0.0)), 0.5: "half"}
+    assert canonical_json(value) == '{"0.5":"half","1":true,"2":1,"t":[false,0,null,[1,0]]}'
+    assert canonical_json([True, 1, False, 0]) == "[true,1,false,0]"
+    assert digest_json([True]) != digest_json([1])
+    # Negative integral floats are integers too, up to the last exact one (2**53 - 1).
+    assert canonical_json([-3.0, -(2.0**53 - 1), 2.0**53 - 1, -2.5]) == (
+        "[-3,-9007199254740991,9007199254740991,-2.5]"
+    )
+
+
+def test_digest_json_domains_keep_ids_apart() -> None:
+    import hashlib
+
+    assert digest_json({"a": 1}) == b3("json", b'{"a":1}')
+    assert digest_json({"a": 1}, domain="config") == b3("config", b'{"a":1}')
+    # Any name without ":" or a newline is a domain, capitals included.
+    assert digest_json({"a": 1}, domain="XGBoost") == b3("XGBoost", b'{"a":1}')
+    expected = hashlib.sha256(b'provenance:config:v1\n{"a":1}').hexdigest()
+    assert digest_json({"a": 1}, "sha256", domain="config") == "sha256:" + expected
+
+
+def test_a_digest_with_a_trailing_newline_is_not_a_digest() -> None:
+    # `$` also matches before a final newline: a pasted "blake3:...\n" must not pass as an id.
+    full = "blake3:" + "0" * 64
+    assert is_digest(full) and not is_digest(full + "\n")
+    with pytest.raises(ValueError, match="not a full digest"):
+        parse_digest(full + "\n")
+
+
+def test_an_empty_multidimensional_buffer_is_the_empty_blob() -> None:
+    expected = "blake3:" + blake3.blake3(b"provenance:blob:v1\n").hexdigest()
+    for shape in [(0, 3), (3, 0), (0, 0, 2)]:
+        assert digest_blob(np.zeros(shape, np.uint8)) == expected
+        assert digest_blob(memoryview(np.zeros(shape, np.float64))) == expected

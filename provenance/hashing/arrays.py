@@ -116,8 +116,14 @@ def _le_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
 def _tensor_parts(t: Any) -> ArrayParts:
     import torch
 
-    if t.is_sparse or getattr(t, "is_quantized", False):
-        raise UnsupportedTypeError(f"a {t.layout} / quantized tensor has no canonical digest")
+    if t.layout != torch.strided:  # COO (is_sparse), CSR/CSC/BSR (not is_sparse), ...
+        raise UnsupportedTypeError(
+            f"a tensor with layout {t.layout} has no canonical digest; log t.to_dense()"
+        )
+    if getattr(t, "is_quantized", False):
+        raise UnsupportedTypeError(
+            "a quantized tensor has no canonical digest; log t.dequantize() or t.int_repr()"
+        )
     t = t.detach()
     if t.device.type != "cpu":
         t = t.cpu()

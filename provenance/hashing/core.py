@@ -37,6 +37,11 @@ HASH_VERSION = 1
 
 _DIGEST_RE = re.compile(r"^(blake3|sha256):([0-9a-f]{64})$")
 
+#: Buffers of at least this many bytes are hashed by multithreaded BLAKE3
+#: (:func:`digest_blob`, :func:`digest_bytes`). It changes only the speed, never a digest:
+#: BLAKE3 gives the same value on any number of threads, and SHA-256 ignores it.
+MULTITHREAD_MIN_BYTES = 1 << 24
+
 
 class Hasher(Protocol):
     """The incremental-hash interface shared by ``blake3.blake3`` and ``hashlib`` objects."""
@@ -95,7 +100,7 @@ def parse_digest(digest: str) -> tuple[Algorithm, str]:
         >>> parse_digest("sha256:" + "0" * 64)[0]
         'sha256'
     """
-    m = _DIGEST_RE.match(digest)
+    m = _DIGEST_RE.fullmatch(digest)
     if not m:
         raise ValueError(f"not a full digest of the form algo:hex: {digest!r}")
     return cast(Algorithm, m.group(1)), m.group(2)
@@ -108,7 +113,7 @@ def is_digest(value: str) -> bool:
         >>> is_digest("blake3:" + "f" * 64), is_digest("blake3:ff")
         (True, False)
     """
-    return bool(_DIGEST_RE.match(value))
+    return bool(_DIGEST_RE.fullmatch(value))
 
 
 def domain_prefix(domain: str, version: int | None = None) -> bytes:
@@ -158,9 +163,9 @@ def digest_blob(data: bytes | bytearray | memoryview, algo: str = DEFAULT_ALGORI
         True
     """
     mv = memoryview(data)
-    if not mv.c_contiguous:
-        mv = memoryview(mv.tobytes())
-    h = new_domain_hasher("blob", algo, multithreaded=mv.nbytes >= (1 << 24))
+    if not mv.c_contiguous or (mv.ndim > 1 and mv.nbytes == 0):
+        mv = memoryview(mv.tobytes())  # contiguous; an empty N-d view cannot be cast
+    h = new_domain_hasher("blob", algo, multithreaded=mv.nbytes >= MULTITHREAD_MIN_BYTES)
     h.update(mv.cast("B") if mv.ndim != 1 or mv.format != "B" else mv)
     return format_digest(algo, h.hexdigest())
 
@@ -175,7 +180,7 @@ def digest_bytes(data: bytes | bytearray | memoryview, algo: str = DEFAULT_ALGOR
         >>> digest_bytes(b"", "sha256")[7:15]
         'e3b0c442'
     """
-    h = new_hasher(algo, multithreaded=len(data) >= (1 << 24))
+    h = new_hasher(algo, multithreaded=len(data) >= MULTITHREAD_MIN_BYTES)
     h.update(data)
     return format_digest(algo, h.hexdigest())
 
