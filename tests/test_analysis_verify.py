@@ -21,6 +21,7 @@ from provenance.render import render_verify
 from provenance.store import LineageStore, SQLiteStore
 from tests import test_parity
 from tests.scenarios import CODE, art, multi_input_join
+from tests.test_capture_code import git
 
 #: The backend-parametrized store fixture of the parity suite (sqlite, neo4j).
 store = test_parity.store
@@ -445,18 +446,6 @@ def test_changes_outside_the_function_are_named(
     assert code.changed_files == ["helpers.py (missing)"]
     (proj / "helpers.py").write_text(HELPERS)
     assert code_check()[0] == "exact"
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return done.stdout.strip()
 
 
 def test_untracked_and_ignored_modules_in_a_git_repository(
