@@ -319,10 +319,13 @@ def test_duration_is_the_users_code_not_the_trackers(
         t2 = time.perf_counter()
         time.sleep(0.1)
         user_s += time.perf_counter() - t2
-    assert output_s > 0.4  # slow to record, else the bound below would prove nothing
+    margin = 0.15  # scheduling slack allowed on the user's time
+    # The output must take longer than the slack, else the bound below proves nothing (it
+    # depends on the machine's speed: a precondition of the test, not a speed claim).
+    assert output_s > margin
     t = store.get(run.transform_id)
     assert isinstance(t, Transform) and t.duration_s is not None
-    assert user_s <= t.duration_s < user_s + 0.15
+    assert user_s <= t.duration_s < user_s + margin
     assert t.cost is not None and t.cost.duration_s == t.duration_s
     overhead = t.metadata["tracking_overhead_s"]
     assert overhead >= output_s
