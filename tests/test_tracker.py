@@ -340,7 +340,7 @@ def test_duration_is_the_users_code_not_the_trackers(
 
 
 def test_decorator_duration_leaves_out_logging_the_inputs(tracker: Tracker) -> None:
-    n = 1_000_000
+    n = 1_500_000
     big = pd.DataFrame({"s": [f"row-{i}" for i in range(n)], "x": np.arange(n, dtype=float)})
 
     @tracker.transform("head")
@@ -353,6 +353,10 @@ def test_decorator_duration_leaves_out_logging_the_inputs(tracker: Tracker) -> N
     total = time.perf_counter() - t0
     out = tracker.last_outputs[0]
     (t,) = [x for x in tracker.ancestry(out.id).transforms if x.operation == "head"]
-    assert total > 0.4  # logging the input is slow
-    assert 0.05 <= t.duration_s < 0.2  # type: ignore[operator]
-    assert t.metadata["tracking_overhead_s"] > total - 0.2
+    assert t.duration_s is not None
+    # Precondition, not a speed claim: logging the input took measurably longer than the
+    # user's code, so a duration that included it would be told apart.
+    assert total - t.duration_s > 0.1, f"logging the input took only {total - t.duration_s:.3f} s"
+    assert 0.05 <= t.duration_s < 0.2
+    # the overhead is the rest of the call, less the write of the run itself (not timed)
+    assert total - t.duration_s - 0.15 < t.metadata["tracking_overhead_s"] < total
