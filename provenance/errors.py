@@ -91,6 +91,12 @@ class StorePermissionError(StoreError, PermissionError):
     the path)."""
 
 
+class SealError(StoreCorruptError):
+    """An artifact's sealed values (Neo4j, :mod:`provenance.store.seal`) cannot be opened:
+    their key is missing or does not open them (tampered with, or re-keyed by a write while
+    being read, several times over)."""
+
+
 class StoreReadOnlyError(StoreError):
     """The store can be read but not written: its file or directory is read-only, or it was
     opened for reading only."""

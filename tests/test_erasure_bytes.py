@@ -9,8 +9,11 @@ them), every export format, the HTML audit, ``show --json`` and the spool are se
 the value: zero hits, and the tamper-evident log still verifies. Each search is first shown
 to find the value before the erasure, so a zero afterwards means something.
 
-Not searched, because nothing guarantees it (README.md, Erasure): Neo4j's store files, whose
-records the erasure freed keep the old bytes until the server reuses them.
+On Neo4j the values are sealed (``provenance/store/seal.py``): no property holds them in the
+clear, even before the erasure (what the library reads does), and the server's store files
+may keep the sealed text in records the erasure freed. What must go is the key that opens
+it: before the erasure each key's bytes are found in the server's store files (once a
+checkpoint flushed them), after it they are found in no store file and no transaction log.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,7 @@ from provenance.cli.app import main
 from provenance.model import Artifact
 from provenance.spool import Spool, spool_dir
 from provenance.store import LineageStore, open_store
+from provenance.store.seal import seal
 
 PLANTED = "zq7-planted-4b1d@example.org"
 PLANTED_BYTES = PLANTED.encode()
@@ -145,6 +150,72 @@ def neo4j_properties(target: Target) -> bytes:
     return json.dumps(dump, default=repr, ensure_ascii=False).encode()
 
 
+def neo4j_seals(target: Target, ids: list[str]) -> dict[str, tuple[bytes | None, list[int]]]:
+    """Per artifact id: its raw ``sealed_values`` property and the numbers of its key, read
+    behind the library's back."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(target.server.uri, auth=target.server.auth) as driver:
+        rows, _, _ = driver.execute_query(
+            "UNWIND $ids AS id MATCH (a:Artifact {id: id}) OPTIONAL MATCH (k:SealKey {id: id}) "
+            "RETURN id, a.sealed_values AS sealed, [n IN [k.k0, k.k1] WHERE n IS NOT NULL] AS key",
+            ids=ids,
+        )
+    return {r["id"]: (r["sealed"], list(r["key"])) for r in rows}
+
+
+def neo4j_store_files(target: Target) -> list[Path] | None:
+    """The store files of the test server's database when it runs on this machine (None
+    otherwise)."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(target.server.uri, auth=target.server.auth) as driver:
+        rows, _, _ = driver.execute_query(
+            "SHOW SETTINGS YIELD name, value WHERE name = 'server.directories.data' RETURN value"
+        )
+    root = Path(str(rows[0]["value"])) / "databases" / "neo4j" if rows else None
+    if root is None or not root.is_dir():
+        return None
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def key_hits(files: list[Path], numbers: list[int]) -> dict[str, int]:
+    """Per file, how many of the key numbers its bytes hold (as 8 bytes, either order)."""
+    needles = [struct.pack(order, n) for n in numbers for order in (">q", "<q")]
+    found = {}
+    for f in files:
+        try:
+            blob = f.read_bytes()
+        except FileNotFoundError:  # rotated away while listed
+            continue
+        found[f.name] = sum(blob.count(x) for x in needles)
+    return {name: n for name, n in found.items() if n}
+
+
+def present(files: list[Path], numbers: list[int]) -> set[int]:
+    """The key numbers some file's bytes hold (as 8 bytes, either order)."""
+    blobs = []
+    for f in files:
+        try:
+            blobs.append(f.read_bytes())
+        except FileNotFoundError:  # rotated away while listed
+            continue
+    return {
+        n
+        for n in numbers
+        if any(struct.pack(order, n) in b for b in blobs for order in (">q", "<q"))
+    }
+
+
+def wait_for(check: Any, what: str) -> Any:
+    """Poll ``check()`` until it returns a falsy value or :data:`PRUNE_WAIT_S` passed (the
+    server checkpoints on its own schedule); the last value. ``what`` names the wait."""
+    deadline = time.monotonic() + PRUNE_WAIT_S
+    while (value := check()) and time.monotonic() < deadline:
+        time.sleep(2)
+    return value
+
+
 def neo4j_tx_logs(target: Target) -> list[Path] | None:
     """The transaction log files of the test server's database, when the server runs on this
     machine and keeps none it has checkpointed (retention ``keep_none``, as the servers this
@@ -169,8 +240,24 @@ def neo4j_tx_logs(target: Target) -> list[Path] | None:
 
 
 def test_cascade_erasure_leaves_no_trace(
-    target: Target, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    target: Target,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Every key the Neo4j store seals values under, per artifact (each write draws one): an
+    # earlier write's key must not survive either, or the sealed text it left would open.
+    drawn: dict[str, list[int]] = {}
+    if target.server is not None:
+        import provenance.store.neo4j as neo4j_store
+
+        def recording_seal(props: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+            out, key = seal(props)
+            if key is not None:
+                drawn.setdefault(str(props["id"]), []).extend(key)
+            return out, key
+
+        monkeypatch.setattr(neo4j_store, "seal", recording_seal)
     p = build(target.uri)
     derived = [p.clean, p.features]
     erased = [p.source, *derived]
@@ -185,7 +272,22 @@ def test_cascade_erasure_leaves_no_trace(
     if target.path is not None:
         assert sum(hits(f.read_bytes()) for f in sqlite_files(target.path)) > 0
     else:
-        assert hits(neo4j_properties(target)) > 0
+        # sealed: no property holds a value in the clear, every erased artifact a sealed text
+        # and a key, whose bytes the server's store files hold once a checkpoint flushed them
+        assert hits(neo4j_properties(target)) == 0
+        seals = neo4j_seals(target, [a.id for a in erased])
+        assert all(sealed and len(key) == 2 for sealed, key in seals.values()), seals
+        keys = [n for a in erased for n in drawn[a.id]]
+        # the keys stored are the last ones drawn
+        assert all(seals[a.id][1] == drawn[a.id][-2:] for a in erased)
+        store_files = neo4j_store_files(target)
+        if store_files is not None:
+            current = [n for a in erased for n in seals[a.id][1]]
+            unflushed = wait_for(
+                lambda: len(current) - len(present(neo4j_store_files(target) or [], current)),
+                "the keys flushed to the store files",
+            )
+            assert unflushed == 0, f"{unflushed} of {len(current)} keys never reached a store file"
         # a run not yet sent, left in the spool by a process that ended: the source again
         spool = Spool(target.uri, spool_dir(target.uri))
         spool.append([p.source], [])
@@ -230,15 +332,22 @@ def test_cascade_erasure_leaves_no_trace(
         assert sum(found.values()) == 0, found
     else:
         assert hits(neo4j_properties(target)) == 0
+        assert all(s == (None, []) for s in neo4j_seals(target, [a.id for a in erased]).values())
         logs = neo4j_tx_logs(target)
         if logs is not None:  # pruned at the server's next checkpoint (every 15 s)
-            deadline = time.monotonic() + PRUNE_WAIT_S
-            while True:
-                found = {f.name: hits(f.read_bytes()) for f in neo4j_tx_logs(target) or []}
-                if not sum(found.values()) or time.monotonic() > deadline:
-                    break
-                time.sleep(2)
+            found = wait_for(
+                lambda: (
+                    {f.name: hits(f.read_bytes()) for f in neo4j_tx_logs(target) or []}
+                    | key_hits(neo4j_tx_logs(target) or [], keys)
+                ),
+                "the transaction logs pruned",
+            )
             assert sum(found.values()) == 0, found
+        if store_files is not None:  # overwritten in place, flushed at a checkpoint
+            found = wait_for(
+                lambda: key_hits(neo4j_store_files(target) or [], keys), "the keys overwritten"
+            )
+            assert not found, f"erased values' key bytes left in store files: {found}"
         spooled = {f.name: hits(f.read_bytes()) for f in spool.directory.iterdir()}
         assert sum(spooled.values()) == 0, spooled
     # ...every export, the HTML audit and show --json.

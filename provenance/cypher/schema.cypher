@@ -19,4 +19,5 @@ CREATE INDEX transform_started_at IF NOT EXISTS FOR (n:Transform) ON (n.started_
 CREATE INDEX code_version_created_at IF NOT EXISTS FOR (n:CodeVersion) ON (n.created_at);
 CREATE CONSTRAINT log_entry_seq IF NOT EXISTS FOR (n:LogEntry) REQUIRE n.seq IS UNIQUE;
 CREATE CONSTRAINT log_entry_digest IF NOT EXISTS FOR (n:LogEntry) REQUIRE n.digest IS UNIQUE;
+CREATE CONSTRAINT seal_key_id IF NOT EXISTS FOR (n:SealKey) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT log_lock_name IF NOT EXISTS FOR (n:LogLock) REQUIRE n.name IS UNIQUE;

@@ -32,7 +32,13 @@ from concurrent.futures import Future
 from functools import partial
 from typing import Any, TypeVar
 
-from provenance.errors import IntegrityError, NotFoundError, StoreError, StoreUnavailableError
+from provenance.errors import (
+    IntegrityError,
+    NotFoundError,
+    SealError,
+    StoreError,
+    StoreUnavailableError,
+)
 from provenance.model import (
     Artifact,
     Edge,
@@ -74,8 +80,10 @@ from provenance.store.chain import (
 from provenance.store.cypher import load_query, load_statements
 from provenance.store.merge import merge_batch
 from provenance.store.plan import Found, NodeCodec, WritePlan, packed_entry, plan_write
+from provenance.store.seal import SEALED_PROPERTY, Key, new_key, seal, unseal
 from provenance.store.uri import StoreURI
 from provenance.store.walk import StepEdge, walk
+from provenance.wording import plural
 
 T = TypeVar("T")
 
@@ -126,6 +134,8 @@ _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 
           "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}  # fmt: skip
 #: Cypher LIMIT takes no null: "no limit" is this many rows.
 _NO_LIMIT = 2**62
+#: Reads of a sealed node whose key a concurrent write changed (:meth:`Neo4jStore._unseal_rows`).
+_SEAL_READS = 3
 #: Attempts at a write whose log entry a concurrent writer keeps beating to the next seq.
 _LOG_RETRIES = 20
 # Per walk direction: the step query and its frontier parameter.
@@ -511,19 +521,30 @@ class Neo4jStore(StoreBase):
         """Keep the values writes replaced (an erasure's) from outliving them in the server's
         files, as far as the server allows (README.md, Erasure, says what is guaranteed).
 
-        Neo4j keeps a replaced value in two places: its transaction logs (a transaction
-        records the records it changes before and after) until they are pruned, and its
-        store files, in the records the new value freed, until they are reused. So this
+        An artifact's values reach Neo4j only sealed (:mod:`provenance.store.seal`): an
+        erasure's write overwrote their key in place; this first overwrites, then deletes,
+        every key that opens nothing any more. Neo4j keeps a replaced value (and key) in its
+        transaction logs (a transaction records the records it changes before and after)
+        until they are pruned, and a freed record's bytes in its store files until the
+        record is reused (the sealed text, which no key opens any more). So this next
         writes one filler node as long as a log file (``db.tx_log.rotation.size``, up to
         :data:`PURGE_FILL_MAX` bytes) and deletes it, which rotates the log past the erasure,
         then writes once more; with ``db.tx_log.rotation.retention_policy=keep_none`` (as
         :mod:`provenance.neo4j_server` configures its servers) the next checkpoint prunes
         every log file holding the values. On Enterprise Edition it asks for that checkpoint
         (``db.checkpoint()``); Community checkpoints on its own schedule
-        (``db.checkpoint.interval.time``). Freed store records are not guaranteed to be
-        overwritten: ``complete`` is always False here, and ``note`` says what remains.
+        (``db.checkpoint.interval.time``), so ``complete`` is always False here (the
+        pruning follows), and ``note`` says what remains.
         """
         steps: list[str] = []
+        # keys that open nothing any more: overwritten in place, then deleted (seal.py)
+        [wiped] = self._tx(partial(self._rows, "seal_wipe"), write=True)
+        [dropped] = self._tx(partial(self._rows, "seal_drop"), write=True)
+        if wiped["wiped"] or dropped["dropped"]:
+            steps.append(
+                f"overwrote and deleted {plural(int(dropped['dropped']), 'key')} of erased "
+                "sealed values"
+            )
         try:
             settings = {
                 r["name"]: str(r["value"])
@@ -559,16 +580,17 @@ class Neo4jStore(StoreBase):
             interval = settings.get("db.checkpoint.interval.time", "its interval")
             steps.append(f"left the checkpoint to the server's schedule (every {interval})")
         pruning = retention.strip().lower() in ("keep_none", "false")
+        sealed = (
+            "its store files never held the values in the clear (sealed, README.md, Erasure): "
+            "freed records may keep the sealed text, whose key was overwritten in place"
+        )
         note = (
-            "the server prunes the transaction log files holding the erased values at that "
-            "checkpoint (retention keep_none); its store files may keep erased bytes in the "
-            "records the erasure freed until Neo4j reuses them (the filler may; nothing "
-            "guarantees it: README.md, Erasure)"
+            "the server prunes the transaction log files holding the erased values (sealed) "
+            f"and their keys at that checkpoint (retention keep_none); {sealed}"
             if pruning
             else f"the server keeps transaction logs by db.tx_log.rotation.retention_policy="
-            f"{retention or 'unknown'}: the erased values stay in them until pruned; set it to "
-            "keep_none (README.md, Erasure); its store files may keep erased bytes in freed "
-            "records until Neo4j reuses them"
+            f"{retention or 'unknown'}: the erased values' keys stay in them until pruned, "
+            f"and open the sealed values; set it to keep_none (README.md, Erasure); {sealed}"
         )
         return PurgeReport(backend="neo4j", steps=steps, complete=False, note=note)
 
@@ -607,9 +629,13 @@ class Neo4jStore(StoreBase):
             groups: dict[str, list[dict[str, Any]]] = {}
             for w in plan.nodes:
                 props = {**w.row[1], SALT_PROPERTY: w.salt}
-                groups.setdefault(_UPSERTS[w.node.node_type], []).append(
-                    {"id": w.node.id, "is_model": isinstance(w.node, Model), "props": props}
-                )
+                row: dict[str, Any] = {"id": w.node.id, "props": props}
+                if isinstance(w.node, Artifact):
+                    # values sealed under a key drawn for this write (provenance/store/seal.py)
+                    props, key = seal(props)
+                    row.update(props=props, is_model=isinstance(w.node, Model),
+                               sealed=key is not None, key=list(key or new_key()))  # fmt: skip
+                groups.setdefault(_UPSERTS[w.node.node_type], []).append(row)
             entry: Future[dict[str, Any] | None] | None = None
             if log:
                 # the entry is digested, encoded and compressed while the server merges
@@ -649,8 +675,56 @@ class Neo4jStore(StoreBase):
         """Labels and properties of the nodes with these ids, as stored."""
         out: list[tuple[list[str], dict[str, Any]]] = []
         for i in range(0, len(ids), BATCH):
-            rows = self._rows("get_nodes", tx, ids=list(ids[i : i + BATCH]))
+            rows = self._node_rows(tx, "get_nodes", ids=list(ids[i : i + BATCH]))
             out.extend((r["labels"], r["props"]) for r in rows)
+        return out
+
+    def _node_rows(self, tx: Any, query: str, /, **params: Any) -> list[dict[str, Any]]:
+        """The rows of a query returning nodes' ``labels`` and ``props``, in transaction
+        ``tx``, with the props as written before sealing (:func:`_unseal_rows`)."""
+        return self._unseal_rows(tx, self._rows(query, tx, **params))
+
+    def _node_page(self, query: str, after: str, limit: int, tx: Any) -> list[dict[str, Any]]:
+        """A page of nodes after id ``after`` (:meth:`_node_rows` of ``query``)."""
+        return self._node_rows(tx, query, after=after, limit=limit)
+
+    def _unseal_rows(self, tx: Any, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        """``rows`` (records with ``props``) as dicts, every sealed node's props opened with
+        its key (``seal_keys.cypher``, in the same transaction).
+
+        The node and its key are read by two statements: a write committed between them
+        (a new key and sealed text) makes the pair not match, so such a node is read again
+        with its key, up to :data:`_SEAL_READS` times, before :class:`SealError`."""
+        out = [dict(r) for r in rows]
+        pending = {i: r["props"] for i, r in enumerate(out) if SEALED_PROPERTY in r["props"]}
+        for attempt in range(1, _SEAL_READS + 1):
+            ids = [p["id"] for p in pending.values()]
+            keys: dict[str, Key] = {
+                k["id"]: (int(k["k0"]), int(k["k1"]))
+                for i in range(0, len(ids), BATCH)
+                for k in self._rows("seal_keys", tx, ids=ids[i : i + BATCH])
+            }
+            failed: dict[int, dict[str, Any]] = {}
+            for i, props in pending.items():
+                try:
+                    out[i]["props"] = unseal(props, keys.get(props["id"]))
+                except SealError:
+                    if attempt == _SEAL_READS:
+                        raise
+                    failed[i] = props
+            if not failed:
+                break
+            again = {
+                r["props"]["id"]: r["props"]
+                for r in self._rows("get_nodes", tx, ids=[p["id"] for p in failed.values()])
+            }
+            pending = {}
+            for i, props in failed.items():
+                fresh = again.get(props["id"], props)
+                if SEALED_PROPERTY in fresh:
+                    pending[i] = fresh
+                else:
+                    out[i]["props"] = fresh
         return out
 
     def _stored_edges(
@@ -677,7 +751,7 @@ class Neo4jStore(StoreBase):
             return None
 
         def run(query: str, **params: Any) -> list[Any]:
-            return self._rows(query, tx, **params)
+            return self._node_rows(tx, query, **params)
 
         stored = (s for page in self._stored_pages(run) for s in page)
         head: HeadRef | None = None
@@ -713,7 +787,7 @@ class Neo4jStore(StoreBase):
         relationship leaving one (by its role; of any type, to anything), as stored."""
 
         def run(query: str, **params: Any) -> list[Any]:
-            return self._tx(lambda tx: self._rows(query, tx, **params))
+            return self._tx(lambda tx: self._node_rows(tx, query, **params))
 
         yield from self._stored_pages(run, max(1, batch_size // 4))
 
@@ -741,7 +815,7 @@ class Neo4jStore(StoreBase):
     def _fetch(self, tx: Any, ids: Sequence[str]) -> list[AnyNode]:
         out: list[AnyNode] = []
         for i in range(0, len(ids), BATCH):
-            rows = self._rows("get_nodes", tx, ids=list(ids[i : i + BATCH]))
+            rows = self._node_rows(tx, "get_nodes", ids=list(ids[i : i + BATCH]))
             out.extend(from_props(r["labels"], r["props"]) for r in rows)
         return out
 
@@ -773,7 +847,9 @@ class Neo4jStore(StoreBase):
         """Artifacts matching every given field, newest first (at most ``limit``)."""
         cap = _NO_LIMIT if limit is None else limit
         rows = self._tx(
-            lambda tx: self._rows("find_artifacts", tx, name=name, kind=kind, uri=uri, limit=cap)
+            lambda tx: self._node_rows(
+                tx, "find_artifacts", name=name, kind=kind, uri=uri, limit=cap
+            )
         )
         return [
             a
@@ -814,7 +890,7 @@ class Neo4jStore(StoreBase):
             "name_regex": glob_regex(name) if name is not None and glob else None,
             "limit": _NO_LIMIT if limit is None else limit,
         }
-        rows = self._tx(lambda tx: self._rows("recent_nodes", tx, **params))
+        rows = self._tx(lambda tx: self._node_rows(tx, "recent_nodes", **params))
         return [from_props(r["labels"], r["props"]) for r in rows]
 
     def _next_level(
@@ -857,7 +933,7 @@ class Neo4jStore(StoreBase):
         """Every node in id order, in batches."""
         after = ""
         while True:
-            rows = self._tx(partial(self._rows, "iter_nodes", after=after, limit=batch_size))
+            rows = self._tx(partial(self._node_page, "iter_nodes", after, batch_size))
             if not rows:
                 return
             batch = [from_props(r["labels"], r["props"]) for r in rows]
