@@ -20,12 +20,23 @@ Per backend, one after the other:
    events are generated here and known valid, so ``validate=False``; validation costs
    are in step 1, which validates every event).
 3. **Lineage latency**: p50/p95 over ``--queries`` random report outputs of
-   ``GET /api/v1/lineage?nodeId=ID&depth=D`` (ancestry ∪ descendants, Marquez's default depth
-   20) against ``provenance serve`` on the built store, and of the library's
+   ``GET /api/v1/provenance/lineage?nodeId=ID&depth=D`` (ancestry ∪ descendants, Marquez's
+   default depth 20) against ``provenance serve`` on the built store, and of the library's
    ``store.traverse(ID, UP, depth=D)`` in this process.
+
+Then, per backend, **arrival order** (``--order-rounds``): one stream of events ingested
+in-process on a fresh store in time order, shuffled within a window of 100 events, and
+shuffled whole, the three interleaved round after round (the mode that goes first rotates),
+so load on the machine falls on all three alike; two ways: one event per write
+(``ingest_event``, ``--order-single-events``: what single POSTs do, where a late event
+re-binds) and ``ingest_events`` of the whole stream (``--order-events``: what a batch POST
+and ``provenance ingest`` do; it writes in eventTime order). Events/s per mode (median over
+the rounds), each shuffled mode's ratio to in-order; every shuffled store is checked to hold
+the in-order graph (node and edge ids).
 
     python bench/bench_openlineage.py                       # 100k events, both backends
     python bench/bench_openlineage.py --events 2000 --http-events 500   # quick look
+    python bench/bench_openlineage.py --only-order --order-events 5000  # arrival order only
 
 Neo4j is a private local server of :mod:`provenance.neo4j_server` (``--neo4j-home``, started
 if needed and stopped afterwards if this run started it), so the bench never clears a server
@@ -77,7 +88,7 @@ from rich.progress import (
 from rich.table import Table
 
 from provenance.model import NODE_TYPES
-from provenance.openlineage.ingest import ingest_events
+from provenance.openlineage.ingest import ingest_event, ingest_events
 from provenance.openlineage.naming import dataset_version_id
 from provenance.store import Direction, LineageStore, open_store
 
@@ -340,6 +351,87 @@ def build(
     return len(events) / (end - start), (len(events) - first) / (end - t0)
 
 
+def _fresh(backend: str, uri: str, tmp: Path, name: str) -> LineageStore:
+    """An empty store: a new SQLite file, or the Neo4j store cleared."""
+    if backend == "sqlite":
+        return open_store(str(tmp / f"{name}.sqlite"))
+    store = open_store(uri)
+    store.clear()  # type: ignore[attr-defined]
+    return store
+
+
+def _ids(store: LineageStore) -> tuple[set[str], set[tuple[str, str, str]]]:
+    nodes = {n.id for b in store.iter_nodes() for n in b}
+    return nodes, {e.key for b in store.iter_edges() for e in b}
+
+
+def _ingest_singly(store: LineageStore, events: list[dict[str, Any]]) -> None:
+    for e in events:
+        ingest_event(store, e, validate=False)
+
+
+def _ingest_batched(store: LineageStore, events: list[dict[str, Any]]) -> None:
+    ingest_events(store, events, validate=False)
+
+
+def arrival_order(
+    backend: str, uri: str, args: argparse.Namespace, console: Console
+) -> list[dict[str, Any]]:
+    """One stream in time order and shuffled (within a window of 100 events; whole), the
+    three interleaved over ``--order-rounds`` rounds, each on a fresh store, two ways: one
+    event per write (``ingest_event``: how single POSTs arrive) and ``ingest_events`` of the
+    whole stream (a batch POST, ``provenance ingest``). Events/s per mode (median), the
+    ratios to in-order, and a check that every order wrote the in-order graph."""
+    out = []
+    ways = (
+        ("one_per_write", args.order_single_events, _ingest_singly),
+        ("batched", args.order_events, _ingest_batched),
+    )
+    for way, n_events, ingest in ways:
+        if not n_events:
+            continue
+        stream = as_dicts(pipeline(10_000, n_events))
+        rng = random.Random(17)
+        windowed = sorted(range(len(stream)), key=lambda i: i + rng.uniform(0, 100))
+        modes = {
+            "in_order": stream,
+            "shuffled_window_100": [stream[i] for i in windowed],
+            "shuffled_whole": rng.sample(stream, len(stream)),
+        }
+        rates: dict[str, list[float]] = {m: [] for m in modes}
+        graphs: dict[str, tuple[set[str], set[tuple[str, str, str]]]] = {}
+        names = list(modes)
+        with tempfile.TemporaryDirectory() as tmp:
+            for r in range(args.order_rounds):
+                for mode in names[r % len(names) :] + names[: r % len(names)]:
+                    store = _fresh(backend, uri, Path(tmp), f"{way}-{mode}-{r}")
+                    start = time.perf_counter()
+                    ingest(store, modes[mode])
+                    rates[mode].append(len(stream) / (time.perf_counter() - start))
+                    if r == 0:
+                        graphs[mode] = _ids(store)
+                    store.close()
+                    console.print(
+                        f"{backend} {way} round {r + 1}: {mode} {rates[mode][-1]:,.1f} ev/s"
+                    )
+        same = all(g == graphs["in_order"] for g in graphs.values())
+        median = {m: statistics.median(v) for m, v in rates.items()}
+        result: dict[str, Any] = {
+            "backend": backend,
+            "way": way,
+            "order_events": len(stream),
+            "order_rounds": args.order_rounds,
+            **{f"{m}_events_per_s": round(v, 1) for m, v in median.items()},
+            **{f"{m}_ratio": round(median[m] / median["in_order"], 3) for m in names[1:]},
+            "same_graph": same,
+        }
+        console.print(result)
+        if not same:
+            raise SystemExit(f"{backend}: a shuffled order wrote another graph than time order")
+        out.append(result)
+    return out
+
+
 def lineage_latency(
     store: LineageStore, url: str, dag_runs: int, queries: int, depth: int
 ) -> dict[str, float]:
@@ -347,12 +439,14 @@ def lineage_latency(
     rng = random.Random(7)
     leaves = [report_id(rng.randrange(dag_runs)) for _ in range(queries)]
     session = requests.Session()
-    session.get(f"{url}/api/v1/lineage", params={"nodeId": leaves[0], "depth": depth})  # warm
+    session.get(
+        f"{url}/api/v1/provenance/lineage", params={"nodeId": leaves[0], "depth": depth}
+    )  # warm
     store.traverse(leaves[0], Direction.UP, depth)
     http, lib, sizes = [], [], []
     for leaf in leaves:
         t0 = time.perf_counter()
-        r = session.get(f"{url}/api/v1/lineage", params={"nodeId": leaf, "depth": depth})
+        r = session.get(f"{url}/api/v1/provenance/lineage", params={"nodeId": leaf, "depth": depth})
         http.append((time.perf_counter() - t0) * 1000)
         if r.status_code != 200:
             raise SystemExit(f"lineage answered {r.status_code}: {r.text[:300]}")
@@ -454,9 +548,21 @@ def main() -> None:
     )
     ap.add_argument("--keep-neo4j", action="store_true", help="leave the private server up")
     ap.add_argument("--json", type=Path, default=None, help="also write results here")
+    ap.add_argument(
+        "--order-events", type=int, default=5000, help="events per arrival-order run, batched"
+    )
+    ap.add_argument(
+        "--order-single-events",
+        type=int,
+        default=1000,
+        help="events per arrival-order run, one event per write",
+    )
+    ap.add_argument("--order-rounds", type=int, default=3, help="rounds of the three orders")
+    ap.add_argument("--only-order", action="store_true", help="only the arrival-order part")
     args = ap.parse_args()
     console = Console(stderr=True)
     results = []
+    orders = []
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             started = False
@@ -465,7 +571,9 @@ def main() -> None:
             else:
                 uri, started = neo4j_uri(args, console)
             try:
-                results.append(run_backend(backend, uri, args, console))
+                if not args.only_order:
+                    results.append(run_backend(backend, uri, args, console))
+                orders += arrival_order(backend, uri, args, console)
             finally:
                 if started and not args.keep_neo4j:
                     from provenance.neo4j_server import stop
@@ -500,9 +608,30 @@ def main() -> None:
             f"{r['traverse_p50_ms']} / {r['traverse_p95_ms']}",
             str(r["answer_nodes"]),
         )
-    Console(width=200).print(table)
+    if results:
+        Console(width=200).print(table)
+    if orders:
+        order_table = Table(
+            title=f"Arrival order: in-process ingest, median of {args.order_rounds} "
+            "interleaved rounds"
+        )
+        for col in ("backend", "way", "events", "in order ev/s",
+                    "shuffled, window 100 ev/s (ratio)", "shuffled whole ev/s (ratio)",
+                    "same graph"):  # fmt: skip
+            order_table.add_column(col, justify="right")
+        for o in orders:
+            order_table.add_row(
+                o["backend"],
+                o["way"],
+                f"{o['order_events']:,}",
+                f"{o['in_order_events_per_s']:,}",
+                f"{o['shuffled_window_100_events_per_s']:,} ({o['shuffled_window_100_ratio']})",
+                f"{o['shuffled_whole_events_per_s']:,} ({o['shuffled_whole_ratio']})",
+                str(o["same_graph"]),
+            )
+        Console(width=200).print(order_table)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"runs": results, "arrival_order": orders}, indent=2))
 
 
 if __name__ == "__main__":

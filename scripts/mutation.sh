@@ -5,8 +5,11 @@
 #   MUTATION_SAMPLE=20 ./scripts/mutation.sh ...         a seeded sample of 20 mutants per
 #                                                        module (MUTATION_SEED=21, see below)
 # Targets and the fast tests they run are set in pyproject.toml [tool.mutmut]: no Neo4j,
-# browser, slow or CLI tests. mutmut works in a copy, mutants/ (git-ignored), recreated here so
-# that the run sees the current sources (MUTATION_KEEP=1 reuses it and the results it holds).
+# browser, slow or CLI tests (hashing/frameworks: tests/test_mutants_frameworks*.py, which need
+# the torch, hf and keras extras). mutmut works in a copy, mutants/ (git-ignored), recreated
+# here so that the run sees the current sources. MUTATION_KEEP=1 keeps it and resumes: only the
+# targets without a result yet are run (mutmut re-runs every mutant it is named), so a long
+# run stopped part way goes on where it stopped; keep sources and tests unchanged in between.
 # One worker (MUTATION_JOBS=N for more), niced. Ends with killed/total per module.
 # (provenance/hashing/__init__.py has no function mutmut mutates: not listed.)
 set -euo pipefail
@@ -59,9 +62,33 @@ else
   targets=("${mods[@]/%/.*}")
 fi
 
+run=("${targets[@]}")
+if [ -n "${MUTATION_KEEP:-}" ]; then
+  # Resume: the targets' mutants that have no result in mutants/**/*.meta yet; every target
+  # when a module's mutants were never generated there.
+  mapfile -t run < <("$PY" - "${#mods[@]}" "${mods[@]}" "${targets[@]}" <<'PY'
+import fnmatch, json, pathlib, sys
+
+n = int(sys.argv[1])
+mods, targets = sys.argv[2 : 2 + n], sys.argv[2 + n :]
+metas = [pathlib.Path("mutants", *m.split(".")).with_suffix(".py.meta") for m in mods]
+if not all(m.exists() for m in metas):
+    print("\n".join(targets))
+    sys.exit()
+for meta in metas:
+    for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+        if code is None and any(fnmatch.fnmatch(name, t) for t in targets):
+            print(name)
+PY
+  )
+  echo "resuming: ${#run[@]} mutants without a result" >&2
+fi
+
 mkdir -p mutants
-nice -n 10 "$MUTMUT" run --max-children "$JOBS" "${targets[@]}" >mutants/run.log 2>&1 || {
-  tail -30 mutants/run.log >&2; exit 1; }
+if [ ${#run[@]} -gt 0 ]; then
+  nice -n 10 "$MUTMUT" run --max-children "$JOBS" "${run[@]}" >mutants/run.log 2>&1 || {
+    tail -30 mutants/run.log >&2; exit 1; }
+fi
 
 # Per-module tally of the mutants run, from `mutmut results --all true` ("NAME: STATUS").
 # detected = killed + timeout (a mutant that hangs the tests is caught too).

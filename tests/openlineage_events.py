@@ -109,6 +109,16 @@ def run_event(
     }
 
 
+def shifted(events: list[dict[str, Any]], start: dt.datetime) -> list[dict[str, Any]]:
+    """``events`` with every eventTime moved by one delta, the earliest to ``start``."""
+    times = [dt.datetime.fromisoformat(e["eventTime"]) for e in events]
+    delta = start - min(times)
+    return [
+        {**e, "eventTime": (t + delta).isoformat().replace("+00:00", "Z")}
+        for e, t in zip(events, times, strict=True)
+    ]
+
+
 def parent(run_id: str = DAG_RUN, name: str = "shop_etl") -> dict[str, Any]:
     """A ``parent`` run facet pointing at an Airflow DAG run."""
     return facet("ParentRunFacet", run={"runId": run_id}, job={"namespace": AIRFLOW, "name": name})
@@ -495,3 +505,199 @@ def bad_events() -> dict[str, Any]:
         "parent facet without runId": broken_parent,
         "not an object": ["START"],
     }
+
+
+# --- real-shaped sets for the ordering tests (tests/test_openlineage_order.py) ------------
+# Written from the documented event formats of each integration (OpenLineage's spec 2-0-2 and
+# the shapes its dbt, Spark and Airflow integrations emit: job names, namespaces, run facets).
+DBT_PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.25.0/integration/dbt"
+AIRFLOW3_PRODUCER = "https://github.com/apache/airflow/tree/providers-openlineage/2.1.0"
+DUCKDB = "duckdb:///opt/jaffle/jaffle.duckdb"
+#: When the first dbt run started; the second starts 78 s after the first ended.
+T_DBT = dt.datetime(2026, 4, 1, 6, 0, tzinfo=dt.UTC)
+T_SPARK = dt.datetime(2026, 4, 2, 3, 0, tzinfo=dt.UTC)
+T_AIRFLOW = dt.datetime(2026, 4, 3, 0, 0, tzinfo=dt.UTC)
+
+
+def uid(kind: int, n: int) -> str:
+    """A fixed UUIDv7-shaped run id (``kind`` picks the set, ``n`` the run)."""
+    return f"01960000-0000-7000-8000-{kind:04x}{n:08x}"
+
+
+def _dbt_table(name: str, *cols: str) -> dict[str, Any]:
+    return ds(
+        DUCKDB,
+        f"jaffle.main.{name}",
+        dataSource=facet("DatasourceDatasetFacet", DBT_PRODUCER, name=DUCKDB, uri=DUCKDB),
+        schema=facet(
+            "SchemaDatasetFacet",
+            DBT_PRODUCER,
+            fields=[{"name": c, "type": "VARCHAR"} for c in cols],
+        ),
+    )
+
+
+def dbt_events(runs: int = 2) -> list[dict[str, Any]]:
+    """``dbt run`` (dbt-ol, dbt-duckdb) ``runs`` times: each invocation is a parent run
+    (job ``dbt-run-jaffle``) with one run per model, START and COMPLETE: the staging models
+    read the seeds, the mart reads both staging models. In time order."""
+    out: list[dict[str, Any]] = []
+    models = [
+        ("stg_customers", ["raw_customers"], ["customer_id", "name"]),
+        ("stg_orders", ["raw_orders"], ["order_id", "customer_id"]),
+        ("customers", ["stg_customers", "stg_orders"], ["customer_id", "orders"]),
+    ]
+    cols = {"raw_customers": ["id", "name"], "raw_orders": ["id", "user_id"]}
+    cols.update({m: c for m, _, c in models})
+    start = T_DBT
+    for r in range(runs):
+        parent_id = uid(0xDB, r * 10)
+        parent_job = ("dbt", "dbt-run-jaffle")
+        engine = {
+            "processing_engine": facet(
+                "ProcessingEngineRunFacet", DBT_PRODUCER, version="1.9.1", name="dbt",
+                openlineageAdapterVersion="1.25.0",
+            ),
+            "dbt_version": facet("DbtVersionRunFacet", DBT_PRODUCER, version="1.9.1"),
+        }  # fmt: skip
+        out.append(run_event("START", at(start), parent_id, parent_job, run_facets=engine,
+                             producer=DBT_PRODUCER))  # fmt: skip
+        t = 0.1
+        for m, (model, reads, mcols) in enumerate(models, 1):
+            rid = uid(0xDB, r * 10 + m)
+            job = ("dbt", f"jaffle.main.{model}")
+            sql = {
+                "sql": facet("SQLJobFacet", DBT_PRODUCER, query=f"select * from {reads[0]}"),
+                "jobType": facet("JobTypeJobFacet", DBT_PRODUCER, processingType="BATCH",
+                                 integration="DBT", jobType="MODEL"),
+            }  # fmt: skip
+            run_facets = {
+                "parent": facet("ParentRunFacet", DBT_PRODUCER, run={"runId": parent_id},
+                                job={"namespace": "dbt", "name": "dbt-run-jaffle"}),
+                **engine,
+            }  # fmt: skip
+            inputs = [_dbt_table(x, *cols[x]) for x in reads]
+            output = _dbt_table(model, *mcols)
+            done = {
+                **output,
+                "outputFacets": {
+                    "outputStatistics": facet(
+                        "OutputStatisticsOutputDatasetFacet", DBT_PRODUCER, rowCount=100 + m + r
+                    )
+                },
+            }
+            for kind, when, outs in (("START", t, output), ("COMPLETE", t + 0.4, done)):
+                out.append(run_event(kind, at(start, when), rid, job, inputs=inputs,
+                                     outputs=[outs], run_facets=run_facets, job_facets=sql,
+                                     producer=DBT_PRODUCER))  # fmt: skip
+            t += 0.5
+        out.append(run_event("COMPLETE", at(start, t), parent_id, parent_job,
+                             run_facets=engine, producer=DBT_PRODUCER))  # fmt: skip
+        start = start + dt.timedelta(minutes=t, seconds=78)
+    return out
+
+
+def spark_listener_events(apps: int = 2) -> list[dict[str, Any]]:
+    """The OpenLineage Spark listener over ``apps`` daily runs of application ``orders_etl``:
+    the application run (START, COMPLETE) and per SQL execution a child run (START, RUNNING,
+    COMPLETE; job ``orders_etl.execute_insert_into_hadoop_fs_relation_command.<table>``).
+    The first execution cleans ``/data/raw/orders`` into ``/lake/orders_clean`` (files: no
+    version facet), the second aggregates the clean table. In time order."""
+    out: list[dict[str, Any]] = []
+    engine = {
+        "processing_engine": facet("ProcessingEngineRunFacet", SPARK_PRODUCER, version="3.5.1",
+                                   name="spark", openlineageAdapterVersion="1.25.0"),
+        "spark_properties": facet("SparkPropertiesFacet", SPARK_PRODUCER,
+                                  properties={"spark.master": "local[4]",
+                                              "spark.app.name": "orders_etl"}),
+    }  # fmt: skip
+    steps = [
+        ("lake_orders_clean", ("file", "/data/raw/orders"), ("file", "/lake/orders_clean")),
+        ("lake_orders_by_country", ("file", "/lake/orders_clean"), ("file", "/lake/by_country")),
+    ]
+    for a in range(apps):
+        start = T_SPARK + dt.timedelta(days=a)
+        app_id = uid(0x5A, a * 10)
+        app = ("spark_default", "orders_etl")
+        out.append(run_event("START", at(start), app_id, app, run_facets=engine,
+                             producer=SPARK_PRODUCER))  # fmt: skip
+        t = 0.2
+        for s, (table, (ins, inn), (ons, onn)) in enumerate(steps, 1):
+            rid = uid(0x5A, a * 10 + s)
+            job = (
+                "spark_default",
+                f"orders_etl.execute_insert_into_hadoop_fs_relation_command.{table}",
+            )
+            run_facets = {
+                "parent": facet("ParentRunFacet", SPARK_PRODUCER, run={"runId": app_id},
+                                job={"namespace": "spark_default", "name": "orders_etl"}),
+                **engine,
+            }  # fmt: skip
+            src = ds(ins, inn, schema=_schema("id", "country", "amount"),
+                     dataSource=facet("DatasourceDatasetFacet", SPARK_PRODUCER, name="file",
+                                      uri="file"))  # fmt: skip
+            dst = ds(ons, onn, schema=_schema("id", "country", "amount"))
+            done = {
+                **dst,
+                "outputFacets": {
+                    "outputStatistics": facet("OutputStatisticsOutputDatasetFacet",
+                                              SPARK_PRODUCER, rowCount=10 * s + a,
+                                              size=4096, fileCount=1)
+                },
+            }  # fmt: skip
+            for kind, when, o in (("START", t, dst), ("RUNNING", t + 0.1, dst),
+                                  ("COMPLETE", t + 0.3, done)):  # fmt: skip
+                out.append(run_event(kind, at(start, when), rid, job, inputs=[src], outputs=[o],
+                                     run_facets=run_facets, producer=SPARK_PRODUCER))  # fmt: skip
+            t += 0.5
+        out.append(run_event("COMPLETE", at(start, t), app_id, app, run_facets=engine,
+                             producer=SPARK_PRODUCER))  # fmt: skip
+    return out
+
+
+def airflow_assets_events(executions: int = 1, dag_runs: int = 1) -> list[dict[str, Any]]:
+    """Airflow 3's provider: DAG ``assets_etl`` (``dag_runs`` logical dates) with tasks
+    ``fetch_a`` and ``fetch_b`` (each writes a file asset), ``join`` (reads both, writes a
+    warehouse table) and ``publish`` (reads the table, writes the report asset). Run ids are
+    deterministic per (DAG run, task), as ``airflow dags test`` makes them for one logical
+    date: ``executions`` > 1 replays each DAG run with the same run ids, later. In time
+    order."""
+    out: list[dict[str, Any]] = []
+    tasks = [
+        ("fetch_a", [], ("file", "/opt/airflow/assets/a.json")),
+        ("fetch_b", [], ("file", "/opt/airflow/assets/b.json")),
+        ("join", [("file", "/opt/airflow/assets/a.json"), ("file", "/opt/airflow/assets/b.json")],
+         ("postgres://warehouse:5432", "analytics.public.joined")),
+        ("publish", [("postgres://warehouse:5432", "analytics.public.joined")],
+         ("s3://reports", "daily/report.csv")),
+    ]  # fmt: skip
+    for d in range(dag_runs):
+        for x in range(executions):
+            start = T_AIRFLOW + dt.timedelta(days=d, hours=x)
+            dag_id = uid(0xAF, d * 10)
+            dag = (AIRFLOW, "assets_etl")
+            nominal = facet(
+                "NominalTimeRunFacet",
+                AIRFLOW3_PRODUCER,
+                nominalStartTime=at(T_AIRFLOW + dt.timedelta(days=d)),
+            )
+            out.append(run_event("START", at(start), dag_id, dag, producer=AIRFLOW3_PRODUCER,
+                                 run_facets={"nominalTime": nominal}))  # fmt: skip
+            for n, (task, reads, (ons, onn)) in enumerate(tasks, 1):
+                rid = uid(0xAF, d * 10 + n)
+                job = (AIRFLOW, f"assets_etl.{task}")
+                link = facet(
+                    "ParentRunFacet",
+                    AIRFLOW3_PRODUCER,
+                    run={"runId": dag_id},
+                    job={"namespace": AIRFLOW, "name": "assets_etl"},
+                )
+                facets = {"parent": link}
+                inputs = [ds(ns, nm) for ns, nm in reads]
+                for kind, when in (("START", n), ("COMPLETE", n + 0.5)):
+                    out.append(run_event(kind, at(start, when), rid, job, inputs=inputs,
+                                         outputs=[ds(ons, onn)], run_facets=facets,
+                                         producer=AIRFLOW3_PRODUCER))  # fmt: skip
+            out.append(run_event("COMPLETE", at(start, 6), dag_id, dag,
+                                 producer=AIRFLOW3_PRODUCER))  # fmt: skip
+    return out

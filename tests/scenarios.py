@@ -6,6 +6,7 @@ compute the expected answer independently with networkx.
 
 from __future__ import annotations
 
+import datetime
 import random
 import tempfile
 from collections.abc import Callable
@@ -182,7 +183,7 @@ def openlineage_pipeline(store: LineageStore, workdir: str | Path | None = None)
     """
     from provenance import Tracker
     from provenance.openlineage import ingest_events
-    from tests.openlineage_events import airflow_events, airflow_paths, spark_events
+    from tests.openlineage_events import airflow_events, airflow_paths, shifted, spark_events
 
     base = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="ol-"))
     users = airflow_paths(base)["users"]
@@ -192,7 +193,10 @@ def openlineage_pipeline(store: LineageStore, workdir: str | Path | None = None)
     logged = tracker.log_artifact(users, name="users.csv", kind="dataset")
     with tracker.run("profile", inputs=[logged]) as run:
         run.output(b"rows=3 columns=2", name="users_profile", kind="file")
-    ingest_events(store, airflow_events(base))
+    # the DAG runs after the file was logged: an input binds to a version written before
+    # its run started (README.md, "Arrival order and binding by time")
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+    ingest_events(store, shifted(airflow_events(base), later))
     ingest_events(store, spark_events())
     return LineageGraph(
         nodes=[n for batch in store.iter_nodes() for n in batch],

@@ -46,7 +46,7 @@ def test_api_key_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -
     with TestClient(app) as client:
         for given, status in (("s3cret-kez", 401), ("", 401), ("s3cret-key", 404)):
             headers = {"Authorization": f"Bearer {given}"} if given else {}
-            r = client.get("/api/v1/nodes/abcd", headers=headers)
+            r = client.get("/api/v1/provenance/nodes/abcd", headers=headers)
             assert r.status_code == status, (given, r.json())
     assert calls == [(b"s3cret-kez", b"s3cret-key"), (b"", b"s3cret-key"), (b"s3cret-key",) * 2]
 

@@ -13,6 +13,8 @@ from provenance.hashing import (
     digest_state_dict,
     is_state_dict,
 )
+from provenance.hashing.arrays import ArraySignature
+from provenance.hashing.weights import state_dict_signature
 
 
 def test_dtype_shape_and_content_all_enter() -> None:
@@ -110,6 +112,39 @@ def test_state_dict_validation() -> None:
         digest_state_dict({"a": [1.0]})
     with pytest.raises(UnsupportedTypeError, match="str"):
         digest_state_dict({1: np.zeros(1)})  # type: ignore[dict-item]
+
+
+def test_state_dict_that_is_no_mapping_is_named() -> None:
+    for value, kind in (([np.zeros(1)], "list"), (np.zeros(2), "ndarray")):
+        with pytest.raises(UnsupportedTypeError) as err:
+            state_dict_signature(value)  # type: ignore[arg-type]
+        assert str(err.value) == f"a state dict must be a mapping, not {kind}"
+
+
+def test_tensor_signatures_are_read_without_the_data() -> None:
+    """dtype (little-endian numpy name, or torch's own for raw-bit dtypes), shape and byte
+    size of a tensor, without reading it: a tensor on the meta device (no data, as a model
+    built with empty weights has) has a signature too."""
+    torch = pytest.importorskip(
+        "torch", reason="torch is not installed: pip install -e '.[torch]' (./scripts/test.sh)"
+    )
+    cases = [
+        (torch.zeros((2, 3), dtype=torch.float64), ArraySignature("<f8", (2, 3), 48)),
+        (torch.zeros(4, dtype=torch.int16), ArraySignature("<i2", (4,), 8)),
+        (torch.zeros((2, 2), dtype=torch.bool), ArraySignature("|b1", (2, 2), 4)),
+        (torch.zeros(3, dtype=torch.bfloat16), ArraySignature("torch.bfloat16", (3,), 6)),
+        (torch.empty((5, 2), device="meta"), ArraySignature("<f4", (5, 2), 40)),
+        (
+            torch.empty(3, dtype=torch.bfloat16, device="meta"),
+            ArraySignature("torch.bfloat16", (3,), 6),
+        ),
+    ]
+    for tensor, expected in cases:
+        assert array_signature(tensor) == expected
+    # a module on the meta device has an architecture (it has no digest)
+    with torch.device("meta"):
+        net = torch.nn.Linear(3, 2)
+    assert architecture_hash(net) == architecture_hash(torch.nn.Linear(3, 2))
 
 
 def test_torch_tensors_and_modules() -> None:

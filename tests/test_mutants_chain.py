@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 
 from provenance.model import Edge
+from provenance.store import chain
 from provenance.store.chain import (
     Stored,
     edge_line,
@@ -25,6 +30,7 @@ from provenance.store.chain import (
     next_entry,
     node_line,
     pack_body,
+    removal_line,
     role_value,
     unpack_body,
 )
@@ -165,8 +171,26 @@ def test_element_labels() -> None:
 
 
 def test_lines_split_on_single_spaces_only() -> None:
-    with pytest.raises(ValueError, match=r"^not a log line: "):
-        list(iter_body(f"N {A}\td1"))
+    for bad in (f"N {A}\td1", f"E {T}\tUSED {A} null", f"D {T}\tUSED {A}"):
+        with pytest.raises(ValueError, match=r"^not a log line: "):
+            list(iter_body(bad))
+
+
+def test_removal_lines_are_written_and_parsed() -> None:
+    # module docs: "D <node id>" for a removed node, "D <source> <TYPE> <target>" for an edge
+    assert removal_line(A) == f"D {A}"
+    assert removal_line((T, "USED", A)) == f"D {T} USED {A}"
+    body = f"N {A} d1\nD {A}\nE {T} USED {A} null\nD {T} USED {A}\nN {T} d2"
+    assert [tuple(x) for x in iter_body(body)] == [
+        ("N", A, "d1", None),
+        ("D", A, "", None),
+        ("E", (T, "USED", A), "null", None),
+        ("D", (T, "USED", A), "", None),
+        ("N", T, "d2", None),
+    ]
+    for bad in ("D", f"D {A} x", f"D {T} USED {A} null", f"d {A}", f"D  {A}"):
+        with pytest.raises(ValueError, match=r"^not a log line: "):
+            list(iter_body(bad))
 
 
 def test_new_edge_lines_without_a_key_keeps_every_edge() -> None:
@@ -174,3 +198,78 @@ def test_new_edge_lines_without_a_key_keeps_every_edge() -> None:
     line = f"E {T} USED {A} null"
     assert new_edge_lines([e, e], set(), None) == [line, line]
     assert new_edge_lines([e, e], None, lambda x: x.key) == [line, line]
+
+
+def test_genesis_entries_count_every_line_and_chain_every_chunk_after_the_head() -> None:
+    # A store that already has entries up to seq 7 and holds a graph the log does not
+    # cover: its genesis entries continue the chain, each chunk after the one before.
+    found = [
+        Stored((T, "USED", A), "null"),
+        Stored((T, "PRODUCED", A), '"out"'),
+        Stored(A, "d1"),
+        Stored(T, "d2"),
+        Stored(A, "d3"),
+    ]
+    entries = list(genesis_entries((7, "sha256:x"), found, chunk=2))
+    assert [(e.seq, e.nodes, e.edges) for e in entries] == [(8, 0, 2), (9, 2, 0), (10, 1, 0)]
+    assert [e.prev for e in entries] == ["sha256:x", entries[0].digest, entries[1].digest]
+    body = f'E {T} USED {A} null\nE {T} PRODUCED {A} "out"'
+    header = f"seq 8\nprev sha256:x\nat {entries[0].at.isoformat()}\nnodes 0\nedges 2\n\n"
+    assert entries[0].body == body
+    assert entries[0].digest == "sha256:" + sha("provenance:log-entry:v2\n" + header + body)
+
+
+def test_new_salts_split_one_draw_into_salts_of_salt_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # salt_source is the documented hook for a deterministic source; each salt is SALT_BYTES
+    # (16) bytes of one draw, as 32 hex digits, in order
+    draws: list[int] = []
+
+    def counting(n: int) -> bytes:
+        draws.append(n)
+        return bytes(range(n))
+
+    monkeypatch.setattr(chain, "salt_source", counting)
+    assert chain.new_salts(3) == [bytes(range(i, i + 16)).hex() for i in (0, 16, 32)]
+    assert chain.new_salts(3)[1] == "101112131415161718191a1b1c1d1e1f"
+    assert draws == [48, 48]
+    assert chain.new_salts(0) == [] and chain.new_salts(-1) == [] and draws == [48, 48]
+
+
+def test_an_unknown_log_format_names_the_known_ones() -> None:
+    with pytest.raises(ValueError) as err:
+        entry_digest(1, None, AT, 0, 0, "", 3)
+    assert str(err.value) == "log format 3 is not one this provenance knows (1, 2)"
+
+
+AT_EXIT = """
+import atexit
+from provenance.store.chain import EntryWorker
+
+worker = EntryWorker()
+worker.submit(sum, [0]).result()  # its thread exists, as in a store that wrote before
+
+
+def boom():
+    raise ValueError("boom")
+
+
+def flush():  # a spool flushed at exit: no thread takes new work any more
+    print(worker.submit(sum, [1, 2]).result())
+    print(repr(worker.submit(boom).exception()))
+
+
+atexit.register(flush)
+"""
+
+
+def test_entry_worker_at_interpreter_exit_runs_the_work_in_the_caller() -> None:
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", AT_EXIT],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+        timeout=120,
+    )
+    assert out.stdout.splitlines() == ["3", "ValueError('boom')"], out.stderr

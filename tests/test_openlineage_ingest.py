@@ -225,7 +225,9 @@ def test_native_run_and_airflow_task_meet_at_one_dataset(
     native = tracker.log_artifact(users_csv, name="users.csv", kind="dataset")
     with tracker.run("profile", inputs=[native]) as run:
         run.output(b"rows=2", name="users_profile", kind="file")
-    ingest_events(store, ev.airflow_events(tmp_path))
+    # The DAG runs after the file was logged (inputs bind to what was written before the run).
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    ingest_events(store, ev.shifted(ev.airflow_events(tmp_path), later))
 
     assert native.uri == dataset_uri("file", str(users_csv))
     used = [e.target for e in store.transform_edges([EXTRACT]) if e.type == "USED"]
@@ -262,9 +264,9 @@ def test_output_versions_and_dataset_facets(store: LineageStore, tmp_path: Path)
         "postgres://db.example.com:5432/shop.public.users",
     )
     assert (users.row_count, users.size_bytes, users.owner) == (3, 120, "team:data-eng")
-    # created_at: the time of the first event that arrived naming it (COMPLETE, minute 3);
-    # like every artifact's, it never changes afterwards.
-    assert users.created_at == minutes(3)
+    # created_at: the time of the earliest event naming it (START, minute 1), though the
+    # COMPLETE (minute 3) arrived first: what binding by time orders versions by.
+    assert users.created_at == minutes(1)
     meta = users.metadata["openlineage"]
     assert set(meta["facets"]) == {"schema", "ownership", "dataSource"}
     assert meta["outputFacets"]["outputStatistics"]["rowCount"] == 3

@@ -398,7 +398,7 @@ def test_api_key(store_uri: str, store: LineageStore) -> None:
                 "error": "missing or wrong bearer token (send Authorization: Bearer <key>)"
             }
             assert key not in r.text
-        assert requests.get(s.url + "/api/v1/nodes/abcd", timeout=30).status_code == 401
+        assert requests.get(s.url + "/api/v1/provenance/nodes/abcd", timeout=30).status_code == 401
         with pytest.raises(requests.HTTPError, match="401"):
             official_client(s, key="wrong").emit(event)
         assert total(store) == 0
@@ -475,12 +475,23 @@ def test_fixture_events_over_http_are_what_the_library_ingests(
     v2 = dataset_version_id(ev.LAKE, "raw/orders", "v2")
     c1 = dataset_version_id(ev.LAKE, "raw/customers", "c1")
     run1, run2 = run_transform_id(ev.ENRICH_RUN_1), run_transform_id(ev.ENRICH_RUN_2)
-    r = service.get("/api/v1/namespaces/spark:%2F%2Fspark-master:7077/jobs/orders_enrich/runs")
+    r = service.get(
+        "/api/v1/provenance/namespaces/spark:%2F%2Fspark-master:7077/jobs/orders_enrich/runs"
+    )
     assert [x["id"] for x in r.json()["runs"]] == [run2, run1]
-    r = service.get("/api/v1/namespaces/s3:%2F%2Flake/datasets/curated/orders_enriched/versions")
+    r = service.get(
+        "/api/v1/provenance/namespaces/s3:%2F%2Flake/datasets/curated/orders_enriched/versions"
+    )
     assert [v["id"] for v in r.json()["versions"]] == [e2, e1]
-    assert service.get("/api/v1/nodes/dataset:s3://lake:curated/orders_enriched").json()["id"] == e2
-    r = service.get("/api/v1/column-lineage", nodeId="datasetField:s3://lake:reports/daily:revenue")
+    assert (
+        service.get("/api/v1/provenance/nodes/dataset:s3://lake:curated/orders_enriched").json()[
+            "id"
+        ]
+        == e2
+    )
+    r = service.get(
+        "/api/v1/provenance/column-lineage", nodeId="datasetField:s3://lake:reports/daily:revenue"
+    )
     got = [
         (s["depth"], s["dataset_id"], s["name"], s["field"], s["dataset_wide"])
         for s in r.json()["sources"]
@@ -497,7 +508,7 @@ def test_fixture_events_over_http_are_what_the_library_ingests(
     report, dag = run_transform_id(ev.REPORT_RUN), run_transform_id(ev.DAG_RUN)
     users = dataset_version_id(ev.POSTGRES, "shop.public.users", ev.EXTRACT_RUN)
     orders = dataset_version_id(ev.POSTGRES, "shop.public.orders", ev.LOAD_RUN)
-    r = service.get("/api/v1/lineage", nodeId="job:airflow:shop_etl.report", depth=1)
+    r = service.get("/api/v1/provenance/lineage", nodeId="job:airflow:shop_etl.report", depth=1)
     graph = {n["id"]: n for n in r.json()["graph"]}
     assert report in graph and dag not in graph
     assert graph[report]["type"] == "JOB"
@@ -531,7 +542,7 @@ def two_days(service: Service) -> Service:
 
 
 def test_lineage_graph_in_marquez_shape(two_days: Service) -> None:
-    r = two_days.get("/api/v1/lineage", nodeId=f"dataset:{LAKE}:{CLEAN}", depth=20)
+    r = two_days.get("/api/v1/provenance/lineage", nodeId=f"dataset:{LAKE}:{CLEAN}", depth=20)
     assert r.status_code == 200, r.text
     graph = {n["id"]: n for n in r.json()["graph"]}
     # dataset:NS:NAME names the newest version: day 2's clean output, made from day 2's raw.
@@ -560,33 +571,33 @@ def test_lineage_graph_in_marquez_shape(two_days: Service) -> None:
     assert graph[A_CLEAN2]["data"]["uri"] == dataset_uri(LAKE, CLEAN)
     assert graph[T_CLEAN2]["data"]["status"] == "succeeded"
     # From the raw source, going down: both days' runs and everything they made.
-    r = two_days.get("/api/v1/lineage", nodeId=A_ORDERS)
+    r = two_days.get("/api/v1/provenance/lineage", nodeId=A_ORDERS)
     down = {n["id"] for n in r.json()["graph"]}
     assert {T_EXTRACT1, T_EXTRACT2, A_RAW1, A_RAW2, A_CLEAN1, A_CLEAN2} <= down
     # depth bounds the walk (transforms each way); a prefix names the node too.
-    r = two_days.get("/api/v1/lineage", nodeId=A_CLEAN2.split(":")[1][:16], depth=1)
+    r = two_days.get("/api/v1/provenance/lineage", nodeId=A_CLEAN2.split(":")[1][:16], depth=1)
     assert {n["id"] for n in r.json()["graph"]} == {A_CLEAN2, T_CLEAN2, A_RAW2}
-    r = two_days.get("/api/v1/lineage", nodeId=A_RAW2, direction="up")
+    r = two_days.get("/api/v1/provenance/lineage", nodeId=A_RAW2, direction="up")
     assert {n["id"] for n in r.json()["graph"]} == {A_RAW2, T_EXTRACT2, A_ORDERS}
     # job:NS:NAME names the newest run.
-    r = two_days.get("/api/v1/lineage", nodeId=f"job:{NS}:etl.extract", depth=0)
+    r = two_days.get("/api/v1/provenance/lineage", nodeId=f"job:{NS}:etl.extract", depth=0)
     assert {n["id"] for n in r.json()["graph"]} >= {T_EXTRACT2}
 
 
 def test_node_versions_runs(two_days: Service, store: LineageStore) -> None:
-    r = two_days.get(f"/api/v1/nodes/{T_EXTRACT1}")
+    r = two_days.get(f"/api/v1/provenance/nodes/{T_EXTRACT1}")
     assert r.status_code == 200
     assert r.json() == store.get(T_EXTRACT1).model_dump(mode="json")  # type: ignore[union-attr]
-    r = two_days.get(f"/api/v1/nodes/dataset:{LAKE}:{RAW}")
+    r = two_days.get(f"/api/v1/provenance/nodes/dataset:{LAKE}:{RAW}")
     assert r.json()["id"] == A_RAW2
     # The namespace holds "/": percent-encoded; the name may be either.
     for name in ("raw%2Forders.parquet", "raw/orders.parquet"):
-        r = two_days.get(f"/api/v1/namespaces/s3:%2F%2Flake/datasets/{name}/versions")
+        r = two_days.get(f"/api/v1/provenance/namespaces/s3:%2F%2Flake/datasets/{name}/versions")
         assert r.status_code == 200, r.text
         body = r.json()
         assert (body["namespace"], body["name"], body["totalCount"]) == (LAKE, RAW, 2)
         assert [v["id"] for v in body["versions"]] == [A_RAW2, A_RAW1]  # newest first
-    r = two_days.get(f"/api/v1/namespaces/{NS}/jobs/etl.extract/runs")
+    r = two_days.get(f"/api/v1/provenance/namespaces/{NS}/jobs/etl.extract/runs")
     assert r.status_code == 200, r.text
     runs = r.json()["runs"]
     assert [x["id"] for x in runs] == [T_EXTRACT2, T_EXTRACT1]
@@ -596,12 +607,14 @@ def test_node_versions_runs(two_days: Service, store: LineageStore) -> None:
         ([A_ORDERS], [A_RAW1], "succeeded"),
     ]
     assert runs[0]["startedAt"].startswith("2026-03-02T02:01")
-    r = two_days.get(f"/api/v1/namespaces/{NS}/jobs/etl.extract/runs", limit=1, offset=1)
+    r = two_days.get(f"/api/v1/provenance/namespaces/{NS}/jobs/etl.extract/runs", limit=1, offset=1)
     assert [x["id"] for x in r.json()["runs"]] == [T_EXTRACT1]
 
 
 def test_column_lineage(two_days: Service) -> None:
-    r = two_days.get("/api/v1/column-lineage", nodeId=f"datasetField:{LAKE}:{CLEAN}:amount")
+    r = two_days.get(
+        "/api/v1/provenance/column-lineage", nodeId=f"datasetField:{LAKE}:{CLEAN}:amount"
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     A_CLEAN2 = dataset_version_id(LAKE, CLEAN, rid("clean-2"))
@@ -612,9 +625,11 @@ def test_column_lineage(two_days: Service) -> None:
         (1, A_RAW2, RAW, "amount")
     ]
     assert body["sources"][0]["run_id"] == run_transform_id(rid("clean-2"))
-    same = two_days.get("/api/v1/column-lineage", nodeId=A_CLEAN2, column="amount")
+    same = two_days.get("/api/v1/provenance/column-lineage", nodeId=A_CLEAN2, column="amount")
     assert same.json() == body
-    missing = two_days.get("/api/v1/column-lineage", nodeId=f"datasetField:{LAKE}:{CLEAN}:nope")
+    missing = two_days.get(
+        "/api/v1/provenance/column-lineage", nodeId=f"datasetField:{LAKE}:{CLEAN}:nope"
+    )
     assert missing.status_code == 404
     assert set(missing.json()) == {"error"}
 
@@ -622,14 +637,14 @@ def test_column_lineage(two_days: Service) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "status", "starts"),
     [
-        ("/api/v1/nodes/blake3:" + "0" * 64, {}, 404, "no node with id"),
-        ("/api/v1/nodes/dataset:nowhere:nothing", {}, 404, ""),
-        ("/api/v1/lineage", {"nodeId": "ffff0000"}, 404, "no node with id"),
-        ("/api/v1/lineage", {}, 400, "nodeId: Field required"),
-        ("/api/v1/lineage", {"nodeId": "x", "depth": -1}, 400, "depth: "),
-        ("/api/v1/namespaces/nowhere/datasets/nothing/versions", {}, 404, "no dataset"),
-        ("/api/v1/namespaces/nowhere/jobs/nothing/runs", {}, 404, "no job"),
-        ("/api/v1/column-lineage", {"nodeId": "blake3:abcd"}, 400, "say which column"),
+        ("/api/v1/provenance/nodes/blake3:" + "0" * 64, {}, 404, "no node with id"),
+        ("/api/v1/provenance/nodes/dataset:nowhere:nothing", {}, 404, ""),
+        ("/api/v1/provenance/lineage", {"nodeId": "ffff0000"}, 404, "no node with id"),
+        ("/api/v1/provenance/lineage", {}, 400, "nodeId: Field required"),
+        ("/api/v1/provenance/lineage", {"nodeId": "x", "depth": -1}, 400, "depth: "),
+        ("/api/v1/provenance/namespaces/nowhere/datasets/nothing/versions", {}, 404, "no dataset"),
+        ("/api/v1/provenance/namespaces/nowhere/jobs/nothing/runs", {}, 404, "no job"),
+        ("/api/v1/provenance/column-lineage", {"nodeId": "blake3:abcd"}, 400, "say which column"),
         ("/api/v1/no-such-route", {}, 404, "Not Found"),
     ],
 )
@@ -658,15 +673,23 @@ def test_health_docs_openapi(two_days: Service, store: LineageStore, store_uri: 
     paths = spec["paths"]
     assert set(paths) >= {
         "/api/v1/lineage",
-        "/api/v1/nodes/{node_id}",
-        "/api/v1/namespaces/{namespace}/datasets/{name}/versions",
-        "/api/v1/namespaces/{namespace}/jobs/{name}/runs",
-        "/api/v1/column-lineage",
+        "/api/v1/provenance/lineage",
+        "/api/v1/provenance/nodes/{node_id}",
+        "/api/v1/provenance/namespaces/{namespace}/datasets/{name}/versions",
+        "/api/v1/provenance/namespaces/{namespace}/jobs/{name}/runs",
+        "/api/v1/provenance/column-lineage",
         "/health",
     }
+    # Our version-level graph under its own prefix; /api/v1/lineage is Marquez's
+    # (tests/test_marquez_api.py), its POST the OpenLineage endpoint.
+    own = paths["/api/v1/provenance/lineage"]["get"]["responses"]["200"]["content"]
+    assert own["application/json"]["schema"] == {"$ref": "#/components/schemas/LineageResponse"}
     ok = paths["/api/v1/lineage"]["get"]["responses"]["200"]["content"]["application/json"]
-    assert ok["schema"] == {"$ref": "#/components/schemas/LineageResponse"}
+    assert ok["schema"] == {"$ref": "#/components/schemas/MarquezGraph"}
     assert "201" in paths["/api/v1/lineage"]["post"]["responses"]
+    # the old unprefixed version-level reads are gone, not silently answering another shape
+    assert "/api/v1/nodes/{node_id}" not in paths
+    assert two_days.get("/api/v1/nodes/abcd").status_code == 404
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
@@ -691,7 +714,7 @@ def test_provenance_serve_command(store_uri: str, store: LineageStore) -> None:
         for event in day_events(1):
             official_client(service).emit(event)
         assert store.get(T_CLEAN1) is not None
-        assert service.get("/api/v1/nodes/" + T_CLEAN1).json()["status"] == "succeeded"
+        assert service.get("/api/v1/provenance/nodes/" + T_CLEAN1).json()["status"] == "succeeded"
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)

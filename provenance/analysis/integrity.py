@@ -365,6 +365,9 @@ def _apply_body(e: LogEntry, latest: dict[ElementKey, str], found: _Findings) ->
         found.add(LogProblem(kind="entry-edited", seq=e.seq, entry=e.digest, detail=f"{exc}"))
         return
     for line in lines:
+        if line.kind == "D":  # removed by this write: no longer in the graph
+            latest.pop(line.key, None)
+            continue
         have = latest.get(line.key)
         if line.old is not None:  # a merge into a node some entry must hold, as it was
             if have is None:
@@ -460,6 +463,8 @@ def _name_entries(store: LineageStore, found: _Findings) -> None:
             except ValueError:
                 continue
             for line in lines:
+                if line.kind == "D":
+                    continue
                 pending = found.pending.get(line.key)
                 if pending is not None and (pending[2] is None or e.seq < pending[2]):
                     covering[line.key] = (e.seq, e.digest)

@@ -2,9 +2,12 @@
 
 ``provenance ingest FILE|DIR|-`` reads the OpenLineage client's ``FileTransport`` output (JSON
 lines; a directory of such files; ``-`` for standard input), checks every event first (a bad
-one is one line naming ``file:line``, and nothing is written), then writes them with a
+one is one line naming ``file:line``, and nothing is written), then writes them in
+``eventTime`` order (stable for ties; :func:`~provenance.openlineage.ingest.time_order`) with a
 progress bar on stderr and prints a one-line summary. ``provenance columns ID COLUMN`` answers
-which source columns feed a column (``ID`` may be ``dataset:NAMESPACE:NAME``).
+which source columns feed a column (``ID`` may be ``dataset:NAMESPACE:NAME``): one row per
+source column, the field first, DIRECT or INDIRECT over every path (see
+:mod:`provenance.openlineage.columns`).
 
 Example:
     >>> import json, pathlib, tempfile
@@ -27,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from provenance.cli.common import (
@@ -43,6 +47,8 @@ from provenance.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
     from rich.table import Table
 
     from provenance.openlineage.columns import ColumnLineage
@@ -65,10 +71,11 @@ def ingest_cmd(source: str, store: str | None = None, as_json: bool = False) -> 
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from provenance.openlineage.ingest import ingest_events, read_jsonl
+    from provenance.openlineage.ingest import ingest_events, read_jsonl, time_order
     from provenance.store import open_store
 
-    events = list(read_jsonl(source))  # every event checked before the store is touched
+    # every event checked before the store is touched; written in eventTime order
+    events = time_order(read_jsonl(source))
     target = open_store(store, create=True)
     try:
         with Progress(
@@ -101,8 +108,98 @@ def ingest_cmd(source: str, store: str | None = None, as_json: bool = False) -> 
     )
 
 
+#: Where a long name or namespace may break across lines (after the character).
+_BREAK_AFTER = re.compile(r"(?<=[ /_.\-:@,])")
+#: A cell never asks for more than this to hold its longest unbreakable piece.
+_MIN_CELL = 14
+
+
+class _Folded:
+    """A table cell of lines, each broken after a space or ``/ _ . - : @ ,`` when too long
+    for the column (anywhere only in a piece with no such character), never cut: long
+    namespaces and dataset names fold onto further lines, whole."""
+
+    def __init__(self, *lines: tuple[str, str]) -> None:
+        self.lines = lines  # (text, style)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        pieces = [p for text, _ in self.lines for p in _BREAK_AFTER.split(text)]
+        widest = max((len(text) for text, _ in self.lines), default=1)
+        least = min(max((len(p) for p in pieces), default=1), _MIN_CELL)
+        return Measurement(least, max(widest, 1)).clamp(max_width=options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        width = max(options.max_width, 1)
+        out = Text(no_wrap=True, overflow="fold")
+        for text, style in self.lines:
+            for line in _break(text, width):
+                if out:
+                    out.append("\n")
+                out.append(line, style=style)
+        yield out
+
+
+def _break(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken after a space or a
+    separator (a space that ends a line is dropped).
+
+    Example:
+        >>> _break("postgres://warehouse.example.com:5432", 16)
+        ['postgres://', 'warehouse.', 'example.com:5432']
+        >>> _break("total (JOIN, dataset-wide)", 12)
+        ['total (JOIN,', 'dataset-', 'wide)']
+        >>> _break("amount (JOIN, dataset-wide)", 21)
+        ['amount (JOIN,', 'dataset-wide)']
+        >>> _break("abcdefghij", 4)
+        ['abcd', 'efgh', 'ij']
+    """
+    lines: list[str] = []
+    line = ""
+    for piece in _BREAK_AFTER.split(text):
+        if line and len(line) + len(piece.rstrip(" ")) > width:
+            lines.append(line.rstrip(" "))
+            line = ""
+        line += piece
+        while len(line.rstrip(" ")) > width:
+            lines.append(line[:width])
+            line = line[width:]
+    return [*lines, line.rstrip(" ")] if line or not lines else lines
+
+
+def _steps(answer: ColumnLineage) -> dict[tuple[str | None, str, str, str], list[str]]:
+    """Per source column: the columns it feeds one step on, with what that step does
+    (``total (TRANSFORMATION)``; a column of another dataset than the asked one with its
+    dataset's name), each once."""
+    out: dict[tuple[str | None, str, str, str], list[str]] = {}
+    root = answer.root
+    for s in answer.sources:
+        fed = s.feeds.field
+        if s.feeds.dataset_id != root.dataset_id:
+            fed = f"{s.feeds.name}.{fed}"
+        kinds = [str(t.get("subtype") or t.get("type") or "") for t in s.transformations]
+        if s.dataset_wide:
+            kinds.append("dataset-wide")
+        if not any(kinds) and s.transformation_type:
+            kinds.append(s.transformation_type)
+        named = [k for k in dict.fromkeys(kinds) if k]
+        line = f"{fed} ({', '.join(named)})" if named else fed
+        lines = out.setdefault((s.dataset_id, s.namespace, s.name, s.field), [])
+        if line not in lines:
+            lines.append(line)
+    return out
+
+
 def _render(answer: ColumnLineage) -> Table:
+    """One row per source column: the field first (whole), its dataset (the name, the
+    namespace and the short version id, each folded when long), DIRECT / INDIRECT for the
+    asked column, the fewest steps, and the column(s) it feeds with what each step does."""
+    from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     from provenance.model import short_id
 
@@ -110,26 +207,27 @@ def _render(answer: ColumnLineage) -> Table:
     title = f"column {root.field} of {root.name}"
     if root.dataset_id:
         title += f" ({short_id(root.dataset_id)})"
-    table = Table(title=title, title_justify="left")
-    for header in ("depth", "source column", "version", "transformation", "feeds"):
-        table.add_column(header)
-    for s in answer.sources:
-        steps = ", ".join(
-            "/".join(str(t[k]) for k in ("type", "subtype") if t.get(k)) for t in s.transformations
-        )
-        if s.dataset_wide:
-            steps = f"{steps} (whole dataset)".strip()
+    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("source column")
+    table.add_column("dataset, namespace, version")
+    table.add_column("path", no_wrap=True)
+    table.add_column("depth", no_wrap=True, justify="right")
+    table.add_column("feeds (step)")
+    steps = _steps(answer)
+    for u in answer.upstream:  # Text and _Folded, not markup: names may hold "[" and "]"
+        fed = steps.get((u.dataset_id, u.namespace, u.name, u.field), [])
+        version = short_id(u.dataset_id) if u.dataset_id else "no version stored"
         table.add_row(
-            str(s.depth),
-            f"{s.namespace} {s.name}.{s.field}",
-            short_id(s.dataset_id) if s.dataset_id else "-",
-            steps or s.transformation_type or "",
-            f"{s.feeds.name}.{s.feeds.field}",
+            _Folded((u.field, "bold")),
+            _Folded((u.name, ""), (u.namespace, "dim"), (version, "dim")),
+            Text(u.dependency),
+            Text(str(u.depth)),
+            _Folded(*((line, "") for line in fed)),
         )
-    if not answer.sources:
-        table.caption = "no column lineage recorded for this column"
-    elif answer.truncated:
+    if answer.truncated:
         table.caption = "cut at --depth; more lineage upstream"
+    elif not answer.upstream:
+        table.caption = "no column lineage recorded for this column"
     return table
 
 
@@ -148,7 +246,8 @@ def columns_cmd(
     """Which source columns feed a column of a dataset version.
 
     From OpenLineage column lineage. ID is an artifact id or prefix, or dataset:NAMESPACE:NAME
-    (its newest version).
+    (its newest version). One row per source column: DIRECT when some path from it to COLUMN
+    is DIRECT at every step, else INDIRECT (join, filter or group-by keys on the way).
     """
     from provenance.openlineage.columns import column_lineage
 

@@ -11,10 +11,24 @@ Example:
 
 from __future__ import annotations
 
-# columns, ingest, lookup and mapping build on the store, which never imports this package
-# (provenance.reader.resolve_id, above both, hands dataset:/job: addresses to lookup).
-from provenance.openlineage.columns import ColumnLineage, ColumnRef, ColumnSource, column_lineage
-from provenance.openlineage.ingest import IngestStats, ingest_event, ingest_events, read_jsonl
+# binding, columns, ingest, lookup and mapping build on the store, which never imports this
+# package (provenance.reader.resolve_id, above both, hands dataset:/job: addresses to lookup).
+from provenance.openlineage.binding import bind
+from provenance.openlineage.columns import (
+    ColumnLineage,
+    ColumnRef,
+    ColumnSource,
+    UpstreamColumn,
+    column_lineage,
+    direct_step,
+)
+from provenance.openlineage.ingest import (
+    IngestStats,
+    ingest_event,
+    ingest_events,
+    read_jsonl,
+    time_order,
+)
 from provenance.openlineage.lookup import latest_dataset_version, latest_job_run, resolve_address
 from provenance.openlineage.mapping import Mapped, check_event, map_event
 from provenance.openlineage.naming import (
@@ -37,10 +51,13 @@ __all__ = [
     "IngestStats",
     "Mapped",
     "NodeAddress",
+    "UpstreamColumn",
+    "bind",
     "check_event",
     "column_lineage",
     "dataset_uri",
     "dataset_version_id",
+    "direct_step",
     "event_type",
     "ingest_event",
     "ingest_events",
@@ -52,5 +69,6 @@ __all__ = [
     "read_jsonl",
     "resolve_address",
     "run_transform_id",
+    "time_order",
     "validate_event",
 ]

@@ -36,11 +36,28 @@ Example:
     [(1, 'clean', 'total'), (2, 'raw', 'amount'), (2, 'raw', 'tax')]
     >>> [s.field for s in found.origins()]
     ['amount', 'tax']
+    >>> [(u.field, u.depth, u.dependency) for u in found.upstream]
+    [('total', 1, 'DIRECT'), ('amount', 2, 'DIRECT'), ('tax', 2, 'DIRECT')]
+
+``sources`` holds every step the walk read (an input column and the column it feeds: one
+entry per step, so a column reached by several paths appears once per column it feeds);
+``upstream`` holds each source column once, with its verdict for the asked column:
+
+* A *step* is DIRECT when the input field is listed under the output field's
+  ``inputFields`` and either has no ``transformations`` or at least one of type ``DIRECT``;
+  it is INDIRECT when every transformation it lists is of another type (``INDIRECT``), or
+  when the input field comes from the facet's dataset-wide ``dataset`` list.
+* A source column is **DIRECT** for the asked column when at least one path of steps from it
+  to the asked column is DIRECT at every step (its values flow into the asked column);
+  otherwise **INDIRECT** (every path has at least one INDIRECT step, wherever on the path:
+  it only filters, joins, groups or orders something that does). With ``depth``, only the
+  steps the walk read count (out of columns fewer than ``depth`` steps from the asked one).
+* ``depth`` of a source column is the fewest steps on any path to the asked column.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,7 +70,14 @@ from provenance.reader import resolve_id
 from provenance.store.base import PRODUCED, USED, Direction, LineageStore
 from provenance.wording import with_article
 
-__all__ = ["ColumnLineage", "ColumnRef", "ColumnSource", "column_lineage"]
+__all__ = [
+    "ColumnLineage",
+    "ColumnRef",
+    "ColumnSource",
+    "UpstreamColumn",
+    "column_lineage",
+    "direct_step",
+]
 
 
 class ColumnRef(BaseModel):
@@ -95,11 +119,50 @@ class ColumnSource(BaseModel):
     feeds: ColumnRef
 
 
+def direct_step(source: ColumnSource) -> bool:
+    """Whether one step is DIRECT: a per-column input (not from the facet's ``dataset``
+    list) with no transformations, or with at least one of type ``DIRECT``.
+
+    Example:
+        >>> feeds = ColumnRef(dataset_id=None, namespace="s3://b", name="out", field="c")
+        >>> step = ColumnSource(depth=1, dataset_id=None, namespace="s3://b", name="in",
+        ...                     field="f", feeds=feeds,
+        ...                     transformations=[{"type": "INDIRECT", "subtype": "FILTER"}])
+        >>> direct_step(step), direct_step(step.model_copy(update={"transformations": []}))
+        (False, True)
+    """
+    if source.dataset_wide:
+        return False
+    types = [t.get("type") for t in source.transformations if isinstance(t.get("type"), str)]
+    return not types or "DIRECT" in types
+
+
+class UpstreamColumn(BaseModel):
+    """One source column of the asked column, once, with its verdict over every path."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The dataset version of the column (None when no version of it is stored).
+    dataset_id: str | None
+    namespace: str
+    name: str
+    field: str
+    #: The fewest steps on any path from this column to the asked one.
+    depth: int
+    #: DIRECT: some path to the asked column is DIRECT at every step; else INDIRECT.
+    dependency: Literal["DIRECT", "INDIRECT"]
+    #: The columns this one feeds one step downstream (in the order the walk met them).
+    via: list[ColumnRef] = Field(default_factory=list)
+
+
 class ColumnLineage(BaseModel):
     """The answer of :func:`column_lineage`: every input column upstream of ``root``."""
 
     root: ColumnRef
+    #: Every step read: an input column and the column it feeds (see the module docs).
     sources: list[ColumnSource] = Field(default_factory=list)
+    #: Each source column once, by depth, with its DIRECT / INDIRECT verdict.
+    upstream: list[UpstreamColumn] = Field(default_factory=list)
     #: True when ``depth`` stopped the walk before columns that have lineage of their own.
     truncated: bool = False
 
@@ -190,9 +253,12 @@ def column_lineage(
     ``node_id`` is any id :func:`~provenance.reader.resolve_id` takes: an artifact id or
     prefix, or ``dataset:NAMESPACE:NAME`` (the newest version). ``depth`` counts steps (1:
     the direct inputs only; None: all). Sources come by depth, in the facet's order; each
-    (version, column) is expanded once. Raises
-    :class:`~provenance.errors.NotFoundError` for a column the dataset's schema facet does
-    not list, :class:`~provenance.errors.AnalysisError` for a node that is not a dataset.
+    (version, column) is expanded once. ``sources`` are the steps read; ``upstream`` each
+    source column once, DIRECT when some path from it is DIRECT at every step, else INDIRECT
+    (the module docs define both). Raises :class:`~provenance.errors.NotFoundError` for a
+    column that the dataset's schema facet lists and its column lineage names neither (with
+    no schema facet, an unknown column just has no lineage),
+    :class:`~provenance.errors.AnalysisError` for a node that is not a dataset.
 
     Example: see the module docs.
     """
@@ -201,12 +267,7 @@ def column_lineage(
     if not isinstance(root, Artifact):
         kind = with_article(root.node_type) if root is not None else "nothing"
         raise AnalysisError(f"column lineage starts from a dataset version; {node_id} is {kind}")
-    known = _columns(root)
-    if not _entries(root, column) and known is not None and column not in known:
-        raise NotFoundError(
-            f"dataset {root.name!r} has no column {column!r} (its schema lists: "
-            f"{', '.join(known) or 'none'})"
-        )
+    _check_column(root, column)
     producers = _Producers(store)
     answer = ColumnLineage(root=_ref(root, column))
     artifacts: dict[str, Artifact] = {root.id: root}
@@ -256,4 +317,76 @@ def column_lineage(
         frontier = [(i, f) for i, f in upcoming if i in artifacts]
         level += 1
     answer.truncated = any(_entries(artifacts[i], f) for i, f in frontier)
+    answer.upstream = _upstream(answer.root, answer.sources)
     return answer
+
+
+#: How many column names an unknown-column error lists before saying how many more there are.
+_NAMES_SHOWN = 20
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    more = len(names) - _NAMES_SHOWN
+    return f"{shown}, and {more} more" if more > 0 else shown
+
+
+def _check_column(artifact: Artifact, column: str) -> None:
+    """Raise NotFoundError for a column that neither the schema facet nor the column lineage
+    names (only when there is a schema facet: without one, no column is known to be absent)."""
+    schema = _columns(artifact)
+    fields = _facet(artifact).get("fields")
+    lineage = [f for f in fields if isinstance(f, str)] if isinstance(fields, dict) else []
+    if schema is None or column in schema or column in lineage:
+        return
+    listed = f"{len(schema)}: {_names(schema)}" if schema else "none"
+    extra = [f for f in lineage if f not in set(schema)]
+    named = f"{len(extra)} more: {_names(extra)}" if extra else "no others"
+    raise NotFoundError(
+        f"dataset {artifact.name!r} has no column {column!r} (its schema facet lists "
+        f"{listed}; its column lineage names {named})"
+    )
+
+
+_Key = tuple[str | None, str | None, str | None, str]
+
+
+def _key(dataset_id: str | None, namespace: str | None, name: str | None, field: str) -> _Key:
+    """A column's identity: its version and field, or (no version stored) its dataset's name."""
+    return (dataset_id, None, None, field) if dataset_id else (None, namespace, name, field)
+
+
+def _upstream(root: ColumnRef, sources: list[ColumnSource]) -> list[UpstreamColumn]:
+    """Each source column once, in the order first met (so by depth: the walk goes level by
+    level), with its fewest steps and its DIRECT / INDIRECT verdict over every path."""
+    steps: dict[_Key, list[tuple[_Key, bool]]] = {}
+    first: dict[_Key, ColumnSource] = {}
+    via: dict[_Key, list[ColumnRef]] = {}
+    for s in sources:
+        fed = _key(s.feeds.dataset_id, s.feeds.namespace, s.feeds.name, s.feeds.field)
+        own = _key(s.dataset_id, s.namespace, s.name, s.field)
+        steps.setdefault(fed, []).append((own, direct_step(s)))
+        first.setdefault(own, s)
+        if s.feeds not in via.setdefault(own, []):
+            via[own].append(s.feeds)
+    start = _key(root.dataset_id, root.namespace, root.name, root.field)
+    direct = {start}
+    todo = [start]
+    while todo:
+        for own, is_direct in steps.get(todo.pop(), []):
+            if is_direct and own not in direct:
+                direct.add(own)
+                todo.append(own)
+    return [
+        UpstreamColumn(
+            dataset_id=s.dataset_id,
+            namespace=s.namespace,
+            name=s.name,
+            field=s.field,
+            depth=s.depth,
+            dependency="DIRECT" if key in direct else "INDIRECT",
+            via=via[key],
+        )
+        for key, s in first.items()
+        if key != start
+    ]

@@ -7,9 +7,11 @@ event writes nothing; then it is mapped against what the store holds and written
 against the store plus the events before it in the batch
 (:class:`~provenance.openlineage.pending.PendingView`), so a batch writes exactly the graph
 that one write per event would, in a few store round trips instead of several per event.
-A module-level lock serialises the read-map-write of every event or batch in this process,
-so concurrent requests that post events of one run cannot bind its inputs twice. Writes are
-idempotent: posting an event again changes nothing.
+Every write then re-binds what its events make out of date
+(:func:`~provenance.openlineage.binding.rebind`: inputs bind by time, so the graph does not
+depend on the order events arrive in), in the same write. A module-level lock serialises the
+read-map-write of every event or batch in this process, so concurrent requests cannot bind
+one input twice. Writes are idempotent: posting an event again changes nothing.
 
 Example:
     >>> import tempfile
@@ -40,15 +42,16 @@ from typing import IO, Any
 
 from pydantic import BaseModel
 
-from provenance.errors import OpenLineageEventError
+from provenance.errors import OpenLineageEventError, StoreError
 from provenance.model import Artifact
-from provenance.openlineage.mapping import Mapped, check_event, map_event
+from provenance.openlineage.binding import rebind
+from provenance.openlineage.mapping import Mapped, check_event, event_time, input_node, map_event
 from provenance.openlineage.naming import run_transform_id
 from provenance.openlineage.pending import PendingView
 from provenance.openlineage.schema import SPEC_URL, event_type
-from provenance.store.base import LineageStore
+from provenance.store.base import LineageStore, RebindingStore
 
-__all__ = ["SPEC_URL", "IngestStats", "ingest_event", "ingest_events", "read_jsonl"]
+__all__ = ["SPEC_URL", "IngestStats", "ingest_event", "ingest_events", "read_jsonl", "time_order"]
 
 #: Serialises the read-map-write of every event (or batch) in this process.
 _WRITE_LOCK = threading.Lock()
@@ -107,27 +110,46 @@ class _Tally:
         )
 
 
-def _write(store: LineageStore, event: Any) -> Mapped:
-    with _WRITE_LOCK:
-        mapped = map_event(store, event)
-        store.write(mapped.nodes, mapped.edges)
-    return mapped
+def _rebinding(store: LineageStore) -> RebindingStore:
+    """``store`` as a store that can re-bind (both backends can), else :class:`StoreError`."""
+    if isinstance(store, RebindingStore) and hasattr(type(store), "uri_versions"):
+        return store
+    raise StoreError(
+        f"{type(store).__name__} cannot ingest OpenLineage events: ingest needs the store "
+        "itself (SQLite or Neo4j), which can re-bind inputs by time"
+    )
 
 
 def _write_batch(store: LineageStore, events: list[Any]) -> list[Mapped]:
-    """Map ``events`` in order against the store and each other; write them in one write."""
+    """Map ``events`` in order against the store and each other, re-bind what they make out
+    of date (:func:`~provenance.openlineage.binding.rebind`); write it all in one write."""
+    target = _rebinding(store)
     with _WRITE_LOCK:
-        view = PendingView(store)
-        view.prefetch_runs(
-            [run_transform_id(e["run"]["runId"]) for e in events if event_type(e) == "RunEvent"]
-        )
+        view = PendingView(target)
+        runs = [run_transform_id(e["run"]["runId"]) for e in events if event_type(e) == "RunEvent"]
+        view.prefetch_runs(runs)
         mapped = []
         for event in events:
             m = map_event(view, event)
             view.add(m.nodes, m.edges)
             mapped.append(m)
-        store.write(list(view.nodes.values()), list(view.edges.values()))
+        rebind(view, dict.fromkeys(runs), input_node)
+        view.write_to(target)
     return mapped
+
+
+def time_order(events: Iterable[Any]) -> list[Any]:
+    """``events`` sorted by ``eventTime`` (stable: events of one instant keep their order).
+
+    Each must have passed :func:`~provenance.openlineage.mapping.check_event`.
+
+    Example:
+        >>> at_midnight = {"eventTime": "2026-01-01T01:00:00+01:00", "n": 1}
+        >>> half_past = {"eventTime": "2026-01-01T00:30:00Z", "n": 2}
+        >>> [e["n"] for e in time_order([half_past, at_midnight])]
+        [1, 2]
+    """
+    return sorted(events, key=event_time)
 
 
 def ingest_event(store: LineageStore, event: Any, *, validate: bool = True) -> IngestStats:
@@ -142,7 +164,8 @@ def ingest_event(store: LineageStore, event: Any, *, validate: bool = True) -> I
     """
     if validate:
         check_event(event)
-    return _Tally().add(_write(store, event))
+    (mapped,) = _write_batch(store, [event])
+    return _Tally().add(mapped)
 
 
 def ingest_events(
@@ -153,11 +176,14 @@ def ingest_events(
     validate: bool = True,
     batch_size: int = BATCH_SIZE,
 ) -> IngestStats:
-    """Validate every event, then write them in order, ``batch_size`` events per write.
+    """Validate every event, then write them in ``eventTime`` order (:func:`time_order`),
+    ``batch_size`` events per write.
 
-    A bad event raises :class:`~provenance.errors.OpenLineageEventError` naming it
-    (``event 3: …``) before anything is written. Each write is one transaction: should the
-    store fail midway, the batches before it are written and none after. ``progress`` is
+    The graph does not depend on the order (inputs bind by time; a late event re-binds what
+    it concerns); writing in time order only spares re-binding work. A bad event raises
+    :class:`~provenance.errors.OpenLineageEventError` naming it (``event 3: …``, as given)
+    before anything is written. Each write is one transaction: should the store fail
+    midway, the batches before it are written and none after. ``progress`` is
     called after each write with the running totals (:class:`IngestStats`: distinct over
     all the events).
 
@@ -176,6 +202,7 @@ def ingest_events(
                 check_event(event)
             except OpenLineageEventError as exc:
                 raise OpenLineageEventError(f"event {i}: {exc}") from None
+    batch = time_order(batch)
     tally, total = _Tally(), IngestStats()
     size = max(1, batch_size)
     for start in range(0, len(batch), size):

@@ -42,8 +42,8 @@ def latest_dataset_version(
 ) -> Artifact | None:
     """The newest artifact recorded for dataset ``(namespace, name)``, or None.
 
-    Newest by ``created_at`` (an OpenLineage version's: the eventTime of the first ingested
-    event that named it); the unversioned stand-in (:func:`dataset_version_id` with version
+    Newest by ``created_at`` (an OpenLineage version's: the earliest eventTime of the
+    events that named it); the unversioned stand-in (:func:`dataset_version_id` with version
     ``None``, written for a dataset read before any version of it was known) only when there
     is no other. Ids in ``exclude`` are passed over.
 

@@ -9,22 +9,25 @@
   arrive in (:func:`provenance.store.merge.fold_openlineage`). The ``errorMessage`` run facet
   of a FAIL/ABORT event is the transform's ``error``.
 * **Datasets** → Artifacts of kind ``dataset``, ``name`` = the dataset name, ``uri`` =
-  :func:`~provenance.openlineage.naming.dataset_uri`, ``created_at`` = the eventTime of the
-  first ingested event that named the version (like every artifact's, it never changes
-  afterwards), ``metadata["openlineage"]`` = ``{"namespace", "name",
+  :func:`~provenance.openlineage.naming.dataset_uri`, ``created_at`` = the earliest eventTime
+  of the events that named the version (whatever order they arrive in:
+  :func:`~provenance.store.merge.merge_node`), ``metadata["openlineage"]`` = ``{"namespace", "name",
   "facets", "inputFacets" | "outputFacets"}`` (every facet kept, unknown ones too; a facet
   marked ``_deleted`` is left out). ``ownership`` → ``owner``; ``outputStatistics`` (rowCount,
   size) and ``dataQualityMetrics`` (rowCount, bytes) → ``row_count``, ``size_bytes``.
 * **Output version**: the ``version`` facet, else the runId (so each run writes a new version);
   an output without a version facet that the run already produced (an earlier event of the
   run) is that version again.
-* **Input version**: the ``version`` facet; else the version this run already USED (an earlier
-  event of the run bound it); else the newest artifact with that uri, native or OpenLineage,
-  except this run's own outputs (so a native run and an Airflow task reading the same file
-  meet at one node); else the unversioned stand-in
-  ``dataset_version_id(namespace, name, None)``. A ``version`` facet that is the full digest of
-  an artifact already stored (what :mod:`provenance.openlineage.export` writes) names that
-  artifact.
+* **Input version**: the ``version`` facet; else **by time**
+  (:func:`~provenance.openlineage.binding.bind`): the artifact with that uri, native or
+  OpenLineage, written most recently at or before the run's start (its ``started_at``: the
+  earliest START eventTime, else the earliest eventTime of the run), except this run's own
+  outputs (so a native run and an Airflow task reading the same file meet at one node); else
+  the unversioned stand-in ``dataset_version_id(namespace, name, None)``. Such inputs are
+  listed in ``metadata["openlineage"]["inputsByTime"]`` (uri → namespace and name), and
+  :func:`~provenance.openlineage.binding.rebind` keeps them right when events arrive out of
+  order. A ``version`` facet that is the full digest of an artifact already stored (what
+  :mod:`provenance.openlineage.export` writes) names that artifact.
 * **parent** run facet → a ``PARENT`` edge to the parent run's Transform, written as a
   placeholder (no events, status running) when the parent's own events have not arrived.
 * **sourceCodeLocation** / **sourceCode** job facets → a CodeVersion the run RAN (git commit =
@@ -35,8 +38,9 @@
   :func:`~provenance.openlineage.naming.job_definition_id`, ``metadata["openlineage"]["kind"]``
   ``"job"``) with USED / PRODUCED edges to the datasets it names: their ``version`` facet's
   version, else the unversioned stand-in (a definition names datasets, not versions).
-* **DatasetEvent** → the dataset's version (version facet, else the newest, else the stand-in)
-  with the event's facets merged in.
+* **DatasetEvent** → the dataset's version (version facet, else the version written most
+  recently at or before the event's time, else the stand-in) with the event's facets merged
+  in. (It is bound when ingested; a version arriving later does not move the facets.)
 
 Example:
     >>> import tempfile
@@ -48,7 +52,7 @@ Example:
     ...     "job": {"namespace": "airflow", "name": "etl.load"},
     ...     "inputs": [{"namespace": "file", "name": "/data/in.csv"}],
     ...     "outputs": [{"namespace": "postgres://db:5432", "name": "shop.public.orders"}]}
-    >>> mapped = map_event(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"), event)
+    >>> mapped = map_event(SQLiteStore(tempfile.mkdtemp() + "/l.sqlite"), event)  # START: 0:00
     >>> sorted(n.node_type for n in mapped.nodes), sorted(e.type for e in mapped.edges)
     (['Artifact', 'Artifact', 'Transform'], ['PRODUCED', 'USED'])
 """
@@ -63,7 +67,7 @@ from typing import Any
 from provenance.errors import OpenLineageEventError
 from provenance.hashing.core import digest_json, is_digest
 from provenance.model import Artifact, CodeVersion, Edge, Transform
-from provenance.openlineage.lookup import latest_dataset_version
+from provenance.openlineage.binding import BOUND_KEY, bind
 from provenance.openlineage.naming import (
     dataset_uri,
     dataset_version_id,
@@ -71,10 +75,11 @@ from provenance.openlineage.naming import (
     run_transform_id,
 )
 from provenance.openlineage.schema import SPEC_URL, event_type, validate_event
-from provenance.store.base import PARENT, PRODUCED, RAN, USED, AnyNode, NodeReads
+from provenance.store.base import PARENT, PRODUCED, RAN, USED, AnyNode, NodeReads, VersionReads
 from provenance.store.merge import EVENT_STATUS, merge_node
+from provenance.store.scrub import scrub_metadata
 
-__all__ = ["SPEC_URL", "Mapped", "check_event", "event_time", "map_event"]
+__all__ = ["SPEC_URL", "Mapped", "check_event", "event_time", "input_node", "map_event"]
 
 _TERMINAL = frozenset({"COMPLETE", "ABORT", "FAIL"})
 
@@ -246,14 +251,13 @@ def _code_version(job: dict[str, Any], facets: dict[str, Any]) -> CodeVersion | 
 # --- datasets -----------------------------------------------------------------------------
 @dataclass
 class _Bindings:
-    """What the run already recorded: the versions it used and produced, by uri."""
+    """What the run already recorded: the versions it produced, by uri."""
 
-    used: dict[str, str] = field(default_factory=dict)
     produced: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, store: NodeReads, transform_id: str) -> _Bindings:
-        edges = [e for e in store.transform_edges([transform_id]) if e.type in (USED, PRODUCED)]
+        edges = [e for e in store.transform_edges([transform_id]) if e.type == PRODUCED]
         if not edges:
             return cls()
         nodes = {n.id: n for n in store.get_many([e.target for e in edges])}
@@ -261,7 +265,7 @@ class _Bindings:
         for e in edges:
             node = nodes.get(e.target)
             if isinstance(node, Artifact) and node.uri:
-                (out.used if e.type == USED else out.produced).setdefault(node.uri, node.id)
+                out.produced.setdefault(node.uri, node.id)
         return out
 
 
@@ -299,15 +303,16 @@ def _dataset_node(
     )
 
 
-def _current_version(store: NodeReads, dataset: dict[str, Any], exclude: Iterable[str] = ()) -> str:
-    """A dataset named without a run's context: its version facet, the newest version, or
-    the unversioned stand-in."""
+def _current_version(
+    store: VersionReads, dataset: dict[str, Any], at: _dt.datetime, exclude: Iterable[str] = ()
+) -> str:
+    """The version a dataset named at time ``at`` binds to: its version facet, else the one
+    written most recently at or before ``at``, else the unversioned stand-in."""
     namespace, name = dataset["namespace"], dataset["name"]
     version = _version(_facets(dataset))
     if version is not None:
         return _named_version(store, namespace, name, version)
-    latest = latest_dataset_version(store, namespace, name, exclude=set(exclude))
-    return latest.id if latest else dataset_version_id(namespace, name, None)
+    return bind(store, namespace, name, at, set(exclude))
 
 
 # --- events -------------------------------------------------------------------------------
@@ -335,19 +340,41 @@ def _run_outputs(
 
 
 def _run_inputs(
-    store: NodeReads, event: dict[str, Any], bound: _Bindings, own: set[str]
+    store: VersionReads, event: dict[str, Any], started: _dt.datetime, own: set[str]
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The run's inputs, each with its version's id: the one an earlier event of the run
-    bound, else the dataset's current version (never one this run produced)."""
-    inputs: list[tuple[str, dict[str, Any]]] = []
+    """The run's inputs, each with its version's id: its version facet's, else the one
+    written most recently at or before the run's start (never one this run produced)."""
+    return [(_current_version(store, d, started, own), d) for d in _datasets(event, "inputs")]
+
+
+def _by_time(event: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The event's inputs without a version facet: ``{uri: {"namespace", "name", "facets",
+    "inputFacets"}}``, facets as the run saw them (for the version a re-binding picks) less
+    every value of the data (:func:`~provenance.store.scrub.scrub_metadata`: column metrics'
+    min/max/quantiles...), so the run holds no value an erasure of the version would have to
+    reach."""
+    out: dict[str, dict[str, Any]] = {}
     for d in _datasets(event, "inputs"):
-        uri = dataset_uri(d["namespace"], d["name"])
-        if _version(_facets(d)) is None and uri in bound.used:
-            iid = bound.used[uri]
-        else:
-            iid = _current_version(store, d, exclude=own)
-        inputs.append((iid, d))
-    return inputs
+        if _version(_facets(d)) is None:
+            record: dict[str, Any] = {"namespace": d["namespace"], "name": d["name"]}
+            for key in ("facets", "inputFacets"):
+                if facets := scrub_metadata(_facets(d, key)):
+                    record[key] = facets
+            out[dataset_uri(d["namespace"], d["name"])] = record
+    return out
+
+
+def input_node(artifact_id: str, dataset: dict[str, Any], started: _dt.datetime) -> Artifact:
+    """The record a run's input without a version facet adds to the version it binds to:
+    its facets, dated at the run's start (so a stand-in dates from its earliest reader).
+
+    Example:
+        >>> import datetime as dt
+        >>> at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        >>> input_node("blake3:" + "a" * 64, {"namespace": "file", "name": "/x"}, at).uri
+        'file:///x'
+    """
+    return _dataset_node(artifact_id, dataset, started, "inputFacets")
 
 
 def _parent_placeholder(run_id: str, namespace: str, name: str) -> Transform:
@@ -370,30 +397,60 @@ def _parent_placeholder(run_id: str, namespace: str, name: str) -> Transform:
     )
 
 
-def _map_run(store: NodeReads, event: dict[str, Any]) -> Mapped:
+def _map_run(store: VersionReads, event: dict[str, Any]) -> Mapped:
     when = event_time(event)
     run_id: str = event["run"]["runId"]
     job = {"namespace": event["job"]["namespace"], "name": event["job"]["name"]}
     kind = event.get("eventType") or "OTHER"
     tid = run_transform_id(run_id)
-    bound = _Bindings.of(store, tid) if store.get(tid) is not None else _Bindings()
+    stored = store.get(tid)
+    bound = _Bindings.of(store, tid) if stored is not None else _Bindings()
     out = Mapped(runs=1)
     nodes: dict[str, AnyNode] = {}
 
+    run_facets, job_facets = _facets(event["run"]), _facets(event["job"])
+    error = run_facets.get("errorMessage")
+    message = error.get("message") if isinstance(error, dict) else None
+    stamp = _dt.datetime.fromisoformat(_iso(when))
+    meta: dict[str, Any] = {
+        "kind": "run",
+        "runId": run_id,
+        "job": job,
+        "events": [{"eventType": kind, "eventTime": _iso(when)}],
+        "facets": {"run": run_facets, "job": job_facets},
+        "producer": event.get("producer"),
+    }
+    by_time = _by_time(event)
+    if by_time:
+        meta[BOUND_KEY] = by_time
+    transform = Transform(
+        id=tid,
+        operation=job["name"],
+        name=job["name"],
+        started_at=stamp,
+        ended_at=stamp if kind in _TERMINAL else None,
+        status=EVENT_STATUS.get(kind, "running"),
+        error=message if isinstance(message, str) and kind in ("FAIL", "ABORT") else None,
+        metadata={"openlineage": meta},
+    )
+    # Inputs bind at the run's start as known with this event: the earliest of its events.
+    folded = merge_node(stored, transform) if isinstance(stored, Transform) else transform
+    started = folded.started_at if isinstance(folded, Transform) else None
+
     outputs = _run_outputs(store, event, bound, run_id)
     own = {oid for oid, _ in outputs} | set(bound.produced.values())
-    inputs = _run_inputs(store, event, bound, own)
+    inputs = _run_inputs(store, event, started or stamp, own)
 
     edges: list[Edge] = []
     for iid, d in inputs:
-        nodes.setdefault(iid, _dataset_node(iid, d, when, "inputFacets"))
+        dated = when if _version(_facets(d)) is not None else (started or stamp)
+        nodes.setdefault(iid, _dataset_node(iid, d, dated, "inputFacets"))
         edges.append(Edge(source=tid, target=iid, type=USED, role="input"))
     for oid, d in outputs:
         node = merge_node(nodes.get(oid), _dataset_node(oid, d, when, "outputFacets"))
         nodes[oid] = node
         edges.append(Edge(source=tid, target=oid, type=PRODUCED, role="output"))
 
-    run_facets, job_facets = _facets(event["run"]), _facets(event["job"])
     code = _code_version(job, job_facets)
     if code is not None:
         nodes.setdefault(code.id, code)
@@ -407,29 +464,11 @@ def _map_run(store: NodeReads, event: dict[str, Any]) -> Mapped:
             nodes[pid] = _parent_placeholder(parent_run, parent_ns, parent_name)
         edges.append(Edge(source=tid, target=pid, type=PARENT, role="parent"))
 
-    error = run_facets.get("errorMessage")
-    message = error.get("message") if isinstance(error, dict) else None
-    stamp = _dt.datetime.fromisoformat(_iso(when))
-    transform = Transform(
-        id=tid,
-        operation=job["name"],
-        name=job["name"],
-        input_ids=sorted({iid for iid, _ in inputs}),
-        code_version_id=code.id if code else None,
-        started_at=stamp,
-        ended_at=stamp if kind in _TERMINAL else None,
-        status=EVENT_STATUS.get(kind, "running"),
-        error=message if isinstance(message, str) and kind in ("FAIL", "ABORT") else None,
-        metadata={
-            "openlineage": {
-                "kind": "run",
-                "runId": run_id,
-                "job": job,
-                "events": [{"eventType": kind, "eventTime": _iso(when)}],
-                "facets": {"run": run_facets, "job": job_facets},
-                "producer": event.get("producer"),
-            }
-        },
+    transform = transform.model_copy(
+        update={
+            "input_ids": sorted({iid for iid, _ in inputs}),
+            "code_version_id": code.id if code else None,
+        }
     )
     out.nodes = [transform, *nodes.values()]
     out.edges = edges
@@ -484,13 +523,13 @@ def _map_job(store: NodeReads, event: dict[str, Any]) -> Mapped:
     return Mapped(nodes=[transform, *nodes.values()], edges=edges, jobs=1, datasets=datasets)
 
 
-def _map_dataset(store: NodeReads, event: dict[str, Any]) -> Mapped:
-    dataset = event["dataset"]
-    did = _current_version(store, dataset)
-    return Mapped(nodes=[_dataset_node(did, dataset, event_time(event), None)], datasets=1)
+def _map_dataset(store: VersionReads, event: dict[str, Any]) -> Mapped:
+    dataset, when = event["dataset"], event_time(event)
+    did = _current_version(store, dataset, when)
+    return Mapped(nodes=[_dataset_node(did, dataset, when, None)], datasets=1)
 
 
-def map_event(store: NodeReads, event: dict[str, Any]) -> Mapped:
+def map_event(store: VersionReads, event: dict[str, Any]) -> Mapped:
     """The nodes and edges one event adds to ``store`` (read, never written, here).
 
     ``event`` must have passed :func:`check_event` (only what the mapping itself needs is

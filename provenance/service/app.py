@@ -9,19 +9,29 @@ API key; ``/health``, ``/docs`` and ``/openapi.json`` never do):
   400 ``{"error": "<one line>"}`` for malformed JSON or gzip, or an event that breaks the
   OpenLineage schema (then nothing is written); 401 without the key; 413 over the body limit
   (before and after decompression); 415 for an unknown ``Content-Encoding``.
-* ``GET /api/v1/lineage?nodeId=ID&depth=N``: ancestry ∪ descendants of a node to ``depth``
-  transforms (default 20), in Marquez's shape (:mod:`provenance.service.schemas`). ``nodeId``
-  is a store id, a unique prefix of one, or ``dataset:NS:NAME`` / ``job:NS:NAME``.
-* ``GET /api/v1/nodes/{id}``: one node's fields.
-* ``GET /api/v1/namespaces/{ns}/datasets/{name}/versions``: the dataset's versions, newest
-  first. ``GET /api/v1/namespaces/{ns}/jobs/{name}/runs``: the job's runs, newest first. A
-  namespace holding ``/`` (``s3://bucket``) must be percent-encoded (``s3:%2F%2Fbucket``); the
-  name may be either (``/data/users.csv`` or ``%2Fdata%2Fusers.csv``).
-* ``GET /api/v1/column-lineage?nodeId=datasetField:NS:NAME:COLUMN`` (or ``nodeId=ID&column=C``).
+* Marquez's read API (:mod:`provenance.service.marquez_routes`): ``GET /api/v1/namespaces``,
+  ``/namespaces/{ns}``, ``/namespaces/{ns}/datasets``, ``…/datasets/{name}``,
+  ``…/datasets/{name}/versions``, ``…/versions/{version}``, ``/namespaces/{ns}/jobs``,
+  ``…/jobs/{name}``, ``…/jobs/{name}/runs``, ``/jobs/runs/{runId}``, ``/lineage?nodeId=``,
+  ``/column-lineage?nodeId=``, ``/search?q=``, ``/events/lineage``, in Marquez's JSON; its
+  write routes (tags, sources, …) answer 501.
+* This service's own version-level reads, under ``/api/v1/provenance``:
+  ``GET /api/v1/provenance/lineage?nodeId=ID&depth=N`` (ancestry ∪ descendants of a node to
+  ``depth`` transforms, default 20, store ids, in Marquez's envelope:
+  :mod:`provenance.service.schemas`; ``nodeId`` is a store id, a unique prefix of one, or
+  ``dataset:NS:NAME`` / ``job:NS:NAME``); ``GET /api/v1/provenance/nodes/{id}`` (one node's
+  fields); ``GET /api/v1/provenance/namespaces/{ns}/datasets/{name}/versions`` (the dataset's
+  versions, newest first) and ``…/jobs/{name}/runs`` (the job's runs, newest first);
+  ``GET /api/v1/provenance/column-lineage?nodeId=datasetField:NS:NAME:COLUMN`` (or
+  ``nodeId=ID&column=C``).
+* A namespace holding ``/`` (``s3://bucket``) must be percent-encoded in a path
+  (``s3:%2F%2Fbucket``); the name may be either (``/data/users.csv`` or
+  ``%2Fdata%2Fusers.csv``).
 * ``GET /health``: status, the store's URI (password hidden), node and edge counts.
 
-Every error answers ``{"error": "<one line>"}``: 404 for an unknown id or route, 400 for bad
-parameters, 503 when the store cannot be reached.
+Every error answers ``{"error": "<one line>"}``: 404 for an unknown id or route (under
+``/api/v1`` only once the key is right: 401 first), 405 for a known route with another method,
+501 for Marquez's write routes, 400 for bad parameters, 503 when the store cannot be reached.
 
 The store is opened once, when the app starts (its lifespan), and closed when it stops.
 Handlers run on the server's thread pool; writes are serialised by one lock per app (the
@@ -31,7 +41,8 @@ Example:
     >>> import tempfile
     >>> from fastapi.testclient import TestClient
     >>> with TestClient(create_app(tempfile.mkdtemp() + "/")) as client:
-    ...     client.get("/health").json()["counts"], client.get("/api/v1/nodes/abcd").json()
+    ...     client.get("/health").json()["counts"], client.get(
+    ...         "/api/v1/provenance/nodes/abcd").json()
     ({}, {'error': "no node with id 'abcd'"})
 """
 
@@ -51,6 +62,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from provenance.errors import (
@@ -65,6 +77,7 @@ from provenance.openlineage.columns import ColumnLineage, column_lineage
 from provenance.openlineage.ingest import IngestStats, ingest_events
 from provenance.openlineage.naming import NATIVE_NAMESPACE, dataset_uri
 from provenance.reader import resolve_id
+from provenance.service import marquez_routes
 from provenance.service.body import DEFAULT_MAX_BODY, BodyError, decode_body, parse_events
 from provenance.service.body import too_large as _too_large
 from provenance.service.schemas import (
@@ -80,13 +93,22 @@ from provenance.service.schemas import (
 from provenance.store import Direction, LineageStore, open_store, parse_store_uri
 from provenance.store.uri import resolve_store_uri
 
-__all__ = ["API_PREFIX", "DEFAULT_DEPTH", "create_app", "error_status", "redact"]
+__all__ = [
+    "API_PREFIX",
+    "DEFAULT_DEPTH",
+    "OWN_PREFIX",
+    "create_app",
+    "error_status",
+    "redact",
+]
 
 #: Where the API lives (Marquez's prefix, so OpenLineage clients' default endpoint works).
 API_PREFIX = "/api/v1"
 #: Transforms walked each way by ``GET /api/v1/lineage`` unless ``depth`` says otherwise.
 DEFAULT_DEPTH = 20
-_NAMESPACES = f"{API_PREFIX}/namespaces/".encode()
+#: Where this service's own version-level reads live (store ids, ``node_type``, our facet).
+OWN_PREFIX = f"{API_PREFIX}/provenance"
+_NAMESPACES = (f"{API_PREFIX}/namespaces/".encode(), f"{OWN_PREFIX}/namespaces/".encode())
 _EPOCH = _dt.datetime.min.replace(tzinfo=_dt.UTC)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -98,6 +120,8 @@ _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix=API_PREFIX, responses=_AUTH_ERRORS)
+#: The version-level reads (store ids): ``/api/v1/provenance/...``.
+own = APIRouter(prefix=OWN_PREFIX, tags=["provenance"], responses=_AUTH_ERRORS)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -162,9 +186,9 @@ def redact(uri: str) -> str:
 
 
 class _RawNamespacePaths:
-    """Route ``/api/v1/namespaces/…`` on the path as sent, percent-escapes kept, so an
-    encoded ``/`` inside a namespace or name (``s3:%2F%2Fbucket``) stays inside its segment;
-    the handlers unquote each part."""
+    """Route ``/api/v1/namespaces/…`` and ``/api/v1/provenance/namespaces/…`` on the path as
+    sent, percent-escapes kept, so an encoded ``/`` inside a namespace or name
+    (``s3:%2F%2Fbucket``) stays inside its segment; the handlers unquote each part."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -289,7 +313,7 @@ async def post_lineage(request: Request) -> IngestResponse:
 
 
 # --- read ----------------------------------------------------------------------------------
-@router.get(
+@own.get(
     "/lineage",
     response_model=LineageResponse,
     summary="The lineage graph around a node",
@@ -317,7 +341,7 @@ def get_lineage(
     return marquez_graph(*(store.traverse(root, way, depth) for way in walks))
 
 
-@router.get(
+@own.get(
     "/nodes/{node_id:path}", response_model=Node, summary="One node's fields", responses=_ERRORS
 )
 def get_node(store: StoreDep, node_id: str) -> Any:
@@ -336,7 +360,7 @@ LimitQ = Annotated[int, Query(ge=1, le=10_000, description="At most this many.")
 OffsetQ = Annotated[int, Query(ge=0, description="Skip this many first.")]
 
 
-@router.get(
+@own.get(
     "/namespaces/{namespace}/datasets/{name:path}/versions",
     response_model=DatasetVersions,
     summary="A dataset's versions, newest first",
@@ -369,7 +393,7 @@ def get_dataset_versions(
     )
 
 
-@router.get(
+@own.get(
     "/namespaces/{namespace}/jobs/{name:path}/runs",
     response_model=JobRuns,
     summary="A job's runs, newest first",
@@ -417,7 +441,7 @@ def get_job_runs(
 _FIELD = "datasetField:"
 
 
-@router.get(
+@own.get(
     "/column-lineage",
     response_model=ColumnLineage,
     summary="Where a column comes from",
@@ -452,6 +476,18 @@ def get_column_lineage(
 
 
 # --- the app -------------------------------------------------------------------------------
+def _no_route(request: Request) -> Any:
+    """The last ``/api/v1`` route: behind the key like every other, so a caller without it
+    learns nothing of which routes exist (401); with it, 405 where another route has this
+    path, else 404."""
+    for route in request.app.router.routes:
+        if getattr(route, "endpoint", None) is _no_route:
+            continue
+        if route.matches(request.scope)[0] is Match.PARTIAL:
+            raise HTTPException(405, "Method Not Allowed")
+    raise HTTPException(404, "Not Found")
+
+
 def _health(request: Request) -> Any:
     store: LineageStore = request.app.state.store
     from provenance import __version__
@@ -520,7 +556,18 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_middleware(_RawNamespacePaths)
-    app.include_router(router, dependencies=[Depends(_require_key)] if api_key else [])
+    guard = [Depends(_require_key)] if api_key else []
+    app.include_router(marquez_routes.unsupported_router, dependencies=guard)
+    app.include_router(router, dependencies=guard)
+    app.include_router(marquez_routes.router, dependencies=guard)
+    app.include_router(own, dependencies=guard)
+    app.add_api_route(
+        API_PREFIX + "/{rest:path}",
+        _no_route,
+        methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+        dependencies=guard,
+        include_in_schema=False,
+    )
     app.add_api_route(
         "/health",
         _health,

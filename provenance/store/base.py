@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Final, Protocol, Self, get_args, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -194,6 +194,86 @@ class LineageStore(NodeReads, Protocol):
         still listed."""
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+@runtime_checkable
+class VersionReads(NodeReads, Protocol):
+    """The reads that re-binding OpenLineage inputs by time needs
+    (:mod:`provenance.openlineage.binding`): every version of a dataset, and what points at
+    an artifact. Answered by :class:`~provenance.store.sqlite.SQLiteStore`,
+    :class:`~provenance.store.neo4j.Neo4jStore` and
+    :class:`~provenance.openlineage.pending.PendingView`."""
+
+    def uri_versions(self, uri: str) -> list[tuple[str, _dt.datetime]]:
+        """``(id, created_at)`` of every artifact (models included) whose uri is ``uri``, in
+        no particular order; ``created_at`` aware (UTC when stored without a zone)."""
+
+    def newest_versions(
+        self, uri: str, at: _dt.datetime, limit: int
+    ) -> list[tuple[str, _dt.datetime]]:
+        """The ``limit`` newest of :meth:`uri_versions` created at or before ``at``, newest
+        first (:func:`newest_versions`)."""
+
+    def edges_to(self, artifact_ids: Sequence[str]) -> list[Edge]:
+        """Every edge pointing at these artifacts, of every type, ordered by (source, type,
+        target). Unknown ids contribute nothing."""
+
+
+def version_order(version: tuple[str, _dt.datetime]) -> tuple[int, str]:
+    """The sort key of a version ``(id, created_at)``: oldest first, to the microsecond (a
+    time without a zone taken as UTC); at one instant, by id (the greatest id counts as the
+    newest).
+
+    Example:
+        >>> at = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
+        >>> version_order(("b", at)) > version_order(("a", at))
+        True
+    """
+    when = version[1] if version[1].tzinfo is not None else version[1].replace(tzinfo=_dt.UTC)
+    return ((when - _EPOCH) // _dt.timedelta(microseconds=1), version[0])
+
+
+def newest_versions(
+    versions: Iterable[tuple[str, _dt.datetime]], at: _dt.datetime, limit: int
+) -> list[tuple[str, _dt.datetime]]:
+    """The ``limit`` newest of ``versions`` created at or before ``at``, newest first
+    (:func:`version_order`).
+
+    Example:
+        >>> t = [_dt.datetime(2026, 1, d, tzinfo=_dt.UTC) for d in (1, 2, 3)]
+        >>> [v for v, _ in newest_versions([("a", t[0]), ("c", t[2]), ("b", t[1])], t[1], 5)]
+        ['b', 'a']
+    """
+    bound = version_order(("", at))[0]
+    fit = [v for v in versions if version_order(v)[0] <= bound]
+    fit.sort(key=version_order, reverse=True)
+    return fit[:limit]
+
+
+@runtime_checkable
+class RebindingStore(LineageStore, VersionReads, Protocol):
+    """A store whose one write can also remove what a re-binding replaces."""
+
+    def write(
+        self,
+        nodes: Sequence[AnyNode],
+        edges: Sequence[Edge],
+        *,
+        replace: bool = False,
+        replace_ids: Collection[str] = (),
+        remove_edges: Sequence[Edge] = (),
+        remove_nodes: Sequence[str] = (),
+    ) -> None:
+        """:meth:`LineageStore.write`, and in the same transaction: the nodes with an id in
+        ``replace_ids`` replace the stored ones (as ``replace`` does for all); the stored
+        edges of ``remove_edges`` (matched by key) and the stored artifacts of
+        ``remove_nodes`` are deleted, each logged as a removal (:mod:`provenance.store.plan`).
+        Those not stored are passed over. A removed artifact must be left with no edge and
+        must not be among ``nodes`` (else :class:`~provenance.errors.IntegrityError`,
+        nothing written)."""
+
+
 class PurgeReport(BaseModel):
     """What :meth:`Purgeable.purge` did to keep the values a write replaced from surviving in
     the store's files, and whether the backend can vouch that none does."""
@@ -256,7 +336,6 @@ def in_order(node_ids: Sequence[str], nodes: Iterable[AnyNode]) -> list[AnyNode]
 #: The node types :meth:`LineageStore.recent_nodes` filters by; ``Artifact`` includes models
 #: (a model is an artifact: both labels).
 NODE_TYPES_LISTED: Final[tuple[str, ...]] = ("Artifact", "Model", "Transform", "CodeVersion")
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
 def listed_types(node_type: str | None, limit: int | None = None) -> tuple[str, ...]:

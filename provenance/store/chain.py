@@ -19,7 +19,14 @@ nodes a write merged into after those it created: :mod:`provenance.store.plan`):
 
     N <node id> <digest>              a node the write created
     N <node id> <digest> <old digest> a node the write merged into (was <old digest>)
+    D <node id>                       a node the write removed
     E <source> <TYPE> <target> <role> an edge the write created (role as JSON: null, "input")
+    D <source> <TYPE> <target>        an edge the write removed
+
+Removals (``D``) are rare: an OpenLineage input re-bound to the version its time says it read
+(:mod:`provenance.openlineage.binding`) removes the edge to the version it was bound to, and
+a stand-in left without edges. A removed node's line comes after the node lines and counts
+with them (``nodes``); a removed edge's after the edge lines, counted with them (``edges``).
 
 Bodies hold ids and digests only, never content: an erased artifact's uri is not in the log.
 :func:`provenance.analysis.integrity.verify_log` re-derives the chain from the stored graph.
@@ -244,6 +251,16 @@ def node_line(node_id: str, value: str, old: str | None = None) -> str:
     return f"N {node_id} {value}" if old is None else f"N {node_id} {value} {old}"
 
 
+def removal_line(key: ElementKey) -> str:
+    """The body line of a node (its id) or an edge (its key) the write removed.
+
+    Example:
+        >>> removal_line("blake3:ab"), removal_line(("blake3:t", "USED", "blake3:a"))
+        ('D blake3:ab', 'D blake3:t USED blake3:a')
+    """
+    return f"D {key}" if isinstance(key, str) else f"D {key[0]} {key[1]} {key[2]}"
+
+
 def edge_line(source: str, edge_type: str, target: str, role_json: str) -> str:
     """The body line of an edge the write created (``role_json``: :func:`role_value`).
 
@@ -287,8 +304,9 @@ def new_edge_lines(
 class BodyLine(NamedTuple):
     """One parsed body line."""
 
-    kind: Literal["N", "E"]
+    kind: Literal["N", "E", "D"]
     key: ElementKey
+    #: The element's value as recorded ("" for a removal).
     value: str
     #: For a node merged into: the digest it replaced.
     old: str | None
@@ -302,6 +320,8 @@ def iter_body(body: str) -> Iterator[BodyLine]:
     Example:
         >>> [tuple(x) for x in iter_body('N blake3:a d1\\nE blake3:t USED blake3:a "in put"')]
         [('N', 'blake3:a', 'd1', None), ('E', ('blake3:t', 'USED', 'blake3:a'), '"in put"', None)]
+        >>> [tuple(x) for x in iter_body('D blake3:a\\nD blake3:t USED blake3:a')]
+        [('D', 'blake3:a', '', None), ('D', ('blake3:t', 'USED', 'blake3:a'), '', None)]
     """
     intern, new = sys.intern, tuple.__new__  # tuple.__new__: a NamedTuple without its
     for line in body.split("\n") if body else ():  # Python-level constructor (hot loop)
@@ -318,6 +338,15 @@ def iter_body(body: str) -> Iterator[BodyLine]:
             if len(parts) == 5:
                 key = (intern(parts[1]), intern(parts[2]), intern(parts[3]))
                 yield new(BodyLine, ("E", key, parts[4], None))
+                continue
+        elif line.startswith("D "):
+            parts = line.split(" ")
+            if len(parts) == 2:
+                yield new(BodyLine, ("D", intern(parts[1]), "", None))
+                continue
+            if len(parts) == 4:
+                key = (intern(parts[1]), intern(parts[2]), intern(parts[3]))
+                yield new(BodyLine, ("D", key, "", None))
                 continue
         raise ValueError(f"not a log line: {line[:80]!r}")
 

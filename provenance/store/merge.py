@@ -1,7 +1,11 @@
 """Merge rules shared by every backend, so a re-recorded node means the same everywhere.
 
 * Artifacts are immutable: a second write fills only fields that were empty (``None`` or
-  empty dict); ``created_at`` and content identity never change. An artifact seen later as
+  empty dict); ``created_at`` and content identity never change, except that a version of an
+  OpenLineage dataset (both records carry ``metadata["openlineage"]``) keeps the *earliest*
+  ``created_at`` of its records: the time of the first event that named it, whatever order
+  the events arrive in (what binding by time orders versions by,
+  :mod:`provenance.openlineage.binding`). An artifact seen later as
   model weights gains the ``Model`` label. An erasure (``erased_at`` set) is never undone:
   an erased artifact, or one a write erases, is stored scrubbed
   (:func:`~provenance.store.scrub.scrub_artifact`: uri cleared, no value of its content in
@@ -137,6 +141,10 @@ def openlineage_kind(transform: Transform) -> str | None:
     return None if meta is None else meta.kind
 
 
+def _aware(when: _dt.datetime) -> _dt.datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.UTC)
+
+
 def _when(text: str) -> _dt.datetime:
     when = _dt.datetime.fromisoformat(text)
     return when if when.tzinfo is not None else when.replace(tzinfo=_dt.UTC)
@@ -204,6 +212,8 @@ def merge_node(old: AnyNode | None, new: AnyNode) -> AnyNode:
         return new
     if isinstance(old, Artifact) and isinstance(new, Artifact):
         merged = _fill_empty(old.model_dump(), new.model_dump())
+        if "openlineage" in old.metadata and "openlineage" in new.metadata:
+            merged["created_at"] = min(_aware(old.created_at), _aware(new.created_at))
         if isinstance(old, Model) or isinstance(new, Model):
             merged["node_type"] = "Model"
         erased = old if old.erased_at is not None else new

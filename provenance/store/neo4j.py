@@ -25,9 +25,10 @@ Example (needs a server):
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from functools import partial
 from typing import Any, TypeVar
@@ -64,6 +65,7 @@ from provenance.store.base import (
     listed_types,
     name_glob,
     newest_first,
+    newest_versions,
 )
 from provenance.store.chain import (
     SALT_PROPERTY,
@@ -596,11 +598,25 @@ class Neo4jStore(StoreBase):
 
     # --- writes --------------------------------------------------------------------------
     def write(
-        self, nodes: Sequence[AnyNode], edges: Sequence[Edge], *, replace: bool = False
+        self,
+        nodes: Sequence[AnyNode],
+        edges: Sequence[Edge],
+        *,
+        replace: bool = False,
+        replace_ids: Collection[str] = (),
+        remove_edges: Sequence[Edge] = (),
+        remove_nodes: Sequence[str] = (),
     ) -> None:
         """Merge nodes and edges in one transaction: all or nothing (``replace``: each node
         replaces the stored one, :mod:`provenance.store.plan`; the upsert queries set every
-        property anew either way)."""
+        property anew either way). ``replace_ids``, ``remove_edges``, ``remove_nodes``: see
+        :meth:`~provenance.store.base.RebindingStore.write` (``remove_edges.cypher``,
+        ``remove_artifacts.cypher``)."""
+        written = [i for i in remove_nodes if i in {n.id for n in nodes}] if remove_nodes else []
+        if written:
+            raise IntegrityError(
+                f"node {short_id(written[0])}… is both written and removed; nothing was written"
+            )
         by_id = merge_batch(nodes)
         edge_rows: dict[EdgeType, list[dict[str, Any]]] = {}
         for e in edges:
@@ -625,7 +641,26 @@ class Neo4jStore(StoreBase):
             stored: set[tuple[str, str, str]] | None = None
             if log:
                 stored = self._stored_edges(tx, edges, by_id.keys() - found.keys())
-            plan = plan_write(by_id, found, edges, _CODEC, stored, _edge_key, replace=replace)
+            gone_edges: list[tuple[str, str, str]] = []
+            if remove_edges:
+                keys = [dict(zip(("source", "type", "target"), k, strict=True))
+                        for k in dict.fromkeys(e.key for e in remove_edges)]  # fmt: skip
+                for i in range(0, len(keys), BATCH):
+                    rows = self._rows("remove_edges", tx, rows=keys[i : i + BATCH])
+                    gone_edges += [(r["source"], r["type"], r["target"]) for r in rows]
+            gone_nodes = [r["props"]["id"] for r in self._fetch_raw_ids(tx, remove_nodes)]
+            plan = plan_write(
+                by_id,
+                found,
+                edges,
+                _CODEC,
+                stored,
+                _edge_key,
+                replace=replace,
+                replace_ids=replace_ids,
+                removed_nodes=gone_nodes,
+                removed_edges=gone_edges,
+            )
             groups: dict[str, list[dict[str, Any]]] = {}
             for w in plan.nodes:
                 props = {**w.row[1], SALT_PROPERTY: w.salt}
@@ -652,6 +687,13 @@ class Neo4jStore(StoreBase):
                             f"{len(chunk) - matched} {etype} edge(s) reference nodes that do not "
                             "exist (or of the wrong kind); nothing was written"
                         )
+            for i in range(0, len(gone_nodes), BATCH):
+                [left] = self._rows("remove_artifacts", tx, ids=gone_nodes[i : i + BATCH])
+                if left["joined"]:
+                    raise IntegrityError(
+                        f"{len(left['joined'])} node(s) the write removes are still joined by "
+                        "edges; nothing was written"
+                    )
             appended = entry.result() if entry is not None else None
             if appended is not None:
                 self._rows("append_log", tx, entry=appended)
@@ -669,6 +711,15 @@ class Neo4jStore(StoreBase):
                 if not ours or "LogEntry" not in str(refused) or attempt == _LOG_RETRIES:
                     raise
         self._log_checked = log
+
+    def _fetch_raw_ids(self, tx: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The stored artifacts among ``ids`` (rows of ``get_nodes``, unopened)."""
+        unique = list(dict.fromkeys(ids))
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(unique), BATCH):
+            rows = self._rows("get_nodes", tx, ids=unique[i : i + BATCH])
+            out += [dict(r) for r in rows if "Artifact" in r["labels"]]
+        return out
 
     # --- the log (provenance.store.chain) -------------------------------------------------
     def _fetch_raw(self, tx: Any, ids: Sequence[str]) -> list[tuple[list[str], dict[str, Any]]]:
@@ -977,6 +1028,28 @@ class Neo4jStore(StoreBase):
     def transform_edges(self, transform_ids: Sequence[str]) -> list[Edge]:
         """Every edge starting at these transforms (``transform_edges.cypher``)."""
         out = self._edge_rows("transform_edges", "transform_ids", transform_ids)
+        out.sort(key=lambda e: (e.source, e.type, e.target))
+        return out
+
+    def uri_versions(self, uri: str) -> list[tuple[str, _dt.datetime]]:
+        """``(id, created_at)`` of every artifact with this uri (``uri_versions.cypher``)."""
+        rows = self._tx(partial(self._rows, "uri_versions", uri=uri))
+        out: list[tuple[str, _dt.datetime]] = []
+        for r in rows:
+            when = _dt.datetime.fromisoformat(str(r["created_at"]))
+            out.append((r["id"], when if when.tzinfo else when.replace(tzinfo=_dt.UTC)))
+        return out
+
+    def newest_versions(
+        self, uri: str, at: _dt.datetime, limit: int
+    ) -> list[tuple[str, _dt.datetime]]:
+        """The ``limit`` newest versions of ``uri`` at or before ``at``
+        (:func:`~provenance.store.base.newest_versions` of :meth:`uri_versions`)."""
+        return newest_versions(self.uri_versions(uri), at, limit)
+
+    def edges_to(self, artifact_ids: Sequence[str]) -> list[Edge]:
+        """Every edge pointing at these artifacts (``edges_to.cypher``)."""
+        out = self._edge_rows("edges_to", "artifact_ids", artifact_ids)
         out.sort(key=lambda e: (e.source, e.type, e.target))
         return out
 

@@ -66,6 +66,7 @@ from provenance.store.chain import (
     next_entry,
     node_line,
     pack_body,
+    removal_line,
 )
 from provenance.store.merge import merge_node
 
@@ -172,6 +173,10 @@ class WritePlan(Generic[R, S, K]):
     #: that none is and none repeats (see :meth:`with_stored_edges`).
     stored_edges: Collection[K] | None = None
     edge_key: Callable[[Edge], K] | None = None
+    #: The stored nodes the write removes (ids), and the stored edges (keys ``(source, type,
+    #: target)``), each logged as a ``D`` line (:func:`~provenance.store.chain.removal_line`).
+    removed_nodes: Sequence[str] = ()
+    removed_edges: Sequence[tuple[str, str, str]] = ()
 
     def node_lines(self) -> list[str]:
         """The log lines of the nodes (:func:`~provenance.store.chain.node_line`)."""
@@ -198,10 +203,25 @@ class WritePlan(Generic[R, S, K]):
         return new_edge_lines(self.edges, self.stored_edges, self.edge_key)
 
     def lines(self) -> tuple[list[str], int]:
-        """The log entry's body lines, and how many of them (the first) are node lines."""
+        """The log entry's body lines, and how many of them (the first) are node lines: the
+        nodes written, the nodes removed, the edges added, the edges removed.
+
+        Example:
+            >>> codec = NodeCodec(encode=str, record=str, stored_record=str)
+            >>> plan = plan_write({}, {}, [], codec, removed_nodes=["blake3:s"],
+            ...                   removed_edges=[("blake3:t", "USED", "blake3:s")])
+            >>> plan.lines()
+            (['D blake3:s', 'D blake3:t USED blake3:s'], 1)
+        """
         lines = self.node_lines()
+        if self.removed_nodes:
+            lines += [removal_line(i) for i in self.removed_nodes]
         n_nodes = len(lines)
-        return lines + self.edge_lines(), n_nodes
+        return lines + self.edge_lines() + self.removed_edge_lines(), n_nodes
+
+    def removed_edge_lines(self) -> list[str]:
+        """The log lines of the edges the write removes (last in the entry)."""
+        return [removal_line(k) for k in self.removed_edges]
 
     def with_stored_edges(self, stored: Collection[K]) -> WritePlan[R, S, K]:
         """This plan with ``stored`` the keys of the edges stored before: for a store that
@@ -226,6 +246,9 @@ def plan_write(
     edge_key: Callable[[Edge], K] | None = None,
     *,
     replace: bool = False,
+    replace_ids: Collection[str] = (),
+    removed_nodes: Sequence[str] = (),
+    removed_edges: Sequence[tuple[str, str, str]] = (),
 ) -> WritePlan[R, S, K]:
     """What writing ``nodes`` (by id, repeats merged: :func:`~.merge.merge_batch`) and
     ``edges`` does to a store where ``found`` are the stored ones among those nodes and
@@ -236,6 +259,10 @@ def plan_write(
     replacement keeps the node's type (else :class:`~provenance.errors.IntegrityError`).
     ``stored_edges`` None means that no edge of the write is stored and none repeats: every
     edge gets a log line. Each node written gets a new salt (:func:`~.chain.new_salts`).
+    ``replace_ids``: the nodes with these ids replace the stored ones (as ``replace`` does
+    for all). ``removed_nodes`` / ``removed_edges``: the stored nodes (ids) and edges (keys)
+    the write deletes; the store has checked that each is stored, and the entry lists each as
+    a ``D`` line. A write that removes nothing logs exactly what it logged before.
 
     Example:
         >>> from provenance.model import Artifact
@@ -257,7 +284,7 @@ def plan_write(
     for node_id, node in nodes.items():
         before = get(node_id)
         if before is not None:
-            if replace:
+            if replace or node_id in replace_ids:
                 if node.node_type != before.node.node_type:
                     raise IntegrityError(
                         f"id {node_id} is a {before.node.node_type}; refusing to replace it "
@@ -276,7 +303,17 @@ def plan_write(
         w: NodeWrite[R, S] = new(NodeWrite, (node, encode(node), before, salt))
         (created if before is None else merged).append(w)
         writes.append(w)
-    return WritePlan(codec, writes, created, merged, edges, stored_edges, edge_key)
+    return WritePlan(
+        codec,
+        writes,
+        created,
+        merged,
+        edges,
+        stored_edges,
+        edge_key,
+        list(removed_nodes),
+        list(removed_edges),
+    )
 
 
 def packed_entry(head: HeadRef | None, lines: list[str], n_nodes: int) -> tuple[LogEntry, bytes]:

@@ -29,13 +29,14 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from provenance.errors import (
+    IntegrityError,
     NotFoundError,
     StoreCorruptError,
     StoreError,
@@ -43,7 +44,7 @@ from provenance.errors import (
     StorePermissionError,
     StoreReadOnlyError,
 )
-from provenance.model import Artifact, Edge, LineageGraph, Transform, node_from_dict
+from provenance.model import Artifact, Edge, LineageGraph, Transform, node_from_dict, short_id
 from provenance.store.base import (
     FLOW_EDGES,
     INVALIDATED,
@@ -56,6 +57,7 @@ from provenance.store.base import (
     listed_types,
     name_glob,
     newest_first,
+    newest_versions,
     recency_key,
 )
 from provenance.store.chain import (
@@ -336,6 +338,12 @@ _CODEC: NodeCodec[tuple[Any, ...], _Stored] = NodeCodec(
     merges_last=True,
     stored_salt=_stored_salt,
 )
+
+
+def _aware(when: str) -> _dt.datetime:
+    """A stored ``created_at`` as an aware datetime (UTC when stored without a zone)."""
+    parsed = _dt.datetime.fromisoformat(when)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_dt.UTC)
 
 
 def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -707,10 +715,31 @@ class SQLiteStore(StoreBase):
 
     # --- writes --------------------------------------------------------------------------
     def write(
-        self, nodes: Sequence[AnyNode], edges: Sequence[Edge], *, replace: bool = False
+        self,
+        nodes: Sequence[AnyNode],
+        edges: Sequence[Edge],
+        *,
+        replace: bool = False,
+        replace_ids: Collection[str] = (),
+        remove_edges: Sequence[Edge] = (),
+        remove_nodes: Sequence[str] = (),
     ) -> None:
         """Merge nodes and edges in one transaction (see :mod:`provenance.store.merge`);
-        ``replace``: each node replaces the stored one (:mod:`provenance.store.plan`)."""
+        ``replace``: each node replaces the stored one (:mod:`provenance.store.plan`);
+        ``replace_ids``, ``remove_edges``, ``remove_nodes``: see
+        :meth:`~provenance.store.base.RebindingStore.write`.
+
+        Example:
+            >>> import tempfile
+            >>> s = SQLiteStore(tempfile.mkdtemp() + "/l.sqlite")
+            >>> t = Transform(id="blake3:" + "1" * 64, operation="read")
+            >>> a = Artifact(id="blake3:" + "a" * 64, name="x")
+            >>> e = Edge(source=t.id, target=a.id, type="USED")
+            >>> s.write([t, a], [e])
+            >>> s.write([], [], remove_edges=[e], remove_nodes=[a.id])
+            >>> s.counts(), s.log_head().body.splitlines()
+            ({'Transform': 1}, ['D blake3:aaa...', 'D blake3:111... USED blake3:aaa...'])
+        """
         if self.read_only:
             raise StoreReadOnlyError(
                 f"cannot write to the store at {self.path}: it is read-only "
@@ -721,7 +750,11 @@ class SQLiteStore(StoreBase):
             # Another process holding the write lock past the busy timeout: the whole
             # transaction (rolled back) is tried again, so nothing is lost or doubled.
             try:
-                retry_busy(lambda: self._write_tx(by_id, edges, replace))
+                retry_busy(
+                    lambda: self._write_tx(
+                        by_id, edges, replace, replace_ids, remove_edges, remove_nodes
+                    )
+                )
             except sqlite3.OperationalError as exc:
                 if _sqlite_code(exc) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
                     raise
@@ -731,7 +764,13 @@ class SQLiteStore(StoreBase):
                 ) from exc
 
     def _write_tx(
-        self, by_id: dict[str, AnyNode], edges: Sequence[Edge], replace: bool = False
+        self,
+        by_id: dict[str, AnyNode],
+        edges: Sequence[Edge],
+        replace: bool = False,
+        replace_ids: Collection[str] = (),
+        remove_edges: Sequence[Edge] = (),
+        remove_nodes: Sequence[str] = (),
     ) -> None:
         """One attempt at :meth:`write`: BEGIN IMMEDIATE (the write lock first, so two
         writers never deadlock on a lock upgrade) … COMMIT, rolled back on any error.
@@ -741,6 +780,7 @@ class SQLiteStore(StoreBase):
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
+            gone_nodes, gone_edges = self._removals(by_id, remove_edges, remove_nodes)
             found = self._found(list(by_id))
             keys = {i: pk for i, (pk, _) in found.items()}
             if edges:
@@ -769,6 +809,9 @@ class SQLiteStore(StoreBase):
                 stored,
                 key,
                 replace=replace,
+                replace_ids=replace_ids,
+                removed_nodes=list(gone_nodes),
+                removed_edges=[k for k, _ in gone_edges],
             )
             (top,) = db.execute("SELECT coalesce(max(pk), 0) FROM nodes").fetchone()
             inserts = [
@@ -786,6 +829,11 @@ class SQLiteStore(StoreBase):
                 lines, n_nodes = plan.lines()
                 if lines:
                     entry = self._worker.submit(packed_entry, self._head_ref(), lines, n_nodes)
+            if gone_edges:
+                db.executemany(
+                    "DELETE FROM edges WHERE source=? AND type=? AND target=?",
+                    [pks for _, pks in gone_edges],
+                )
             db.executemany(
                 "INSERT INTO nodes(pk, id, node_type, name, kind, operation, uri, status, "
                 "created_at, data, salt) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -801,12 +849,16 @@ class SQLiteStore(StoreBase):
                 "INSERT OR IGNORE INTO edges(source, type, target, role) VALUES (?,?,?,?)",
                 [(keys[e.source], e.type, keys[e.target], e.role) for e in edges],
             )
+            inserted = db.total_changes - added
+            if gone_nodes:
+                self._delete_nodes(list(gone_nodes.values()))
             if entry is not None:
                 logged = entry.result()
-                if stored is None and db.total_changes - added != len(edges):
+                if stored is None and inserted != len(edges):
                     # an edge repeated within the write: its first line only, as INSERT OR
                     # IGNORE keeps the first
-                    lines = lines[:n_nodes] + plan.with_stored_edges(set()).edge_lines()
+                    again = plan.with_stored_edges(set())
+                    lines = lines[:n_nodes] + again.edge_lines() + again.removed_edge_lines()
                     logged = packed_entry(self._head_ref(), lines, n_nodes)
                 self._append_log(*logged)
             db.execute("COMMIT")
@@ -814,6 +866,48 @@ class SQLiteStore(StoreBase):
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+
+    def _removals(
+        self,
+        by_id: dict[str, AnyNode],
+        remove_edges: Sequence[Edge],
+        remove_nodes: Sequence[str],
+    ) -> tuple[dict[str, int], list[tuple[tuple[str, str, str], tuple[int, str, int]]]]:
+        """The stored nodes (id: key) and edges (id key, integer key) a write removes."""
+        if not remove_edges and not remove_nodes:
+            return {}, []
+        written = [i for i in remove_nodes if i in by_id]
+        if written:
+            raise IntegrityError(
+                f"node {short_id(written[0])}… is both written and removed; nothing was written"
+            )
+        ends = {x for e in remove_edges for x in (e.source, e.target)}
+        keys = {i: pk for i, (pk, _) in self._keys(list(ends | set(remove_nodes))).items()}
+        gone_edges: list[tuple[tuple[str, str, str], tuple[int, str, int]]] = []
+        for e in dict.fromkeys(x.key for x in remove_edges):
+            source, target = keys.get(e[0]), keys.get(e[2])
+            if source is None or target is None:
+                continue
+            pks = (source, e[1], target)
+            sql = "SELECT 1 FROM edges WHERE source=? AND type=? AND target=?"
+            if self._db.execute(sql, pks).fetchone():
+                gone_edges.append((e, pks))
+        gone_nodes = {i: keys[i] for i in dict.fromkeys(remove_nodes) if i in keys}
+        return gone_nodes, gone_edges
+
+    def _delete_nodes(self, pks: list[int]) -> None:
+        """Delete these nodes, which no edge may point at or start from any more."""
+        for chunk in _chunks(pks, _CHUNK // 2):
+            marks = _marks(len(chunk))
+            left = self._db.execute(
+                f"SELECT count(*) FROM edges WHERE source IN ({marks}) OR target IN ({marks})",
+                (*chunk, *chunk),
+            ).fetchone()[0]
+            if left:
+                raise IntegrityError(
+                    f"{left} edge(s) still join a node the write removes; nothing was written"
+                )
+            self._db.execute(f"DELETE FROM nodes WHERE pk IN ({marks})", tuple(chunk))
 
     # --- the log (provenance.store.chain) ---------------------------------------------------
     def _found(self, ids: Sequence[str]) -> dict[str, tuple[int, Found[_Stored]]]:
@@ -1201,6 +1295,34 @@ class SQLiteStore(StoreBase):
             keys = [pk for pk, _ in self._keys(list(dict.fromkeys(transform_ids))).values()]
             for chunk in _chunks(keys):
                 out.extend(self._edges(f"e.source IN ({_marks(len(chunk))})", chunk))
+        out.sort(key=lambda e: (e.source, e.type, e.target))
+        return out
+
+    def uri_versions(self, uri: str) -> list[tuple[str, _dt.datetime]]:
+        """``(id, created_at)`` of every artifact with this uri (one index read; no JSON
+        decoded): :meth:`~provenance.store.base.VersionReads.uri_versions`."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, created_at FROM nodes WHERE uri = ? AND node_type IN "
+                "('Artifact', 'Model')",
+                (uri,),
+            ).fetchall()
+        return [(i, _aware(when)) for i, when in rows]
+
+    def newest_versions(
+        self, uri: str, at: _dt.datetime, limit: int
+    ) -> list[tuple[str, _dt.datetime]]:
+        """The ``limit`` newest versions of ``uri`` at or before ``at``
+        (:func:`~provenance.store.base.newest_versions` of :meth:`uri_versions`)."""
+        return newest_versions(self.uri_versions(uri), at, limit)
+
+    def edges_to(self, artifact_ids: Sequence[str]) -> list[Edge]:
+        """Every edge pointing at these artifacts, ordered by (source, type, target)."""
+        out: list[Edge] = []
+        unique = list(dict.fromkeys(artifact_ids))
+        with self._lock:
+            for chunk in _chunks(unique):
+                out.extend(self._edges(f"t.id IN ({_marks(len(chunk))})", chunk))
         out.sort(key=lambda e: (e.source, e.type, e.target))
         return out
 
