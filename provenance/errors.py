@@ -134,6 +134,11 @@ class Neo4jServerError(ProvenanceError):
     """The local Neo4j server could not be provisioned, started or stopped."""
 
 
+class S3ServerError(ProvenanceError):
+    """The local S3-compatible test server (s3proxy) could not be provisioned, started or
+    stopped, or it rejects the stored credentials."""
+
+
 # --- analysis ------------------------------------------------------------------------------
 class AnalysisError(ProvenanceError):
     """An analysis was asked something it cannot answer (e.g. impact of a code version)."""

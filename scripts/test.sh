@@ -2,14 +2,15 @@
 # Set up everything the tests need, from scratch, and run them (README's test command).
 #   ./scripts/test.sh              lint, type-check and the whole suite
 #   ./scripts/test.sh -k parity    extra arguments go to pytest
-# Needs Python 3.11+. The tests start a real Neo4j 5.26 (Java 17; Maven is fetched from Maven
-# Central when missing) and drive Neo4j Browser in headless Chromium; when Java or Chromium is
+# Needs Python 3.11+. The tests start a real Neo4j 5.26 and an s3proxy S3 server (Java 17; their
+# jars come from Maven Central, kept under .pytest_cache/d/; Maven is fetched from Maven Central
+# when missing) and drive Neo4j Browser in headless Chromium; when Java or Chromium is
 # missing and this runs as root on Debian/Ubuntu, they are installed with apt-get.
 # The model frameworks are installed too (extras torch, hf, keras: torch, transformers and
 # Keras 3, which the tests run on its torch backend): from PyPI, about 3 GB with torch's CUDA
 # libraries, 1.5 min from scratch.
-# With CI=true any skipped test fails the run (tests/conftest.py), as does a Neo4j that
-# cannot start.
+# With CI=true any skipped test fails the run (tests/conftest.py), as does a Neo4j or an S3
+# server that cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"

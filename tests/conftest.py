@@ -356,6 +356,140 @@ def neo4j_clean(neo4j_server: Neo4jTestServer) -> Iterator[Neo4jTestServer]:
 
 
 # ============================================================================================
+# S3-compatible server (fixtures: s3_jar, s3_server, s3_bucket)
+# --------------------------------------------------------------------------------------------
+# Tests that need S3 are marked ``@pytest.mark.s3`` and request ``s3_server`` (or
+# ``s3_bucket``, a new empty bucket per test; needs s3fs, from the dev extra). The server is a
+# local s3proxy of provenance.s3_server (filesystem backend, 127.0.0.1, generated keys),
+# started once per session in its own home (``.pytest_cache/d/s3proxy/sessions/<pid>``),
+# stopped and deleted at session end; servers left by sessions that died are stopped by the
+# next session. The jar (provisioned once from Maven Central, Java 17 + Maven as for Neo4j) is
+# shared: ``.pytest_cache/d/s3proxy/jar-<version>/lib`` (``$PROVENANCE_TEST_S3_DIR`` moves
+# ``.pytest_cache/d/s3proxy``). With ``CI=true`` a server that cannot be started fails the
+# run; elsewhere the tests skip with the reason (listed in the summary, see below).
+# ============================================================================================
+#: Overrides where the tests keep the s3proxy jar and their sessions' servers.
+S3_TEST_DIR_ENV = "PROVENANCE_TEST_S3_DIR"
+_S3_START_TIMEOUT = float(os.environ.get("PROVENANCE_TEST_S3_TIMEOUT", "180"))
+
+
+@dataclass(frozen=True)
+class S3TestServer:
+    """The S3-compatible server of this test session."""
+
+    endpoint_url: str
+    access_key: str
+    secret_key: str = field(repr=False)
+    home: Path
+    pid: int
+
+    def storage_options(self) -> dict[str, str]:
+        """fsspec/s3fs options: ``s3fs.S3FileSystem(**server.storage_options())``."""
+        return {
+            "key": self.access_key,
+            "secret": self.secret_key,
+            "endpoint_url": self.endpoint_url,
+        }
+
+
+def _s3_unavailable(reason: str) -> NoReturn:
+    """Fail (CI) or skip (elsewhere): an S3 test without a server."""
+    if _in_ci():
+        pytest.fail(
+            f"the S3 server is required with CI=true but could not be started: {reason}",
+            pytrace=False,
+        )
+    pytest.skip(f"no S3 server: {reason.splitlines()[0]}")
+
+
+def _s3_test_dir(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``$PROVENANCE_TEST_S3_DIR``, else ``.pytest_cache/d/s3proxy``, else the session temp."""
+    if os.environ.get(S3_TEST_DIR_ENV):
+        return Path(os.environ[S3_TEST_DIR_ENV]).absolute()
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir("s3proxy"))
+    return tmp_path_factory.getbasetemp() / "s3proxy"
+
+
+@pytest.fixture(scope="session")
+def s3_jar(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``lib`` directory holding ``s3proxy.jar`` (from Maven Central once, then shared by
+    the test sessions of this checkout): a server home links its ``lib`` here."""
+    from provenance import s3_server
+    from provenance.errors import ProvenanceError
+    from provenance.s3_server.provisioning import _lib_ok
+
+    home = _s3_test_dir(request.config, tmp_path_factory) / f"jar-{s3_server.DEFAULT_VERSION}"
+    if not _lib_ok(home / "lib", s3_server.DEFAULT_VERSION):
+        try:
+            s3_server.provision(home)
+        except ProvenanceError as exc:
+            _s3_unavailable(f"provisioning s3proxy: {exc}")
+    return home / "lib"
+
+
+def new_s3_home(home: Path, jar_lib: Path) -> Path:
+    """An empty server home whose ``lib`` is ``jar_lib`` (no download); returns ``home``."""
+    home.mkdir(parents=True, mode=0o700)
+    (home / "lib").symlink_to(jar_lib, target_is_directory=True)
+    return home
+
+
+@pytest.fixture(scope="session")
+def s3_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, s3_jar: Path
+) -> Iterator[S3TestServer]:
+    """This session's own s3proxy: started here, stopped and deleted at session end."""
+    from provenance import s3_server as server
+    from provenance.errors import ProvenanceError
+
+    sessions = _s3_test_dir(request.config, tmp_path_factory) / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+    for old in sessions.glob("*"):  # servers of sessions that died without stopping them
+        if old.name.isdigit() and int(old.name) != os.getpid() and not _pid_alive(int(old.name)):
+            server.stop(old)
+            shutil.rmtree(old, ignore_errors=True)
+    home = sessions / str(os.getpid())
+    if home.exists():  # a pid reused since a session that died
+        server.stop(home)
+        shutil.rmtree(home)
+    new_s3_home(home, s3_jar)
+    try:
+        try:
+            info = server.start(home, timeout=_S3_START_TIMEOUT)
+        except ProvenanceError as exc:
+            _s3_unavailable(f"local s3proxy: {exc}")
+        yield S3TestServer(
+            endpoint_url=info.endpoint_url,
+            access_key=info.access_key,
+            secret_key=info.secret_key,
+            home=home,
+            pid=info.pid,
+        )
+    finally:
+        server.stop(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3TestServer) -> str:
+    """A new, empty bucket on the session's S3 server (its name; ``s3://<name>``)."""
+    import uuid
+
+    try:
+        import s3fs
+    except ImportError as exc:
+        _s3_unavailable(f"s3fs is not installed ({exc}): pip install -e '.[dev]'")
+    fs = s3fs.S3FileSystem(**s3_server.storage_options(), skip_instance_cache=True)
+    name = f"test-{uuid.uuid4().hex[:16]}"
+    # Not fs.mkdir(name): s3fs first probes GetBucketLocation, which s3proxy answers for a
+    # bucket that does not exist, so mkdir would raise FileExistsError without creating it.
+    fs.call_s3("create_bucket", Bucket=name)
+    return name
+
+
+# ============================================================================================
 # Skipped tests (hooks: the skip tally, with the Neo4j tally above)
 # --------------------------------------------------------------------------------------------
 # No test may stop testing silently. With ``CI=true`` any skipped test (a skip or skipif

@@ -177,3 +177,54 @@ def test_test_rows_not_found_by_fingerprint_are_not_counted(store: LineageStore)
     )
     assert f.message.endswith("; it saw test rows (how many is not recorded)")
     assert r.rows.compared and r.rows.test_rows_in_train == 0
+
+
+def test_what_a_fitting_run_outputs_without_its_input_rows_holds_none(store: LineageStore) -> None:
+    """Module docs, 4: an output of a run that fits on rows with fewer rows and other columns
+    than its input is fitted state, holding none of the input's rows. ``fit_and_cut`` fits on
+    ``raw`` (10 rows, x, y) and writes ``train`` (8 rows, x, y: raw's rows) and ``test`` (2 rows,
+    column z: fitted state): the test set holds no raw row, so the fit is no finding."""
+    raw = table("s_raw", 10, ["x", "y"])
+    train = table("s_train", 8, ["x", "y"])
+    test = table("s_test", 2, ["z"])
+    write(store, [step("fit_and_cut", [raw], [train, test], fits=True)], [raw, train, test])
+    r = contamination(store, train.id, test.id)
+    assert r.findings == [] and r.verdict == "unknown"
+
+
+def test_a_fitting_run_without_inputs_made_no_rows_of_another(store: LineageStore) -> None:
+    """A run that fitted on rows it did not log as inputs (``fits_on_rows``, no ``USED``
+    edge) produced ``made``, which a split divides: nothing is fitted on test rows, and the
+    rows (fingerprints, disjoint) are clean."""
+    made = rows_of("g_made", 6, [1, 2, 3, 4, 5, 6])
+    train, test = rows_of("g_train", 4, [1, 2, 3, 4]), rows_of("g_test", 2, [5, 6])
+    write(
+        store,
+        [step("generate", [], [made], fits=True), step("g_split", [made], [train, test])],
+        [made, train, test],
+    )
+    r = contamination(store, train.id, test.id)
+    assert (r.verdict, r.findings) == ("clean", [])
+
+
+def test_one_set_derived_from_the_other_names_both(store: LineageStore) -> None:
+    raw = table("o_raw", 10, ["x"])
+    train = table("o_train", 8, ["x"])
+    test = table("o_test", 2, ["x"])
+    write(
+        store,
+        [step("make", [raw], [train]), step("subsample", [train], [test])],
+        [raw, train, test],
+    )
+    r = contamination(store, train.id, test.id)
+    (f,) = r.findings
+    assert (f.kind, f.ids) == ("test_derived_from_train", [train.id, test.id])
+    label = f"o_train ({short_id(train.id)})"
+    assert f.message == f"the test set is derived from the training set {label}"
+    assert [(s.name, s.role, s.note) for s in r.shared_ancestors] == [
+        ("o_train", "side", "the other set's ancestry holds it"),
+        ("o_raw", "source", "common raw source (expected)"),
+    ]
+    (g,) = contamination(store, test.id, train.id).findings
+    assert (g.kind, g.ids) == ("train_derived_from_test", [train.id, test.id])
+    assert g.message == f"the training set is derived from the test set {label}"

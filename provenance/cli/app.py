@@ -24,6 +24,7 @@ from provenance.cli import (
     neo4j,
     openlineage,
     repro,
+    s3,
     service,
     spool,
 )
@@ -63,6 +64,7 @@ app = group(
         ("loops", audit.loops_cmd),
         ("serve", service.serve),
         ("neo4j", _mounted(neo4j.neo4j_app, "Run a local Neo4j server (no Docker needed).")),
+        ("s3", _mounted(s3.s3_app, "Run a local S3-compatible server (no Docker needed).")),
         ("log", _mounted(log_app, "The tamper-evident log: verify it, print its head.")),
         (
             "spool",
