@@ -25,6 +25,7 @@ from provenance.errors import (
     AnalysisError,
     CaptureError,
     ContentChangedError,
+    CorruptObjectError,
     HashingError,
     IntegrityError,
     InvalidMetricError,
@@ -34,6 +35,8 @@ from provenance.errors import (
     ModelFormatError,
     NotATransformError,
     NotFoundError,
+    ObjectNotFoundError,
+    ObjectStoreError,
     ProvenanceError,
     SealError,
     StoreCorruptError,
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
         SeedState,
         Transform,
     )
+    from provenance.objects import ObjectStore, load_artifact
     from provenance.store import Direction, LineageStore, SQLiteStore, open_store
     from provenance.tracker import Run, Tracker
 else:
@@ -83,6 +87,7 @@ else:
             "provenance.store": ("Direction", "LineageStore", "SQLiteStore", "open_store"),
             "provenance.tracker": ("Run", "Tracker"),
             "provenance.autolog": ("Autolog", "autolog"),
+            "provenance.objects": ("ObjectStore", "load_artifact"),
         },
     )
 
@@ -96,6 +101,7 @@ __all__ = [
     "CaptureError",
     "CodeVersion",
     "ContentChangedError",
+    "CorruptObjectError",
     "Cost",
     "Direction",
     "Edge",
@@ -112,6 +118,9 @@ __all__ = [
     "ModelFormatError",
     "NotATransformError",
     "NotFoundError",
+    "ObjectNotFoundError",
+    "ObjectStore",
+    "ObjectStoreError",
     "ProvenanceError",
     "Run",
     "SQLiteStore",
@@ -130,5 +139,6 @@ __all__ = [
     "UnsupportedTypeError",
     "__version__",
     "autolog",
+    "load_artifact",
     "open_store",
 ]

@@ -121,6 +121,20 @@ class IntegrityError(StoreError):
     """A write would contradict what the store already holds (e.g. mutate content identity)."""
 
 
+# --- the object store (artifact content) ---------------------------------------------------
+class ObjectStoreError(ProvenanceError):
+    """Artifact content could not be kept in, or written back from, the object store
+    (:mod:`provenance.objects`), or a ``keep=`` value is not one of the accepted ones."""
+
+
+class CorruptObjectError(ObjectStoreError):
+    """A stored object does not digest to its id (or cannot be read); the message names it."""
+
+
+class ObjectNotFoundError(ObjectStoreError, NotFoundError):
+    """No object with that id is in the object store."""
+
+
 # --- tracking ------------------------------------------------------------------------------
 class TrackingError(ProvenanceError):
     """The tracking API was used incorrectly (e.g. output logged after the run closed)."""

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     from openlineage.client.transport.transport import Transport
 
     from provenance.autolog import Autolog
+    from provenance.objects import ObjectStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -276,6 +277,7 @@ class Run:
         begin = time.perf_counter()
         try:
             inherit = metadata.get("contains_pii") is None and self._inherits_pii()
+            keep_content = metadata.pop("keep", None)
             if isinstance(obj, Artifact):
                 keep = metadata.get("pii_values")
                 art = self._tracker._flag_pii(obj, keep) if inherit else obj
@@ -288,6 +290,7 @@ class Run:
                     )
                 else:
                     art = self._tracker._make_artifact(obj, name=name, kind=kind, **metadata)
+                self._tracker._keep(obj, art, keep_content)
             self._outputs.append((role or name, art))
             return art
         finally:
@@ -435,6 +438,10 @@ class Tracker(StoreReader):
             histograms) of identifier and free-text columns of artifacts flagged
             ``contains_pii`` too (default False: they are left out; see
             :meth:`log_artifact`). A ``pii_values=`` keyword on one call overrides it.
+        keep: what content the object store (:mod:`provenance.objects`, :attr:`objects`)
+            keeps: ``"auto"`` (default; ``$PROVENANCE_KEEP`` when set) everything logged from
+            memory and files/directories up to 64 MiB, True/``"all"`` everything,
+            False/``"none"`` nothing. A ``keep=`` keyword on one call overrides it.
 
     Without ``strict``, a Neo4j server that is down or unreachable, at construction or in
     the middle of a pipeline, never fails it: each run is kept in the spool and sent by a
@@ -455,8 +462,13 @@ class Tracker(StoreReader):
         strict: bool = False,
         spool: bool | None = None,
         pii_values: bool = False,
+        keep: bool | str | None = None,
     ) -> None:
+        from provenance.objects import keep_policy
+
         self.algo = check_algorithm(algo)
+        #: What the object store keeps by default (``auto``, ``all`` or ``none``).
+        self.keep = keep_policy(keep)
         #: Keep the values of identifier and free-text columns of PII artifacts' statistics.
         self.pii_values = _check_pii_values(pii_values, default=False)
         #: Raise when the store is unavailable, instead of keeping runs in the spool only.
@@ -505,6 +517,21 @@ class Tracker(StoreReader):
         if self._environment is None:
             self._environment = capture_environment(self._packages)  # type: ignore[arg-type]
         return self._environment
+
+    @property
+    def objects(self) -> ObjectStore:
+        """The object store keeping artifact content (:meth:`ObjectStore.for_store`)."""
+        from provenance.objects import ObjectStore
+
+        return ObjectStore.for_store(self.store)
+
+    def _keep(self, obj: Any, art: Artifact, keep: Any) -> None:
+        """Keep ``obj``'s content for ``art`` as ``keep`` (else :attr:`keep`) says."""
+        from provenance.objects import keep_content, keep_policy
+
+        keep_content(
+            self.objects, obj, art, keep_policy(keep, self.keep), strict=keep in (True, "all")
+        )
 
     def _digest_cache(self) -> DigestCache:
         """The shared file-digest cache, opened on first use (it degrades to no cache)."""
@@ -599,6 +626,10 @@ class Tracker(StoreReader):
         ``stats``, ``pii_values``) are used as such; any other keyword is stored as metadata.
         Logging the same content twice returns the same artifact and creates nothing new.
 
+        ``keep=`` (``"auto"``, True/``"all"``, False/``"none"``; default the tracker's)
+        says whether the content is kept in the object store (:attr:`objects`, README
+        "Reproduce"); content already kept is not written again.
+
         With ``contains_pii=True`` the feature statistics of identifier and free-text
         columns (:func:`~provenance.capture.stats.column_role`) keep no values: kind, dtype,
         count, nulls, cardinality and text lengths only
@@ -612,9 +643,11 @@ class Tracker(StoreReader):
             >>> a.kind, a.id == t.log_artifact(np.arange(3), name="xs").id
             ('array', True)
         """
+        keep = metadata.pop("keep", None)
         art = self._make_artifact(obj, name=name, kind=kind, **metadata)
         self.store.write([art], [])
         stored = self._lookup(art.id)
+        self._keep(obj, art, keep)
         return stored if isinstance(stored, Artifact) else art
 
     def _flag_pii(self, art: Artifact, pii_values: Any = None) -> Artifact:
@@ -764,8 +797,10 @@ class Tracker(StoreReader):
             >>> m.node_type, m.framework, m.parameter_count, m.uri is None
             ('Model', 'numpy', 4, True)
         """
+        keep = metadata.pop("keep", None)
         art = self._model_artifact(obj, name=name, save=save, uri=uri, format=format, **metadata)
         self.store.write([art], [])
+        self._keep(obj, art, keep)
         stored = self._lookup(art.id)
         return stored if isinstance(stored, Model) else art
 

@@ -86,8 +86,11 @@ def test_unseeded_run_replays_from_snapshot(tracker: Tracker, files: tuple[Path,
     assert sorted(o.recorded_name or "" for o in r.outputs) == ["sample.0", "sample.1"]
 
 
-def test_changed_input_is_not_replayed(tracker: Tracker, files: tuple[Path, Path]) -> None:
+def test_changed_input_is_not_replayed(
+    tracker: Tracker, files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     table, weights = files
+    monkeypatch.setattr(tracker, "keep", "none")  # nothing kept: nothing to restore from
     featurize(table, weights)
     tid = tracker.ancestry(tracker.last_outputs[0].id).transforms[0].id
     table.write_text("x\n9\n9\n9\n9\n")

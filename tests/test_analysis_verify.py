@@ -50,7 +50,7 @@ def pipeline(t: Tracker, tmp: Path) -> tuple[str, str]:
 
 
 def test_exact_and_seeded(store: LineageStore, tmp_path: Path) -> None:
-    t = Tracker(store)
+    t = Tracker(store, keep=False)  # nothing kept: the object store cannot restore
     cleaned, noised = pipeline(t, tmp_path)
     r = verify(store, cleaned)
     assert r.verdict == "exact", r.reasons
@@ -69,7 +69,7 @@ def test_exact_and_seeded(store: LineageStore, tmp_path: Path) -> None:
 
 
 def test_missing_and_changed_inputs(store: LineageStore, tmp_path: Path) -> None:
-    t = Tracker(store)
+    t = Tracker(store, keep=False)  # nothing kept: the object store cannot restore
     _, noised = pipeline(t, tmp_path)
     (tmp_path / "raw.csv").write_text("x\n1\n2\n4\n")
     r = verify(store, noised)
@@ -95,7 +95,7 @@ def test_environment_difference_downgrades_exact(store: LineageStore, tmp_path: 
 
 
 def test_unseeded_snapshot_and_model_weights(store: LineageStore, tmp_path: Path) -> None:
-    t = Tracker(store)
+    t = Tracker(store, keep=False)  # nothing kept: the object store cannot restore
     np.save(tmp_path / "w.npy", np.arange(4.0))
     weights = t.log_artifact(tmp_path / "w.npy", name="w", kind="model")
     assert weights.node_type == "Model"

@@ -74,7 +74,7 @@ def test_verify_gates(
     (tmp_path / f"{module}.py").write_text(STEPS)
     monkeypatch.syspath_prepend(str(tmp_path))
     steps = importlib.import_module(module)
-    t = Tracker(store)
+    t = Tracker(store, keep=False)  # nothing kept: "cleaned" is only regenerable
     (tmp_path / "raw.csv").write_text("x\n1\n2\n3\n")
     t.transform("clean", deterministic=True)(steps.clean)(tmp_path / "raw.csv", factor=2.0)
     cleaned = t.last_outputs[0].id

@@ -302,6 +302,14 @@ def test_verify_finds_saved_weights(tracker: Tracker, tmp_path: Path) -> None:
     (check,) = [c for c in report.transforms if c.transform_id == run.transform_id]
     assert check.model is not None and check.model.status == "available"
     uri_to_path(m.uri or "").unlink()
+    # the object store kept the weights (keep="auto"): they are had again from there
+    report = verify(tracker.store, out.id)
+    (check,) = [c for c in report.transforms if c.transform_id == run.transform_id]
+    assert check.model is not None and check.model.status == "available"
+    assert "restored from the object store" in (check.model.detail or "")
+    assert report.verdict != "unreproducible"
+    # ...and without a kept copy, missing weights make the output unreproducible
+    tracker.objects.delete(m.id)
     report = verify(tracker.store, out.id)
     assert report.verdict == "unreproducible"
     assert any("model weights clf are missing" in r for r in report.reasons)

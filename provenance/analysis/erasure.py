@@ -91,6 +91,9 @@ class Erasure(ErasureRecord):
     #: could not be (:meth:`provenance.spool.Spool.scrub`).
     spool_rewritten: int = 0
     spool_held: int = 0
+    #: Ids whose content was deleted from the local object store (:mod:`provenance.objects`;
+    #: remotes, once they exist, through :data:`provenance.objects.remote_erasers`).
+    objects_removed: list[str] = Field(default_factory=list)
 
     @property
     def records(self) -> list[ErasureRecord]:
@@ -144,9 +147,10 @@ def erase(
     one store write; see the module docstring.
 
     It deletes no file the artifact's uri named: it deletes the values the lineage store
-    held and records the erasure. Raises :class:`~provenance.errors.NotFoundError` for an
-    unknown id and :class:`AnalysisError` for an empty reason or an id that is not an
-    artifact.
+    held, the erased artifacts' content kept in the local object store
+    (:attr:`Erasure.objects_removed`), and records the erasure. Raises
+    :class:`~provenance.errors.NotFoundError` for an unknown id and :class:`AnalysisError` for
+    an empty reason or an id that is not an artifact.
 
     Example:
         >>> import tempfile
@@ -208,6 +212,12 @@ def erase(
 
         report = scrub_spool(store.uri, erased_nodes)
     rewritten, held = (report.records, report.held) if report is not None else (0, 0)
+    from provenance.objects import ObjectStore, erase_content
+
+    removed = erase_content(ObjectStore.for_store(store), list(erased_nodes))
+    if removed and purge is not None:
+        step = f"object store: content of {len(removed)} erased artifact(s) deleted"
+        purge = purge.model_copy(update={"steps": [*purge.steps, step]})
     first = records[source.id]
     return Erasure(
         **first.model_dump(),
@@ -216,6 +226,7 @@ def erase(
         purge=purge,
         spool_rewritten=rewritten,
         spool_held=held,
+        objects_removed=removed,
     )
 
 

@@ -15,7 +15,10 @@ must be available where their uri points, with their digest re-checked (see
 :class:`~pathlib.Path`, ``bytes`` artifacts as bytes, a table or ``.npy`` array file whose
 *content* digest is the id as a DataFrame / array, a model argument (a fitted estimator, a
 booster...) saved with ``tracker.log_model(..., save=True)`` as the model re-loaded from its
-file (:mod:`provenance.models_io`). The hyperparameters are passed as keyword arguments.
+file (:mod:`provenance.models_io`). An input not available there (changed, vanished, logged
+from memory) is taken from the object store (:mod:`provenance.objects`) when kept there,
+verified, a file or directory as a fresh temporary copy; a note says "restored from the
+object store". The hyperparameters are passed as keyword arguments.
 The seed state is restored with :func:`~provenance.capture.replay_rng_states` (the master
 seed re-derived, or the recorded RNG snapshot put back); a deterministic transform runs as
 is.
@@ -23,7 +26,8 @@ is.
 Not replayable (the report says why): a ``with tracker.run`` block in a script or at module
 level (its entrypoint is ``script.py:<module>`` or a function enclosing the block, not the
 code that produced the outputs), nested functions and lambdas, transforms without a code
-version, and inputs logged from memory (no uri) or whose content changed.
+version, and inputs logged from memory (no uri) or whose content changed that the object
+store does not keep.
 
 The function is called undecorated (``__wrapped__``), so a replay records nothing.
 
@@ -70,6 +74,7 @@ from provenance.capture.modules import changed_source_files, load_entrypoint
 from provenance.errors import NotATransformError, NotFoundError, ProvenanceError
 from provenance.hashing.core import parse_digest
 from provenance.model import Artifact, CodeVersion, SeedState, Transform, short_id
+from provenance.objects import ObjectStore
 from provenance.store.base import Direction, LineageStore
 from provenance.wording import with_article
 
@@ -167,7 +172,7 @@ def replay(store: LineageStore, transform_id: str) -> ReplayReport:
         return report
     code_diffs = _code_differences(fn, rec.code)
     report.notes.extend(code_diffs)
-    kwargs = _bind_inputs(t, rec, report)
+    kwargs = _bind_inputs(t, rec, report, ObjectStore.for_store(store))
     sig = inspect.signature(fn)
     if not _recorded_by_decorator(fn, sig, t, rec, report):
         return report
@@ -293,9 +298,13 @@ def _function(t: Transform, rec: _Recorded, report: ReplayReport) -> Any:
     return fn
 
 
-def _bind_inputs(t: Transform, rec: _Recorded, report: ReplayReport) -> dict[str, Any]:
+def _bind_inputs(
+    t: Transform, rec: _Recorded, report: ReplayReport, objects: ObjectStore
+) -> dict[str, Any]:
     """The recorded inputs, re-read and checked, keyed by role (the decorator's parameter
-    names); what cannot be bound goes to the report's reasons."""
+    names); what cannot be bound goes to the report's reasons. An input not available where
+    its uri points is restored from the object store when kept there (a note says so; files
+    and directories as a fresh copy)."""
     kwargs: dict[str, Any] = {}
     for aid, role in sorted(rec.used, key=lambda x: (x[1] or "", x[0])):
         art = rec.nodes.get(aid)
@@ -303,6 +312,17 @@ def _bind_inputs(t: Transform, rec: _Recorded, report: ReplayReport) -> dict[str
             report.reasons.append(f"input {aid} is not in the store")
             continue
         check = check_artifact(art, role)
+        if check.status != "available" and role and objects.has(art.id) and not art.erased:
+            try:
+                kwargs[role] = objects.restore(art.id)
+            except ProvenanceError as exc:
+                report.reasons.append(f"input {role} ({art.name}): {exc}")
+                continue
+            report.notes.append(
+                f"input {role} ({art.name}) {check.detail}: restored from the object store"
+            )
+            report.inputs[role] = art.id
+            continue
         if check.status != "available":
             report.reasons.append(
                 f"input {role or art.name} ({art.name}) is "

@@ -8,8 +8,10 @@ for every transform in it:
   algorithm of the id's ``algo:`` prefix) equals the id. A CSV/Parquet file whose bytes do not
   match is also tried as a table, a ``.npy`` file as an array, and a model saved by
   ``tracker.log_model(..., save=True)`` is re-loaded in its framework and its canonical digest
-  compared (:func:`~provenance.analysis.artifacts.check_artifact`). An input with no uri (it was
-  logged from memory) is *not retrievable*; it is still fine when a transform in the ancestry
+  compared (:func:`~provenance.analysis.artifacts.check_artifact`). An input that is not there
+  (changed, vanished, logged from memory) is available when the object store
+  (:mod:`provenance.objects`) keeps its content intact ("restored from the object store");
+  else an input with no uri is *not retrievable*; it is still fine when a transform in the ancestry
   produced it (it can be regenerated, and that transform is checked too). Only inputs that
   are neither retrievable nor regenerable, or whose content changed, block a reproduction.
 * **code**: ``source`` when the recorded source digest matches the entrypoint's current
@@ -54,7 +56,10 @@ Example:
     >>> report = verify(t.store, out.id)
     >>> report.verdict, report.transforms[0].inputs[0].status
     ('exact', 'available')
-    >>> (d / "raw.txt").unlink()
+    >>> (d / "raw.txt").unlink()  # gone, but its content was kept in the object store
+    >>> verify(t.store, out.id).transforms[0].inputs[0].detail  # doctest: +ELLIPSIS
+    '... does not exist: restored from the object store (digest re-checked)'
+    >>> _ = t.objects.delete(raw.id)  # and without that copy:
     >>> verify(t.store, out.id).verdict
     'unreproducible'
     >>> t.close()
@@ -68,7 +73,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -89,6 +94,9 @@ from provenance.model import (
 )
 from provenance.store.base import Direction, LineageStore
 
+if TYPE_CHECKING:
+    from provenance.objects import ObjectStore
+
 __all__ = [
     "ArtifactCheck",  # defined in provenance.analysis.artifacts; verify reports are made of it
     "CodeCheck",
@@ -98,6 +106,7 @@ __all__ = [
     "check_code",
     "current_environment",
     "environment_changes",
+    "restored_check",
     "verify",
 ]
 
@@ -424,8 +433,12 @@ class _Ancestry:
     produced, and every artifact check made so far (each artifact is re-read once)."""
 
     def __init__(
-        self, graph: LineageGraph, current_env: Callable[[Environment], EnvironmentChanges]
+        self,
+        graph: LineageGraph,
+        current_env: Callable[[Environment], EnvironmentChanges],
+        objects: ObjectStore | None = None,
     ):
+        self.objects = objects
         self.nodes = {n.id: n for n in graph.nodes}
         self.edges: dict[str, list[Edge]] = defaultdict(list)
         for e in graph.edges:
@@ -439,7 +452,10 @@ class _Ancestry:
     def checked(self, artifact: Artifact) -> ArtifactCheck:
         """The artifact's own :func:`check_artifact` (made once)."""
         if artifact.id not in self._checks:
-            self._checks[artifact.id] = check_artifact(artifact)
+            check = check_artifact(artifact)
+            if not check.ok and self.objects is not None:
+                check = restored_check(check, artifact, self.objects)
+            self._checks[artifact.id] = check
         return self._checks[artifact.id]
 
     def artifact(self, aid: str, role: str | None) -> ArtifactCheck:
@@ -563,25 +579,71 @@ def _check_transform(t: Transform, anc: _Ancestry) -> TransformCheck:
     )
 
 
+def restored_check(check: ArtifactCheck, artifact: Artifact, objects: ObjectStore) -> ArtifactCheck:
+    """``check`` (an artifact not available where its uri points) made ``available`` when the
+    object store keeps the artifact's content and it re-hashes to the id; the detail then
+    says "restored from the object store". Unchanged otherwise (an erased artifact, no
+    object, or a corrupt one: the detail then says so).
+
+    Example:
+        >>> import tempfile
+        >>> from provenance.objects import ObjectStore
+        >>> from provenance.hashing import digest_object
+        >>> from provenance.analysis.artifacts import check_artifact
+        >>> objects = ObjectStore(tempfile.mkdtemp())
+        >>> a = Artifact(id=digest_object(b"kept").digest, name="a", kind="bytes")
+        >>> _ = objects.put(b"kept", a.id)
+        >>> c = restored_check(check_artifact(a), a, objects)
+        >>> c.status, c.detail
+        ('available', 'logged from memory: restored from the object store (digest re-checked)')
+    """
+    from provenance.errors import ObjectStoreError
+
+    if check.ok or artifact.erased or not objects.has(artifact.id):
+        return check
+    try:
+        objects.verify(artifact.id)
+    except ObjectStoreError as exc:
+        return check.model_copy(
+            update={"detail": f"{check.detail}; the object store's copy is unusable: {exc}"}
+        )
+    why = (
+        "logged from memory"
+        if check.status == "not_retrievable" and not artifact.uri
+        else check.detail
+    )
+    return check.model_copy(
+        update={
+            "status": "available",
+            "loaded_as": None,
+            "detail": f"{why}: restored from the object store (digest re-checked)",
+        }
+    )
+
+
 def verify(
     store: LineageStore,
     node_id: str,
     *,
     environment: Environment | None = None,
+    objects: ObjectStore | None = None,
 ) -> VerifyReport:
     """Check whether ``node_id`` (an artifact, model or transform) can be reproduced.
 
     Every transform of the node's whole ancestry is checked (see the module docs for each
     check and the verdict rule). ``environment`` overrides the current environment the
     recorded ones are compared with (default: captured now, every installed package).
-    Raises :class:`~provenance.errors.NotFoundError` for an unknown id and
-    :class:`ProvenanceError` for a code version id.
+    An artifact that is not where its uri points (changed, vanished, logged from memory) is
+    available when ``objects`` (default: the store's :class:`~provenance.objects.ObjectStore`)
+    keeps it intact: its check says "restored from the object store" (:func:`restored_check`;
+    the file at the uri is left as it is). Raises :class:`~provenance.errors.NotFoundError`
+    for an unknown id and :class:`ProvenanceError` for a code version id.
 
     Example:
         >>> import tempfile
         >>> from provenance import Tracker
         >>> t = Tracker(tempfile.mkdtemp() + "/")
-        >>> a = t.log_artifact(b"in memory", name="a")
+        >>> a = t.log_artifact(b"in memory", name="a", keep=False)
         >>> r = verify(t.store, a.id)
         >>> r.verdict
         'unreproducible'
@@ -602,7 +664,11 @@ def verify(
         now = environment if environment is not None else current_environment()
         return compare_environments(recorded, now)
 
-    anc = _Ancestry(graph, env_changes)
+    if objects is None:
+        from provenance.objects import ObjectStore
+
+        objects = ObjectStore.for_store(store)
+    anc = _Ancestry(graph, env_changes, objects)
     checks = [_check_transform(t, anc) for t in transforms_in_order(graph)]
     sources = [
         anc.checked(a)
